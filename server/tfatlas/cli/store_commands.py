@@ -1,0 +1,194 @@
+"""Commands that work on the store: init, load, query, dump, stats, config."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import pyoxigraph as ox
+from rich.console import Console
+from rich.table import Table
+
+from .. import rdfformats
+from ..config import SETTINGS
+from ..errors import InputError
+from ..loading import init_store, model_sources, sources_for
+from .context import Context, pass_context
+from .progress import load_progress
+
+RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
+                  "tsv": ox.QueryResultsFormat.TSV, "xml": ox.QueryResultsFormat.XML}
+GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
+                 "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
+
+
+def _report(report, console: Console) -> None:
+    table = Table("graph", "triples", title=f"Loaded in {report.seconds:.1f} s")
+    for graph, count in report.graphs.items():
+        table.add_row(graph, f"{count:,}")
+    console.print(table)
+
+
+@click.command()
+@click.option("--progress/--no-progress", default=True, help="Show a progress bar on stderr.")
+@pass_context
+def init(ctx: Context, progress: bool):
+    """Create the store and load the ontology, the shapes and the seed data (when it is empty)."""
+    console = Console(stderr=True)
+    store = ctx.store
+    if not store.is_empty():
+        console.print("The store already holds data; nothing loaded.")
+        return
+    sources = model_sources(store.base_iri)
+    total = sum(s.path.stat().st_size for s in sources)
+    with load_progress("init", total, progress) as update:
+        report = init_store(store, progress=update)
+    _report(report, console)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--graph", help="Named graph for the triples (default: one graph per file, "
+              "<base>graph/user/<file name>).")
+@click.option("--replace", is_flag=True, help="Replace the target graphs instead of adding to them.")
+@click.option("--format", "fmt", help="RDF format of all files: " +
+              ", ".join(f.name for f in rdfformats.FORMATS) + " (default: by extension).")
+@click.option("--progress/--no-progress", default=True, help="Show a progress bar on stderr.")
+@pass_context
+def load(ctx: Context, paths, graph, replace, fmt, progress):
+    """Load RDF files (Turtle, TriG, N-Triples, N-Quads, JSON-LD, RDF/XML; also .gz) into named graphs.
+
+    All files of one call are loaded in one all-or-nothing step: if any file fails
+    to parse, nothing is stored. Loading uses Oxigraph's bulk loader.
+    """
+    sources = sources_for(list(paths), ctx.config.base_iri, graph=graph, fmt=fmt)
+    total = sum(s.path.stat().st_size for s in sources if s.path.suffix != ".gz") or None
+    with load_progress("load", total, progress) as update:
+        report = ctx.store.load(sources, replace=replace, progress=update)
+    _report(report, Console(stderr=True))
+
+
+@click.command()
+@click.argument("query", required=False)
+@click.option("--file", "query_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read the query from a file.")
+@click.option("--format", "fmt", type=click.Choice(["table", *RESULT_FORMATS, *GRAPH_FORMATS]),
+              default="table", show_default=True, help="Output format.")
+@pass_context
+def query(ctx: Context, query, query_file, fmt):
+    """Run a SPARQL query against the store (the default graph is the union of all graphs)."""
+    if (query is None) == (query_file is None):
+        raise click.UsageError("give a QUERY or --file, not both or neither")
+    text = query_file.read_text(encoding="utf-8") if query_file else query
+    result = ctx.store.query(text)
+    out = sys.stdout.buffer
+    if isinstance(result, ox.QueryBoolean):
+        if fmt in RESULT_FORMATS:
+            out.write(result.serialize(format=RESULT_FORMATS[fmt]))
+        else:
+            click.echo("true" if bool(result) else "false")
+        return
+    if isinstance(result, ox.QueryTriples):
+        if fmt in RESULT_FORMATS:
+            raise InputError(f"--format {fmt} is for SELECT and ASK; a graph result needs one of: "
+                             + ", ".join(GRAPH_FORMATS))
+        result.serialize(out, format=GRAPH_FORMATS.get(fmt, ox.RdfFormat.TURTLE))
+        return
+    if fmt in GRAPH_FORMATS:
+        raise InputError(f"--format {fmt} is for CONSTRUCT and DESCRIBE; a SELECT needs one of: "
+                         "table, " + ", ".join(RESULT_FORMATS))
+    if fmt != "table":
+        result.serialize(out, format=RESULT_FORMATS[fmt])
+        return
+    variables = [v.value for v in result.variables]
+    table = Table(*variables)
+    rows = 0
+    for solution in result:
+        table.add_row(*[_cell(solution[v]) for v in variables])
+        rows += 1
+    console = Console()
+    console.print(table)
+    console.print(f"{rows} row{'s' if rows != 1 else ''}", style="dim")
+
+
+def _cell(term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal):
+        return term.value
+    return str(term)
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["nquads", "trig"]), default="nquads",
+              show_default=True, help="Dataset format (keeps the named graphs).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="File to write "
+              "(default: standard output).")
+@pass_context
+def dump(ctx: Context, fmt, out):
+    """Write every graph of the store."""
+    target = rdfformats.by_name(fmt)
+    if out is None:
+        ctx.store.dump(sys.stdout.buffer, target)
+        return
+    tmp = out.with_name(out.name + ".part")
+    try:
+        with open(tmp, "wb") as f:
+            ctx.store.dump(f, target)
+        tmp.replace(out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"cannot write {out}: {exc.strerror}") from None
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+@pass_context
+def stats(ctx: Context, as_json):
+    """Triples per graph and instances per class."""
+    result = ctx.store.stats()
+    if as_json:
+        import json
+
+        click.echo(json.dumps({"triples": result.triples, "graphs": result.graphs,
+                               "classes": result.classes}, indent=2))
+        return
+    console = Console()
+    graphs = Table("graph", "triples", title=f"{result.triples:,} triples")
+    for graph, count in sorted(result.graphs.items()):
+        graphs.add_row(graph or "(default graph)", f"{count:,}")
+    console.print(graphs)
+    classes = Table("class", "instances")
+    for cls, count in result.classes.items():
+        classes.add_row(cls, f"{count:,}")
+    console.print(classes)
+
+
+@click.command("config")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_context
+def show_config(ctx: Context, as_json):
+    """Print the effective configuration and where each value comes from."""
+    config = ctx.config
+    rows = []
+    for setting in SETTINGS:
+        value = config[setting.name]
+        if isinstance(value, tuple):
+            value = ",".join(value)
+        if setting.secret and value:
+            value = "(set)"
+        rows.append((setting.name, setting.env, value, config.origins[setting.name]))
+    if as_json:
+        import json
+
+        click.echo(json.dumps({name: {"env": env, "value": value, "from": origin}
+                               for name, env, value, origin in rows}, indent=2, default=str))
+        return
+    table = Table("setting", "environment", "value", "from")
+    for name, env, value, origin in rows:
+        table.add_row(name, env, str(value), origin)
+    Console().print(table)
+
+
+COMMANDS = (init, load, query, dump, stats, show_config)

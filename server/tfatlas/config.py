@@ -1,0 +1,184 @@
+"""Every setting of the atlas, declared once with its help text.
+
+Precedence, lowest first: built-in defaults, the TOML file (``--config`` or ``TFATLAS_CONFIG``),
+``TFATLAS_*`` environment variables, command-line options.
+A test checks that every setting here appears in the README's configuration table.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from .errors import InputError
+
+
+def _bool(value: str | bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    lowered = str(value).strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+def _list(value: str | list) -> tuple[str, ...]:
+    if isinstance(value, (list, tuple)):
+        return tuple(str(v).strip() for v in value if str(v).strip())
+    return tuple(v.strip() for v in str(value).split(",") if v.strip())
+
+
+def _positive(kind: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def parse(value):
+        number = kind(value)
+        if number <= 0:
+            raise ValueError(f"must be greater than 0, got {value!r}")
+        return number
+
+    return parse
+
+
+def _str(value: Any) -> str:
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[Any], Any] = _str
+    secret: bool = False
+
+    @property
+    def env(self) -> str:
+        return "TFATLAS_" + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("store", "var/store", "Directory of the embedded Oxigraph store (created when missing)."),
+    Setting("store_url", "", "Base URL of a remote SPARQL 1.1 server; when set it replaces the "
+            "embedded store. Oxigraph's layout (/query, /update, /store) is assumed unless the "
+            "three URLs below are set."),
+    Setting("store_query_url", "", "Query endpoint of the remote store (default: STORE_URL/query)."),
+    Setting("store_update_url", "", "Update endpoint of the remote store (default: STORE_URL/update)."),
+    Setting("store_gsp_url", "", "Graph Store Protocol endpoint of the remote store (default: STORE_URL/store)."),
+    Setting("store_timeout", 30.0, "Seconds to wait for the remote store to answer.", _positive(float)),
+    Setting("base_iri", "https://w3id.org/tfatlas/", "IRI base of the atlas's resources, graphs and ontology."),
+    Setting("host", "127.0.0.1", "Interface that `tfatlas serve` listens on."),
+    Setting("port", 8080, "Port that `tfatlas serve` listens on.", _positive(int)),
+    Setting("threads", 8, "Request threads of the web server.", _positive(int)),
+    Setting("query_timeout", 30.0, "Deadline of one SPARQL query in seconds; evaluation is stopped "
+            "when it passes.", _positive(float)),
+    Setting("result_limit", 100000, "Most result rows (or triples) one query may return; more is an "
+            "error, never a truncated answer.", _positive(int)),
+    Setting("max_body_bytes", 10 * 1024 * 1024, "Largest request body the server accepts, in bytes.",
+            _positive(int)),
+    Setting("service_allow", (), "Comma-separated IRI prefixes that SERVICE, LOAD and remote FROM may "
+            "reach; empty refuses all.", _list),
+    Setting("admin_token_sha256", "", "Hex SHA-256 of the operator's admin bearer token for SPARQL "
+            "Update; empty disables updates.", secret=True),
+    Setting("release_dir", "var/release", "Directory of the open-data release that the server "
+            "publishes at /catalog and /downloads/."),
+    Setting("validate_on_load", True, "Refuse data that violates the SHACL shapes when loading.", _bool),
+)
+SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+class Config(Mapping[str, Any]):
+    """The effective settings, with where each value came from."""
+
+    def __init__(self, values: dict[str, Any], origins: dict[str, str], config_file: Path | None):
+        self._values = values
+        self.origins = origins
+        self.config_file = config_file
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self._values[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def replace(self, **overrides: Any) -> "Config":
+        values, origins = dict(self._values), dict(self.origins)
+        for name, value in overrides.items():
+            values[name] = _parse(SETTINGS_BY_NAME[name], value, "override")
+            origins[name] = "override"
+        return Config(values, origins, self.config_file)
+
+    @property
+    def remote(self) -> bool:
+        return bool(self._values["store_url"] or self._values["store_query_url"])
+
+
+def _parse(setting: Setting, raw: Any, origin: str) -> Any:
+    try:
+        return setting.parse(raw)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"setting {setting.name} from {origin}: {exc}") from None
+
+
+def load_config(
+    cli: Mapping[str, Any] | None = None,
+    config_file: str | os.PathLike | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    environ = os.environ if environ is None else environ
+    values = {s.name: s.default for s in SETTINGS}
+    origins = {s.name: "default" for s in SETTINGS}
+
+    path = config_file or environ.get("TFATLAS_CONFIG")
+    file_path = Path(path) if path else None
+    if file_path is not None:
+        try:
+            table = tomllib.loads(file_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError(f"configuration file {file_path} does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"configuration file {file_path}: {exc}") from None
+        table = table.get("tfatlas", table)
+        for key, raw in table.items():
+            setting = SETTINGS_BY_NAME.get(key)
+            if setting is None:
+                raise InputError(
+                    f"configuration file {file_path}: unknown setting {key!r}; "
+                    "`tfatlas config` lists the known ones"
+                )
+            values[key] = _parse(setting, raw, str(file_path))
+            origins[key] = str(file_path)
+
+    for setting in SETTINGS:
+        if setting.env in environ:
+            values[setting.name] = _parse(setting, environ[setting.env], setting.env)
+            origins[setting.name] = setting.env
+
+    for key, raw in (cli or {}).items():
+        if raw is None:
+            continue
+        setting = SETTINGS_BY_NAME[key]
+        values[key] = _parse(setting, raw, "command line")
+        origins[key] = "command line"
+
+    if not values["base_iri"].endswith(("/", "#")):
+        values["base_iri"] += "/"
+    if values["store_url"]:
+        base = values["store_url"].rstrip("/")
+        for key, suffix in (("store_query_url", "/query"), ("store_update_url", "/update"),
+                            ("store_gsp_url", "/store")):
+            if not values[key]:
+                values[key] = base + suffix
+    return Config(values, origins, file_path)

@@ -1,0 +1,151 @@
+"""The one interface every store of the atlas offers, whether embedded or remote.
+
+Query results are pyoxigraph result objects (``QuerySolutions``, ``QueryBoolean``,
+``QueryTriples``) for both implementations, so callers serialise them with the engine
+(``results.serialize(...)``) instead of rebuilding them as Python objects.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as _dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterable
+
+from ..rdfformats import Format
+
+#: Called while loading with (bytes read so far, statements read so far).
+Progress = Callable[[int, int], None]
+
+PROV = "http://www.w3.org/ns/prov#"
+DCT = "http://purl.org/dc/terms/"
+VOID = "http://rdfs.org/ns/void#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file to load: its format, and the graph that receives its triples.
+
+    Quads of a dataset file (TriG, N-Quads) keep their own graph; only their
+    default-graph triples go to ``graph``.
+    """
+
+    path: Path
+    format: Format
+    graph: str
+
+
+@dataclass
+class LoadReport:
+    graphs: dict[str, int] = field(default_factory=dict)  # graph IRI -> triples after the load
+    seconds: float = 0.0
+
+    @property
+    def triples(self) -> int:
+        return sum(self.graphs.values())
+
+
+@dataclass
+class Stats:
+    graphs: dict[str, int]  # graph IRI ("" for the default graph) -> triples
+    classes: dict[str, int]  # class IRI -> instances (in the union of all graphs)
+
+    @property
+    def triples(self) -> int:
+        return sum(self.graphs.values())
+
+
+def meta_graph(base_iri: str) -> str:
+    """The graph that records where each named graph came from (not part of releases)."""
+    return base_iri + "graph/meta"
+
+
+def provenance_update(base_iri: str, graph: str, source: Path, triples: int) -> str:
+    """SPARQL Update that records (and replaces) the provenance of one loaded graph."""
+    meta = meta_graph(base_iri)
+    now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    source_iri = source.resolve().as_uri()
+    return f"""
+        DELETE WHERE {{ GRAPH <{meta}> {{ <{graph}> ?p ?o }} }} ;
+        INSERT DATA {{ GRAPH <{meta}> {{
+            <{graph}> <{RDF_TYPE}> <{PROV}Entity> ;
+                <{PROV}wasDerivedFrom> <{source_iri}> ;
+                <{PROV}generatedAtTime> "{now}"^^<{XSD}dateTime> ;
+                <{VOID}triples> {triples} .
+        }} }}
+    """
+
+
+STATS_GRAPHS = """
+SELECT ?g (COUNT(*) AS ?n) WHERE {
+  { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o }
+} GROUP BY ?g
+"""
+STATS_CLASSES = "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY DESC(?n) ?c"
+
+
+class AtlasStore(abc.ABC):
+    """Load files into named graphs, replace or drop graphs, query, update, dump, count."""
+
+    base_iri: str
+
+    @abc.abstractmethod
+    def load(self, sources: list[Source], *, replace: bool = False,
+             progress: Progress | None = None) -> LoadReport:
+        """Load all sources in one all-or-nothing step: on any error the store is unchanged."""
+
+    @abc.abstractmethod
+    def drop_graph(self, graph: str) -> None: ...
+
+    @abc.abstractmethod
+    def query(self, sparql: str, *, default_graphs: Iterable[str] | None = None,
+              named_graphs: Iterable[str] | None = None, union_default: bool = True,
+              base_iri: str | None = None):
+        """Evaluate a SPARQL query.
+
+        The default graph is ``default_graphs`` when given, else the union of all graphs,
+        else (``union_default=False``) the store's own default graph.
+        """
+
+    @abc.abstractmethod
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None: ...
+
+    @abc.abstractmethod
+    def dump(self, out: BinaryIO, fmt: Format) -> None:
+        """Write the whole dataset (all graphs) in a dataset format (N-Quads, TriG)."""
+
+    @abc.abstractmethod
+    def graphs(self) -> list[str]: ...
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    def stats(self) -> Stats:
+        graphs: dict[str, int] = {}
+        for row in self.query(STATS_GRAPHS, union_default=False):
+            graph = row["g"]
+            graphs[graph.value if graph is not None else ""] = int(row["n"].value)
+        if graphs.get("") == 0:
+            del graphs[""]
+        classes = {row["c"].value: int(row["n"].value) for row in self.query(STATS_CLASSES)
+                   if hasattr(row["c"], "value")}
+        return Stats(graphs=graphs, classes=classes)
+
+    def ping(self) -> bool:
+        """True when the store answers a query."""
+        try:
+            return bool(self.query("ASK { }"))
+        except Exception:  # any failure means: not answering
+            return False
+
+    def is_empty(self) -> bool:
+        return not bool(self.query("ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -1,0 +1,26 @@
+"""The Flask application factory (the pattern of Flask's tutorial app)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from ..config import Config, load_config
+from ..store import AtlasStore, open_store
+
+
+def create_app(config: Config | None = None, store: AtlasStore | None = None) -> Flask:
+    config = config or load_config()
+    app = Flask(__name__)
+    app.config["TFATLAS"] = config
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    app.extensions["tfatlas.store"] = store or open_store(config)
+
+    from . import ops
+
+    for blueprint in (ops.bp,):
+        app.register_blueprint(blueprint)
+    return app
+
+
+def get_store(app: Flask) -> AtlasStore:
+    return app.extensions["tfatlas.store"]

@@ -1,0 +1,32 @@
+"""Running the app under gunicorn, a production WSGI server."""
+
+from __future__ import annotations
+
+from gunicorn.app.base import BaseApplication
+
+from ..config import Config
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, config: Config):
+        self._config = config
+        super().__init__()
+
+    def load_config(self):
+        # One worker process: the embedded store can be opened by one process only;
+        # threads give the concurrency (Oxigraph releases the GIL while it evaluates).
+        self.cfg.set("bind", f"{self._config.host}:{self._config.port}")
+        self.cfg.set("workers", 1)
+        self.cfg.set("worker_class", "gthread")
+        self.cfg.set("threads", self._config.threads)
+        self.cfg.set("timeout", 0)
+        self.cfg.set("accesslog", "-")
+
+    def load(self):
+        from .app import create_app
+
+        return create_app(self._config)
+
+
+def run(config: Config) -> None:
+    _Gunicorn(config).run()

@@ -1,0 +1,71 @@
+"""The CLI as a user runs it: a real process, a real store on disk, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from conftest import tfatlas_command
+
+TURTLE = '@prefix ex: <http://example.org/> .\nex:a a ex:Thing ; ex:name "A" .\n'
+
+
+def run(*args: str, env=None, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run(tfatlas_command() + list(args), capture_output=True, text=True,
+                          env=env, cwd=cwd, timeout=300)
+
+
+def test_help_documents_exit_codes():
+    result = run("--help")
+    assert result.returncode == 0
+    assert "Exit codes" in result.stdout and "usage or input error" in result.stdout
+
+
+def test_load_query_and_restart(tmp_path: Path):
+    store = tmp_path / "store"
+    data = tmp_path / "a.ttl"
+    data.write_text(TURTLE)
+    assert run("--store", str(store), "load", "--no-progress", str(data)).returncode == 0
+    # a new process sees the data: it survived the restart
+    result = run("--store", str(store), "query", "--format", "json",
+                 "SELECT ?n WHERE { ?s <http://example.org/name> ?n }")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)["results"]["bindings"]
+    assert [r["n"]["value"] for r in rows] == ["A"]
+
+
+def test_file_that_does_not_parse_leaves_store_unchanged(tmp_path: Path):
+    store = tmp_path / "store"
+    good, bad = tmp_path / "good.ttl", tmp_path / "bad.nt"
+    good.write_text(TURTLE)
+    bad.write_text('<http://a> <http://b> "ok" .\n<http://a> <http://b> .\n')
+    assert run("--store", str(store), "load", "--no-progress", str(good)).returncode == 0
+    before = run("--store", str(store), "dump").stdout
+    result = run("--store", str(store), "load", "--no-progress", str(good), str(bad))
+    assert result.returncode == 2
+    assert f"{bad}:2:" in result.stderr and "Traceback" not in result.stderr
+    assert run("--store", str(store), "dump").stdout == before
+
+
+def test_unknown_format_and_missing_file(tmp_path: Path):
+    store = tmp_path / "store"
+    odd = tmp_path / "data.xyz"
+    odd.write_text("x")
+    result = run("--store", str(store), "load", str(odd))
+    assert result.returncode == 2 and "--format" in result.stderr
+    result = run("--store", str(store), "load", str(tmp_path / "missing.ttl"))
+    assert result.returncode == 2 and "no such file" in result.stderr
+
+
+def test_malformed_query_exits_1(tmp_path: Path):
+    result = run("--store", str(tmp_path / "store"), "query", "SELEC * {}")
+    assert result.returncode == 1 and "malformed query" in result.stderr
+
+
+def test_store_path_not_writable(tmp_path: Path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = run("--store", str(blocker / "store"), "stats")
+    assert result.returncode == 2 and "cannot create or open the store" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -8,8 +8,12 @@ actors a network and now and then a reorganisation. Labels and descriptions in G
 and English, dates as xsd:date, concepts always from the right scheme, offers always provided
 by an actor or unit.
 
-Streaming and constant memory: one block is built, written and forgotten. The same seed and
-target give the same bytes.
+Concepts come from the repository's own schemes in ontology/vocabularies/ (copied into the
+output, so a generated file stands on its own and agrees with the model on every concept);
+schemes not shipped there, or all with --builtin-vocabularies, come from lists in this file.
+
+Streaming and constant memory: one block is built, written and forgotten. The same seed, target
+and vocabularies give the same bytes.
 
     python bench/generate.py --triples 100000 --out bench/data/100k.nt
     python bench/generate.py --preset 1M            # writes bench/data/1M.nt
@@ -36,6 +40,7 @@ from typing import BinaryIO, Iterator
 PRESETS = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000, "10M": 10_000_000}
 DEFAULT_BASE = "https://w3id.org/tfatlas/"
 DEFAULT_SEED = 20240425  # the day of the BMI workshop
+SHIPPED_VOCABULARIES = Path(__file__).resolve().parent.parent / "ontology" / "vocabularies"
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -332,12 +337,54 @@ class _Concepts:
         self.labels[iri] = (de, en)
 
 
+class _ShippedConcepts(_Concepts):
+    """The concepts of one scheme as the repository ships them (ontology/vocabularies/)."""
+
+    def __init__(self, rows: list[tuple[str, str, str]]):
+        self.iris = [iri for iri, _, _ in rows]
+        self.labels = {iri: (de, en) for iri, de, en in rows}
+
+
+def shipped_vocabularies(directory: Path, base: str) -> tuple[dict[str, _Concepts], list[str]]:
+    """Concepts per scheme name, and every triple of the files as N-Triples lines (sorted)."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    for path in sorted(directory.glob("*.ttl")):
+        store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE)
+    lines = sorted(f"{q.subject} {q.predicate} {q.object} ." for q in store)
+    found: dict[str, _Concepts] = {}
+    for name in SCHEMES:
+        rows = []
+        for r in store.query(f"""
+            SELECT ?c (SAMPLE(?de) AS ?d) (SAMPLE(?en) AS ?e) WHERE {{
+              ?c <{SKOS}inScheme> <{base}id/scheme/{name}> ; <{SKOS}prefLabel> ?de .
+              FILTER(LANG(?de) = "de")
+              OPTIONAL {{ ?c <{SKOS}prefLabel> ?en FILTER(LANG(?en) = "en") }}
+            }} GROUP BY ?c ORDER BY ?c"""):
+            de = r["d"].value
+            rows.append((str(r["c"]), de, r["e"].value if r["e"] is not None else de))
+        if rows:
+            found[name] = _ShippedConcepts(rows)
+    return found, lines
+
+
 class Generator:
-    def __init__(self, seed: int = DEFAULT_SEED, base_iri: str = DEFAULT_BASE):
+    def __init__(self, seed: int = DEFAULT_SEED, base_iri: str = DEFAULT_BASE,
+                 vocabularies: Path | None = None):
         self.rng = random.Random(seed)
         self.base = base_iri if base_iri.endswith("/") else base_iri + "/"
         self.concepts = {name: _Concepts(self.base, kind, rows)
                          for name, (kind, _, _, rows) in SCHEMES.items()}
+        self.shipped_lines: list[str] = []
+        self.shipped: set[str] = set()
+        if vocabularies is not None and vocabularies.is_dir():
+            # The repository's own schemes win, so generated data and the model agree on every
+            # concept (one @de prefLabel each); built-in lists fill in schemes not shipped.
+            shipped, self.shipped_lines = shipped_vocabularies(vocabularies, self.base)
+            for name, concepts in shipped.items():
+                self.concepts[name] = concepts
+                self.shipped.add(name)
         self.actors: list[str] = []  # recent actor IRIs, for networks and reorganisations
         self.day0 = dt.date(2023, 1, 1).toordinal()
         self.days = dt.date(2025, 12, 31).toordinal() - self.day0
@@ -363,9 +410,11 @@ class Generator:
     # -- the concept schemes ---------------------------------------------------------------
 
     def schemes(self) -> list[str]:
-        lines: list[str] = []
+        lines: list[str] = list(self.shipped_lines)
         add = lines.append
         for name, (kind, title_de, title_en, rows) in SCHEMES.items():
+            if name in self.shipped:
+                continue
             scheme = f"<{self.base}id/scheme/{name}>"
             add(f"{scheme} {TYPE} <{SKOS}ConceptScheme> .")
             add(f"{scheme} <{SKOS}prefLabel> {lit(title_de, 'de')} .")
@@ -620,12 +669,13 @@ def parse_size(text: str) -> int:
     return value
 
 
-def write(stream: BinaryIO, target: int, seed: int = DEFAULT_SEED, base_iri: str = DEFAULT_BASE) -> int:
+def write(stream: BinaryIO, target: int, seed: int = DEFAULT_SEED, base_iri: str = DEFAULT_BASE,
+          vocabularies: Path | None = SHIPPED_VOCABULARIES) -> int:
     """Write about ``target`` triples as N-Triples to a binary stream; returns the count."""
     text = io.TextIOWrapper(stream, encoding="utf-8", newline="\n", write_through=False)
     count = 0
     buffer: list[str] = []
-    for chunk in Generator(seed, base_iri).lines(target):
+    for chunk in Generator(seed, base_iri, vocabularies).lines(target):
         buffer.extend(chunk)
         count += len(chunk)
         if len(buffer) >= 20_000:
@@ -639,7 +689,7 @@ def write(stream: BinaryIO, target: int, seed: int = DEFAULT_SEED, base_iri: str
 
 
 def generate(triples: int, out: str | Path, seed: int = DEFAULT_SEED,
-             base_iri: str = DEFAULT_BASE) -> int:
+             base_iri: str = DEFAULT_BASE, vocabularies: Path | None = SHIPPED_VOCABULARIES) -> int:
     """Write about ``triples`` triples to ``out`` (gzip when it ends in .gz); returns the count.
 
     The file appears complete or not at all (written to a .part file, then renamed).
@@ -652,9 +702,9 @@ def generate(triples: int, out: str | Path, seed: int = DEFAULT_SEED,
             if path.suffix == ".gz":
                 # mtime=0: the same seed gives the same bytes, also compressed
                 with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=3, mtime=0) as gz:
-                    count = write(gz, triples, seed, base_iri)
+                    count = write(gz, triples, seed, base_iri, vocabularies)
             else:
-                count = write(raw, triples, seed, base_iri)
+                count = write(raw, triples, seed, base_iri, vocabularies)
         part.replace(path)
     except BaseException:
         part.unlink(missing_ok=True)
@@ -672,16 +722,20 @@ def main(argv: list[str] | None = None) -> int:
                         "(default: bench/data/<size>.nt)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (default: %(default)s)")
     parser.add_argument("--base-iri", default=DEFAULT_BASE, help="IRI base (default: %(default)s)")
+    parser.add_argument("--builtin-vocabularies", action="store_true",
+                        help="use the generator's own concept lists instead of ontology/vocabularies/ "
+                        "(output then independent of the repository's vocabularies)")
     args = parser.parse_args(argv)
+    vocabularies = None if args.builtin_vocabularies else SHIPPED_VOCABULARIES
     target = args.triples or PRESETS[args.preset or "10k"]
     name = args.preset or next((k for k, v in PRESETS.items() if v == target), str(target))
     started = time.perf_counter()
     if args.out == "-":
-        count = write(sys.stdout.buffer, target, args.seed, args.base_iri)
+        count = write(sys.stdout.buffer, target, args.seed, args.base_iri, vocabularies)
         out = "standard output"
     else:
         out = args.out or str(Path(__file__).resolve().parent / "data" / f"{name}.nt")
-        count = generate(target, out, args.seed, args.base_iri)
+        count = generate(target, out, args.seed, args.base_iri, vocabularies)
     print(f"{count:,} triples to {out} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return 0
 

@@ -1,0 +1,271 @@
+"""A remote SPARQL 1.1 server as the atlas's store (SPARQL 1.1 Protocol and Graph Store Protocol).
+
+Works with any server that speaks the two protocols (Oxigraph server, Apache Jena Fuseki, ...);
+two things follow Oxigraph's conventions, which Fuseki shares:
+
+- The union default graph is asked for with the ``union-default-graph`` URL parameter
+  (``oxigraph serve``). Other servers ignore it: configure the union default graph on the server
+  instead (Fuseki: ``tdb2:unionDefaultGraph true``).
+- A dataset file (TriG, N-Quads) is POSTed as N-Quads to the Graph Store endpoint itself (no
+  ``?graph=``), and ``dump`` GETs that endpoint; both are the "dataset" extension of the Graph
+  Store Protocol that Oxigraph and Fuseki implement.
+
+Loads cannot be all-or-nothing over HTTP in general. What this store does: every file of a load
+is parsed locally first (with the same parser as the embedded store, relative IRIs resolved
+against the file's location) and converted to N-Triples or N-Quads in a temporary file, so a
+file that does not parse fails before anything is sent and the store is unchanged. Then each
+file goes in one request, which the server applies as a whole. If the server fails midway (it
+stops answering, the disk is full), the files sent before stay loaded; the error names the file.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from typing import BinaryIO, Iterable
+from urllib.parse import quote
+
+import pyoxigraph as ox
+import requests
+
+from ..errors import InputError, QueryError, StoreError
+from ..rdfformats import Format
+from .base import AtlasStore, LoadReport, Progress, Source, provenance_update
+from .embedded import _CountingReader, _open_source, syntax_message
+
+RESULTS_JSON = "application/sparql-results+json"
+ACCEPT_QUERY = f"{RESULTS_JSON}, application/n-triples;q=0.9"
+_MEDIA = {ox.RdfFormat.N_QUADS: "application/n-quads", ox.RdfFormat.TRIG: "application/trig",
+          ox.RdfFormat.N_TRIPLES: "application/n-triples"}
+
+
+class RemoteStore(AtlasStore):
+    def __init__(self, query_url: str, update_url: str, gsp_url: str, base_iri: str,
+                 timeout: float = 30.0):
+        if not (query_url and update_url and gsp_url):
+            raise StoreError("a remote store needs a query, an update and a graph store URL "
+                             "(set TFATLAS_STORE_URL, or the three TFATLAS_STORE_*_URL settings)")
+        self.query_url, self.update_url, self.gsp_url = query_url, update_url, gsp_url
+        self.base_iri = base_iri
+        self.timeout = timeout
+        self._http = requests.Session()
+
+    # -- HTTP ----------------------------------------------------------------------------
+
+    def _request(self, method: str, url: str, *, what: str, stream: bool = False,
+                 ok_statuses: tuple[int, ...] = (), **kwargs) -> requests.Response:
+        """One request; a server that does not answer or answers an error becomes StoreError."""
+        try:
+            response = self._http.request(method, url, timeout=self.timeout, stream=stream, **kwargs)
+        except requests.Timeout:
+            raise StoreError(f"the remote store at {url} did not answer within {self.timeout:g} s "
+                             f"({what})") from None
+        except requests.ConnectionError as exc:
+            raise StoreError(f"the remote store at {url} does not answer ({what}): "
+                             f"{_root_cause(exc)}") from None
+        except requests.RequestException as exc:
+            raise StoreError(f"request to the remote store at {url} failed ({what}): {exc}") from None
+        if response.status_code >= 400 and response.status_code not in ok_statuses:
+            message = _server_message(response)
+            if response.status_code == 400 and what in ("query", "update"):
+                # The server refused the SPARQL itself: the caller's mistake, like a local parse error.
+                raise QueryError(f"malformed {what} (the remote store at {url} says: {message})")
+            raise StoreError(f"the remote store at {url} answered {response.status_code} "
+                             f"{response.reason} ({what}): {message}")
+        return response
+
+    def _gsp(self, graph: str | None) -> str:
+        if graph is None:
+            return self.gsp_url
+        return f"{self.gsp_url}{'&' if '?' in self.gsp_url else '?'}graph={quote(graph, safe='')}"
+
+    # -- AtlasStore ----------------------------------------------------------------------
+
+    def query(self, sparql: str, *, default_graphs: Iterable[str] | None = None,
+              named_graphs: Iterable[str] | None = None, union_default: bool = True,
+              base_iri: str | None = None):
+        form: list[tuple[str, str]] = [("query", _with_base(sparql, base_iri))]
+        params: dict[str, str] = {}
+        if default_graphs is not None:
+            graphs = list(default_graphs)
+            if "" in graphs:
+                raise QueryError("a remote store cannot name its own default graph in default_graphs "
+                                 "(the SPARQL protocol has no IRI for it)")
+            form += [("default-graph-uri", g) for g in graphs]
+        elif union_default and named_graphs is not None:
+            # The protocol forbids union-default-graph next to named-graph-uri: name every graph.
+            form += [("default-graph-uri", g) for g in self.graphs()]
+        elif union_default:
+            params["union-default-graph"] = ""
+        if named_graphs is not None:
+            form += [("named-graph-uri", g) for g in named_graphs]
+        response = self._request("POST", self.query_url, what="query", data=form, params=params,
+                                 headers={"Accept": ACCEPT_QUERY})
+        media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        try:
+            if media == RESULTS_JSON or media == "application/json":
+                return ox.parse_query_results(response.content, ox.QueryResultsFormat.JSON)
+            if media in ("application/n-triples", "text/plain"):
+                return _as_query_triples(response.content)
+        except SyntaxError as exc:
+            raise StoreError(f"the remote store at {self.query_url} sent results that do not "
+                             f"parse: {exc}") from None
+        raise StoreError(f"the remote store at {self.query_url} answered with {media or 'no type'}, "
+                         f"expected {RESULTS_JSON} or application/n-triples")
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        self._request("POST", self.update_url, what="update",
+                      data={"update": _with_base(sparql, base_iri)})
+
+    def load(self, sources: list[Source], *, replace: bool = False,
+             progress: Progress | None = None) -> LoadReport:
+        started = time.perf_counter()
+        report = LoadReport()
+        with tempfile.TemporaryDirectory(prefix="tfatlas-load-") as tmp:
+            # 1. Parse everything before sending anything: a syntax error leaves the store as it was.
+            staged: list[tuple[Source, Path, ox.RdfFormat, set[str]]] = []
+            offset = (0, 0)
+            for i, source in enumerate(sources):
+                path = Path(tmp) / f"{i:04d}"
+                fmt, graphs, offset = _normalise(source, path, progress, offset)
+                staged.append((source, path, fmt, graphs))
+
+            # 2. Send: one request per file, each applied by the server as a whole.
+            targets: list[str] = []
+            for _, _, _, graphs in staged:
+                targets += [g for g in sorted(graphs) if g not in targets]
+            replaced: set[str] = set()
+            if replace:
+                # Graphs that arrive from dataset files cannot be PUT one by one; drop them first.
+                from_datasets = [g for s, _, fmt, graphs in staged if fmt == ox.RdfFormat.N_QUADS
+                                 for g in graphs]
+                if from_datasets:
+                    self.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in dict.fromkeys(from_datasets)))
+                    replaced.update(from_datasets)
+            for source, path, fmt, graphs in staged:
+                if fmt == ox.RdfFormat.N_QUADS:
+                    method, url = "POST", self._gsp(None)
+                else:
+                    # PUT replaces the graph in one step on the server; later files add to it.
+                    method = "PUT" if replace and source.graph not in replaced else "POST"
+                    replaced.add(source.graph)
+                    url = self._gsp(source.graph)
+                with open(path, "rb") as body:
+                    self._request(method, url, what=f"loading {source.path}", data=body,
+                                  headers={"Content-Type": _MEDIA[fmt]})
+
+            # 3. Count and record provenance, as the embedded store does.
+            for graph in targets:
+                rows = list(self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
+                                       union_default=False))
+                report.graphs[graph] = int(rows[0]["n"].value) if rows else 0
+            if sources:
+                self.update(" ;\n".join(
+                    provenance_update(self.base_iri, s.graph, s.path, report.graphs.get(s.graph, 0))
+                    for s in {s.graph: s for s in sources}.values()))
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def drop_graph(self, graph: str) -> None:
+        # 404: the graph is not there, which is what was asked for.
+        self._request("DELETE", self._gsp(graph), what=f"dropping {graph}", ok_statuses=(404,))
+
+    def dump(self, out: BinaryIO, fmt: Format) -> None:
+        if not fmt.has_datasets:
+            raise InputError(f"dump needs a dataset format (nquads or trig), not {fmt.name}")
+        response = self._request("GET", self.gsp_url, what="dump", stream=True,
+                                 headers={"Accept": fmt.media_type})
+        with response:
+            media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            if media != fmt.media_type:
+                raise StoreError(f"the remote store at {self.gsp_url} answered the dump with "
+                                 f"{media or 'no type'}, not {fmt.media_type}")
+            try:
+                for chunk in response.iter_content(chunk_size=1 << 16):
+                    out.write(chunk)
+            except requests.RequestException as exc:
+                raise StoreError(f"the dump from {self.gsp_url} broke off: {exc}") from None
+
+    def graphs(self) -> list[str]:
+        rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", union_default=False)
+        return sorted(row["g"].value for row in rows)
+
+    def close(self) -> None:
+        self._http.close()
+
+
+def _normalise(source: Source, out: Path, progress: Progress | None,
+               offset: tuple[int, int]) -> tuple[ox.RdfFormat, set[str], tuple[int, int]]:
+    """Parse one file and write it as N-Triples (a triple format) or N-Quads (a dataset format).
+
+    Returns the format written, the graphs it fills, and the progress offset after it.
+    """
+    dataset = source.format.has_datasets
+    target = ox.NamedNode(source.graph)
+    graphs: set[str] = {source.graph}
+    with _open_source(source.path) as raw:
+        reader = _CountingReader(raw, None, offset)
+        count = [offset[1]]
+
+        def quads():
+            parsed = ox.parse(reader, source.format.oxigraph, base_iri=source.path.resolve().as_uri())
+            for item in parsed:
+                if dataset:
+                    graph = item.graph_name
+                    if isinstance(graph, ox.DefaultGraph):
+                        graph = target
+                    graphs.add(graph.value)
+                    yield ox.Quad(item.subject, item.predicate, item.object, graph)
+                else:
+                    yield item.triple if isinstance(item, ox.Quad) else item
+                count[0] += 1
+                if progress is not None and count[0] % 10_000 == 0:
+                    progress(reader.bytes, count[0])
+
+        fmt = ox.RdfFormat.N_QUADS if dataset else ox.RdfFormat.N_TRIPLES
+        try:
+            with open(out, "wb") as f:
+                ox.serialize(quads(), f, fmt)
+        except SyntaxError as exc:
+            raise InputError(syntax_message(source.path, exc)) from None
+        except ValueError as exc:
+            raise InputError(f"{source.path}: {exc}") from None
+    if progress is not None:
+        progress(reader.bytes, count[0])
+    return fmt, graphs, (reader.bytes, count[0])
+
+
+def _as_query_triples(data: bytes) -> ox.QueryTriples:
+    """A graph result as pyoxigraph's own QueryTriples, so callers serialise it like a local one.
+
+    pyoxigraph has no public constructor for QueryTriples; an in-memory store answering a
+    CONSTRUCT over the parsed triples gives one (a graph result is a set, so nothing is lost).
+    """
+    memory = ox.Store()
+    memory.bulk_load(data, ox.RdfFormat.N_TRIPLES)
+    return memory.query("CONSTRUCT WHERE { ?s ?p ?o }")
+
+
+def _with_base(sparql: str, base_iri: str | None) -> str:
+    # The protocol has no base parameter; a BASE prologue means the same to every server.
+    return f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql
+
+
+def _server_message(response: requests.Response) -> str:
+    text = response.text.strip() if response.content else ""
+    text = " ".join(text.split())
+    return (text[:300] + "…") if len(text) > 300 else (text or "(no message)")
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The innermost cause of a connection error ('Connection refused'), not urllib3's wrapping."""
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__
+    text = str(exc)
+    if "]" in text and "Errno" in text:
+        text = text.split("]", 1)[1].strip()
+    return text or type(exc).__name__
+
+
+__all__ = ["RemoteStore"]

@@ -1,0 +1,147 @@
+"""The stored queries as a web API: /api/queries/<name>, /api/openapi.json and /api/ (its page)."""
+
+from __future__ import annotations
+
+import io
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+
+from .. import openapi
+from ..errors import AtlasError
+from ..stored_queries import Catalogue, ParameterError, bind, run
+from .app import get_store
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+# Short names for the `_format` parameter, so a result can be linked as a download.
+_FORMATS = {
+    "json": "application/json",
+    "csv": "text/csv",
+    "srj": "application/sparql-results+json",
+    "srx": "application/sparql-results+xml",
+    "tsv": "text/tab-separated-values",
+}
+_ENGINE_FORMATS = {
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+_NUMERIC = {"integer", "decimal", "double", "float", "int", "long", "short", "nonNegativeInteger",
+            "positiveInteger"}
+
+
+def catalogue() -> Catalogue:
+    ext = current_app.extensions
+    if "tfatlas.queries" not in ext:
+        ext["tfatlas.queries"] = Catalogue()
+    return ext["tfatlas.queries"]
+
+
+def _error(status: int, error: str, message: str, parameter: str | None = None) -> Response:
+    body = {"error": error, "message": message}
+    if parameter is not None:
+        body["parameter"] = parameter
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _media_type() -> str | None:
+    """The media type to answer in: `_format` wins, then the Accept header; None: not acceptable."""
+    wanted = request.args.get("_format")
+    if wanted:
+        return _FORMATS.get(wanted.lower()) or (wanted if wanted in _FORMATS.values() else None)
+    accept = request.accept_mimetypes
+    if not accept:
+        return "application/json"
+    best, best_q = None, 0.0
+    for media_type in _FORMATS.values():  # in the server's order of preference
+        quality = accept.quality(media_type)
+        if quality > best_q:
+            best, best_q = media_type, quality
+    return best
+
+
+def _plain(term) -> object:
+    """A JSON value for an RDF term: IRIs and strings as text, numbers and booleans as such."""
+    if term is None:
+        return None
+    if isinstance(term, ox.Literal):
+        kind = term.datatype.value.rsplit("#", 1)[-1] if term.datatype else ""
+        try:
+            if kind in _NUMERIC:
+                number = float(term.value)
+                return int(number) if kind not in ("decimal", "double", "float") else number
+            if kind == "boolean":
+                return term.value in ("true", "1")
+        except ValueError:
+            return term.value
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return term.value
+
+
+@bp.get("/queries/<name>")
+def stored_query(name: str):
+    query = catalogue().get(name)
+    if query is None:
+        known = ", ".join(catalogue().all()) or "none"
+        return _error(404, "not found", f"there is no stored query {name!r}; the stored queries are: {known}")
+    media_type = _media_type()
+    if media_type is None:
+        return _error(406, "not acceptable", "supported formats: " + ", ".join(
+            f"{t} (_format={n})" for n, t in _FORMATS.items()))
+    store = get_store(current_app)
+    try:
+        bindings = bind(query, request.args.to_dict(flat=False), store)
+    except ParameterError as exc:
+        return _error(400, "bad parameter", str(exc), exc.param)
+    try:
+        results = run(store, query, bindings)
+    except AtlasError as exc:
+        current_app.logger.error("stored query %s failed: %s", name, exc)
+        return _error(500, "query failed", f"the stored query {name!r} failed: {exc}")
+
+    if isinstance(results, ox.QueryBoolean) and media_type in ("text/csv", "text/tab-separated-values"):
+        return _error(406, "not acceptable", f"the stored query {name!r} answers yes or no; "
+                      "ask for application/json or a SPARQL results format")
+    if isinstance(results, ox.QueryTriples):
+        out = io.BytesIO()
+        results.serialize(out, ox.RdfFormat.TURTLE)
+        response = Response(out.getvalue(), mimetype="text/turtle")
+    elif media_type == "application/json":
+        parameters = {k: v[0].value for k, v in bindings.items()}
+        if isinstance(results, ox.QueryBoolean):
+            response = jsonify(query=name, parameters=parameters, boolean=bool(results))
+        else:
+            columns = [v.value for v in results.variables]
+            rows = [{c: _plain(row[c]) for c in columns} for row in results]
+            response = jsonify(query=name, parameters=parameters, columns=columns, rows=rows)
+    else:
+        out = io.BytesIO()
+        results.serialize(out, _ENGINE_FORMATS[media_type])
+        response = Response(out.getvalue(), content_type=f"{media_type}; charset=utf-8")
+    response.headers["Vary"] = "Accept"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    description = openapi.describe(catalogue().all(), server_url=request.script_root or "/")
+    response = jsonify(description)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/")
+def api_page():
+    from .finder import TEXTS, _common, page_language
+
+    lang = page_language()
+    spec = openapi.describe(catalogue().all(), server_url=request.script_root or "/", lang=lang)
+    return render_template("finder_api.html", spec=spec, openapi_url=url_for("api.openapi_json"),
+                           **_common(lang, TEXTS[lang]))

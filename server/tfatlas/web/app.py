@@ -17,7 +17,9 @@ def create_app(config: Config | None = None, store: AtlasStore | None = None) ->
 
     from . import ops
 
-    for blueprint in (ops.bp,):
+    from . import pages  # linked-data pages (issue 5)
+
+    for blueprint in (ops.bp, pages.bp,):
         app.register_blueprint(blueprint)
     return app
 

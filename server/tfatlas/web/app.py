@@ -19,7 +19,9 @@ def create_app(config: Config | None = None, store: AtlasStore | None = None) ->
 
     from . import pages  # linked-data pages (issue 5)
 
-    for blueprint in (ops.bp, pages.bp,):
+    from . import api, finder  # stored-query API and finder (issue 6)
+
+    for blueprint in (ops.bp, pages.bp, api.bp, finder.bp,):
         app.register_blueprint(blueprint)
     return app
 

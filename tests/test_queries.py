@@ -1,0 +1,343 @@
+"""The competency questions in queries/*.rq, run on the shipped model (ontology, vocabularies, shapes, seed data).
+
+The store is an in-memory Oxigraph store with one named graph per file and the union as default graph,
+as the server has it. Parameters are bound the way docs/model.md prescribes: a ``VALUES`` block per
+parameter, first in the WHERE group, with terms written by pyoxigraph. The expected rows name concrete
+resources of data/ (written from the cited sources), not the output of the same query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+QUERIES = REPO / "queries"
+ID = "https://w3id.org/tfatlas/id/"
+XSD_DATE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")
+TYPES = {"iri", "string", "date", "dateTime", "integer", "boolean"}
+SCHEMES = {"topics", "challenges", "target-groups", "offer-types", "delivery-modes", "cost-models", "competencies"}
+REQUIRED_QUERIES = {"who-helps", "offers-of-actor", "actors-by-topic", "topic-overlaps", "gaps", "changed-since"}
+# Parameters that a comparison or a label filter needs and that cannot stand in a triple pattern.
+FILTER_ONLY = {"lang", "since"}
+
+
+def iri(kind: str, slug: str) -> str:
+    return f"{ID}{kind}/{slug}"
+
+
+# -- the store and a small binding helper --------------------------------------------------------
+
+def model_files() -> list[Path]:
+    files = []
+    for kind in ("ontology", "shapes", "data"):
+        files += sorted(p for p in (REPO / kind).rglob("*.ttl") if "examples" not in p.parts)
+    return files
+
+
+def load_model(store: ox.Store) -> None:
+    for path in model_files():
+        store.load(path=str(path), format=ox.RdfFormat.TURTLE,
+                   to_graph=ox.NamedNode(f"urn:test:graph:{path.relative_to(REPO)}"))
+
+
+@pytest.fixture(scope="module")
+def store() -> ox.Store:
+    st = ox.Store()
+    load_model(st)
+    return st
+
+
+def read_query(name: str) -> tuple[dict, str]:
+    text = (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
+    header = yaml.safe_load("\n".join(line[3:] for line in text.splitlines() if line.startswith("#+ ")))
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("#+ "))
+    return header, body
+
+
+def term(spec: dict, value) -> ox.Term:
+    kind = spec["type"]
+    if kind == "iri":
+        return ox.NamedNode(value)
+    if kind == "date":
+        return ox.Literal(value.isoformat() if isinstance(value, dt.date) else value, datatype=XSD_DATE)
+    return ox.Literal(str(value))
+
+
+def run(store: ox.Store, name: str, **params) -> list[dict[str, str | None]]:
+    """Rows as dicts of plain values (IRIs and lexical forms), parameters bound by VALUES, defaults applied."""
+    header, body = read_query(name)
+    declared = header.get("params") or {}
+    unknown = set(params) - set(declared)
+    assert not unknown, f"{name}: test passes undeclared parameters {unknown}"
+    blocks = []
+    for pname, spec in declared.items():
+        value = params.get(pname, spec.get("default"))
+        if value is not None:
+            blocks.append(f"VALUES ?{pname} {{ {term(spec, value)} }}")
+    at = body.index("WHERE {") + len("WHERE {")
+    sparql = body[:at] + "\n  " + "\n  ".join(blocks) + "\n" + body[at:]
+    result = store.query(sparql, use_default_graph_as_union=True)
+    names = [v.value for v in result.variables]
+    return [{n: (None if s[n] is None else s[n].value) for n in names} for s in result]
+
+
+def column(rows, name: str) -> set:
+    return {row[name] for row in rows}
+
+
+def by(rows, key: str, value: str) -> dict:
+    found = [row for row in rows if row[key] == value]
+    assert len(found) == 1, f"expected one row with {key}={value}, got {len(found)}"
+    return found[0]
+
+
+# -- headers ------------------------------------------------------------------------------------
+
+def test_the_competency_questions_exist():
+    assert REQUIRED_QUERIES <= {p.stem for p in QUERIES.glob("*.rq")}
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in QUERIES.glob("*.rq")))
+def test_header_is_bilingual_typed_and_every_parameter_restricts(name):
+    header, body = read_query(name)
+    for key in ("title", "description"):
+        assert set(header[key]) >= {"de", "en"} and all(header[key].values()), f"{name}: {key} needs de and en"
+    assert "WHERE {" in body, f"{name}: the VALUES blocks go after 'WHERE {{'"
+    ox.Store().query(body)  # parses
+    params = header.get("params") or {}
+    assert "lang" in params and params["lang"].get("default") == "de"
+    without_filters = re.sub(r"FILTER\s*\((?:[^()]|\([^()]*\))*\)", "", body)
+    for pname, spec in params.items():
+        assert spec["type"] in TYPES, f"{name}: {pname} has an unknown type"
+        assert spec.get("de") and spec.get("en"), f"{name}: {pname} needs a German and an English label"
+        if "scheme" in spec:
+            assert spec["scheme"] in SCHEMES
+        assert re.search(rf"\?{pname}\b", body), f"{name}: ?{pname} is declared but not used"
+        if pname not in FILTER_ONLY:
+            assert re.search(rf"\?{pname}\b", without_filters), f"{name}: ?{pname} must occur in a triple pattern"
+
+
+# -- who helps with challenge X in topic Y? -------------------------------------------------------
+
+AGILE_OFFERS = {iri("offer", s) for s in (
+    "bakoev-ausbildung-agile-coach", "bakoev-ausbildung-agile-master", "govlabde-methodenexpertise",
+    "work4germany", "tech4germany")}
+
+
+def test_who_helps_with_introducing_agile_ways_of_working_in_agility(store):
+    rows = run(store, "who-helps", challenge=iri("challenge", "agile-arbeitsweisen-einfuehren"),
+               topic=iri("topic", "agilitaet"))
+    assert column(rows, "offer") == AGILE_OFFERS
+    govlab = by(rows, "offer", iri("offer", "govlabde-methodenexpertise"))
+    assert govlab["provider"] == iri("unit", "govlabde")
+    assert govlab["providerLabel"] == "GovLabDE"
+    assert govlab["offerTypes"] == "Beratung"
+    assert govlab["deliveryModes"] == "Hybrid"
+    assert set(govlab["targetGroups"].split(", ")) == {"Behörden und Ministerien", "Projektteams"}
+    assert govlab["page"].startswith("https://digitale-verwaltung.de/")
+
+
+def test_who_helps_includes_narrower_challenges_and_topics(store):
+    # Tech4Germany addresses "Nutzerzentriert entwickeln" (narrower than introducing agile ways of
+    # working) on "Nutzerzentrierung" and "Design Thinking" (narrower than Agilität), never the broader ones.
+    rows = run(store, "who-helps", challenge=iri("challenge", "agile-arbeitsweisen-einfuehren"),
+               topic=iri("topic", "agilitaet"))
+    assert iri("offer", "tech4germany") in column(rows, "offer")
+    narrow = run(store, "who-helps", challenge=iri("challenge", "nutzerzentriert-entwickeln"))
+    assert column(narrow, "offer") == {iri("offer", "tech4germany")}
+
+
+def test_who_helps_without_topic_and_in_english(store):
+    rows = run(store, "who-helps", challenge=iri("challenge", "projekte-steuern"), lang="en")
+    assert column(rows, "offer") == {iri("offer", s) for s in (
+        "bva-drei-partner-modell", "bva-beratung-grossprojektmanagement", "bva-projektmanagement-schulung",
+        "bva-projektkompass", "govlabde-personalressourcen")}
+    training = by(rows, "offer", iri("offer", "bva-projektmanagement-schulung"))
+    assert training["offerTypes"] == "Training"  # the concept's English label
+    assert training["offerLabel"] == "Projektmanagement-Schulung des Bundesverwaltungsamts"  # no English title: German
+    assert training["providerLabel"] == "BVA Kompetenzzentrum (Groß-)Projektmanagement"
+
+
+def test_who_helps_shows_the_cost_model(store):
+    rows = run(store, "who-helps", challenge=iri("challenge", "digitale-kompetenzen-aufbauen"))
+    platform = by(rows, "offer", iri("offer", "digitalakademie-lernplattform"))
+    assert platform["costModels"] == "Kostenfrei"
+    assert set(platform["deliveryModes"].split(", ")) == {"Online", "Präsenz"}
+    assert run(store, "who-helps", challenge=iri("challenge", "digitale-kompetenzen-aufbauen"),
+               lang="en")[0]["offer"]  # still answers in English
+
+
+def test_who_helps_with_a_topic_nobody_offers_anything_on_is_empty(store):
+    assert run(store, "who-helps", topic=iri("topic", "kanban")) == []
+
+
+def test_who_helps_unbound_lists_every_offer_that_addresses_a_challenge(store):
+    rows = run(store, "who-helps")
+    assert len(rows) == len(column(rows, "offer"))  # one row per offer
+    assert AGILE_OFFERS <= column(rows, "offer")
+    assert iri("offer", "opendesk") in column(rows, "offer")
+    # The Kamingespräche address no challenge in their source, so they cannot answer this question.
+    assert iri("offer", "berliner-kamingespraeche") not in column(rows, "offer")
+
+
+# -- offers of an actor ---------------------------------------------------------------------------
+
+def test_offers_of_an_actor_include_its_units(store):
+    rows = run(store, "offers-of-actor", actor=iri("org", "bva"))
+    assert column(rows, "offer") == {iri("offer", s) for s in (
+        "bva-drei-partner-modell", "bva-organisationsberatung", "bva-beratung-grossprojektmanagement",
+        "bva-projektmanagement-schulung", "bva-projektkompass")}
+    assert by(rows, "offer", iri("offer", "bva-projektkompass"))["provider"] == \
+        iri("unit", "bva-kompetenzzentrum-grossprojektmanagement")
+    assert column(rows, "actor") == {iri("org", "bva")}
+
+
+def test_offers_of_the_bakoev_include_the_digitalakademie(store):
+    rows = run(store, "offers-of-actor", actor=iri("org", "bakoev"))
+    offers = column(rows, "offer")
+    assert {iri("offer", "bakoev-lernpfad-ki"), iri("offer", "digitaljourney"),
+            iri("offer", "digitalakademie-lernplattform")} <= offers
+    assert iri("offer", "opendesk") not in offers
+
+
+def test_offers_of_zendis_in_english(store):
+    rows = run(store, "offers-of-actor", actor=iri("org", "zendis"), lang="en")
+    assert column(rows, "offer") == {iri("offer", "opendesk"), iri("offer", "opencode")}
+    assert by(rows, "offer", iri("offer", "opendesk"))["offerTypes"] == "Tool"
+
+
+def test_offers_of_an_actor_without_offers_is_empty(store):
+    assert run(store, "offers-of-actor", actor=iri("unit", "beki")) == []
+
+
+def test_offers_of_every_actor_when_unbound(store):
+    rows = run(store, "offers-of-actor")
+    pairs = {(row["actor"], row["offer"]) for row in rows}
+    assert (iri("org", "next-ev"), iri("offer", "nextcommunities")) in pairs
+    assert (iri("unit", "digitalakademie"), iri("offer", "digitaljourney")) in pairs
+    assert (iri("org", "bakoev"), iri("offer", "digitaljourney")) in pairs
+
+
+# -- actors by topic ------------------------------------------------------------------------------
+
+def test_actors_on_ki_with_and_without_offers(store):
+    rows = run(store, "actors-by-topic", topic=iri("topic", "ki"))
+    offers = {row["actor"]: int(row["offers"]) for row in rows}
+    assert offers == {iri("org", "bakoev"): 1, iri("unit", "beki"): 0, iri("unit", "bmi-referat-dv-i-3"): 0}
+
+
+def test_actors_by_topic_include_narrower_topics(store):
+    rows = run(store, "actors-by-topic", topic=iri("topic", "agilitaet"))
+    offers = {row["actor"]: int(row["offers"]) for row in rows}
+    # DigitalService's Tech4Germany is filed under Nutzerzentrierung and Design Thinking only.
+    assert offers[iri("org", "digitalservice")] == 2
+    assert offers[iri("org", "bakoev")] == 2
+    assert offers[iri("unit", "govlabde")] == 1
+    assert "Nutzerzentrierung" in by(rows, "actor", iri("org", "digitalservice"))["matchedTopics"]
+    pm = run(store, "actors-by-topic", topic=iri("topic", "projektmanagement"), lang="en")
+    assert iri("unit", "bva-kompetenzzentrum-grossprojektmanagement") in column(pm, "actor")
+    assert column(pm, "topicLabel") == {"Project management"}
+
+
+def test_actors_by_topic_unbound_groups_by_every_topic(store):
+    rows = run(store, "actors-by-topic")
+    assert (iri("topic", "open-source"), iri("org", "zendis")) in {(r["topic"], r["actor"]) for r in rows}
+
+
+# -- overlaps and gaps ----------------------------------------------------------------------------
+
+def test_topic_overlaps(store):
+    rows = run(store, "topic-overlaps")
+    counts = {row["topic"]: int(row["providerCount"]) for row in rows}
+    assert counts[iri("topic", "agilitaet")] == 3
+    assert counts[iri("topic", "projektmanagement")] == 3
+    assert iri("topic", "ki") not in counts  # only the BAköV offers something on AI
+    assert iri("topic", "open-source") not in counts  # only ZenDiS
+    assert all(n > 1 for n in counts.values())
+    agility = by(rows, "topic", iri("topic", "agilitaet"))
+    assert set(agility["providers"].split(", ")) == {
+        "Bundesakademie für öffentliche Verwaltung", "DigitalService GmbH des Bundes", "GovLabDE"}
+
+
+def test_topic_overlaps_for_one_topic(store):
+    assert column(run(store, "topic-overlaps", topic=iri("topic", "agilitaet")), "topic") == {iri("topic", "agilitaet")}
+    assert run(store, "topic-overlaps", topic=iri("topic", "ki")) == []
+
+
+def test_gaps_in_challenges(store):
+    rows = run(store, "gaps", scheme=ID + "scheme/challenges")
+    assert column(rows, "concept") == {iri("challenge", s) for s in (
+        "prozesse-digitalisieren", "prozesse-erheben-und-modellieren", "generative-ki-im-arbeitsalltag-nutzen")}
+    assert by(rows, "concept", iri("challenge", "prozesse-erheben-und-modellieren"))["broaderLabel"] == \
+        "Prozesse digitalisieren"
+
+
+def test_gaps_in_topics(store):
+    rows = run(store, "gaps", scheme=ID + "scheme/topics", lang="en")
+    gaps = column(rows, "concept")
+    assert {iri("topic", s) for s in ("scrum", "kanban", "prozessmodellierung", "datenkompetenz")} <= gaps
+    # Covered directly, or through a narrower topic (Organisationsberatung under Prozessmanagement):
+    assert not {iri("topic", s) for s in ("agilitaet", "ki", "generative-ki", "prozessmanagement")} & gaps
+    assert by(rows, "concept", iri("topic", "scrum"))["conceptLabel"] == "Scrum"
+    assert column(rows, "schemeLabel") == {"Topics of administrative transformation"}
+
+
+def test_gaps_close_when_an_offer_arrives_and_count_actors(store):
+    extra = ox.Store()
+    load_model(extra)
+    graph = ox.NamedNode("urn:test:graph:extra")
+    tfa = "https://w3id.org/tfatlas/ontology#"
+    offer = ox.NamedNode(iri("offer", "test-kanban-einfuehrung"))
+    extra.add(ox.Quad(ox.NamedNode(iri("org", "next-ev")), ox.NamedNode(tfa + "worksOnTopic"),
+                      ox.NamedNode(iri("topic", "scrum")), graph))
+    extra.add(ox.Quad(offer, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                      ox.NamedNode(tfa + "Offer"), graph))
+    extra.add(ox.Quad(offer, ox.NamedNode(tfa + "hasTopic"), ox.NamedNode(iri("topic", "kanban")), graph))
+    rows = run(extra, "gaps", scheme=ID + "scheme/topics")
+    assert iri("topic", "kanban") not in column(rows, "concept")
+    assert int(by(rows, "concept", iri("topic", "scrum"))["actorsWorkingOnIt"]) == 1
+
+
+def test_gaps_unbound_covers_topics_and_challenges_only(store):
+    schemes = column(run(store, "gaps"), "scheme")
+    assert schemes == {ID + "scheme/topics", ID + "scheme/challenges"}
+
+
+# -- what changed since a date? -------------------------------------------------------------------
+
+def latest_modification(store) -> dt.date:
+    result = store.query("SELECT (MAX(?d) AS ?m) WHERE { ?s <http://purl.org/dc/terms/modified> ?d }",
+                         use_default_graph_as_union=True)
+    return dt.date.fromisoformat(next(iter(result))["m"].value)
+
+
+def test_changed_since(store):
+    latest = latest_modification(store)
+    rows = run(store, "changed-since", since=latest)
+    assert {iri("offer", "work4germany"), iri("org", "zendis"), iri("event", "kooperationstreffen-2024-04-25")} \
+        <= column(rows, "resource")
+    assert all(dt.date.fromisoformat(row["modified"]) >= latest for row in rows)
+    assert run(store, "changed-since", since=latest + dt.timedelta(days=1)) == []
+    workshop = by(rows, "resource", iri("event", "kooperationstreffen-2024-04-25"))
+    assert "https://digitale-verwaltung.de/SharedDocs/kurzmeldungen/Webs/DV/DE/2024/05_koop-treffen.html" \
+        in workshop["sources"].split()
+
+
+def test_changed_since_leaves_out_older_entries_and_unbound_keeps_them():
+    extra = ox.Store()
+    load_model(extra)
+    old = ox.NamedNode(iri("offer", "test-old-entry"))
+    extra.add(ox.Quad(old, ox.NamedNode("http://purl.org/dc/terms/modified"),
+                      ox.Literal("2020-01-01", datatype=XSD_DATE), ox.NamedNode("urn:test:graph:old")))
+    extra.add(ox.Quad(old, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+                      ox.Literal("Alter Eintrag", language="de"), ox.NamedNode("urn:test:graph:old")))
+    assert old.value not in column(run(extra, "changed-since", since=dt.date(2021, 1, 1)), "resource")
+    everything = run(extra, "changed-since")
+    assert by(everything, "resource", old.value)["label"] == "Alter Eintrag"
+    assert everything[-1]["resource"] == old.value  # most recent first, so the oldest comes last

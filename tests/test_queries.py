@@ -153,6 +153,15 @@ def test_who_helps_includes_narrower_challenges_and_topics(store):
     assert column(narrow, "offer") == {iri("offer", "tech4germany")}
 
 
+def test_who_helps_through_two_levels_of_narrower_topics(store):
+    # The Digitalcheck is filed under Digitaltaugliche Gesetzgebung < Prozessdigitalisierung < Prozessmanagement.
+    rows = run(store, "who-helps", challenge=iri("challenge", "prozesse-digitalisieren"),
+               topic=iri("topic", "prozessmanagement"))
+    assert column(rows, "offer") == {iri("offer", "digitalcheck-unterstuetzung")}
+    assert rows[0]["targetGroups"] == "Legistinnen und Legisten"
+    assert set(rows[0]["offerTypes"].split(", ")) == {"Beratung", "Werkzeug"}
+
+
 def test_who_helps_without_topic_and_in_english(store):
     rows = run(store, "who-helps", challenge=iri("challenge", "projekte-steuern"), lang="en")
     assert column(rows, "offer") == {iri("offer", s) for s in (
@@ -272,8 +281,9 @@ def test_topic_overlaps_for_one_topic(store):
 
 def test_gaps_in_challenges(store):
     rows = run(store, "gaps", scheme=ID + "scheme/challenges")
+    # "Prozesse digitalisieren" is covered through its narrower challenge (the Digitalcheck's).
     assert column(rows, "concept") == {iri("challenge", s) for s in (
-        "prozesse-digitalisieren", "prozesse-erheben-und-modellieren", "generative-ki-im-arbeitsalltag-nutzen")}
+        "prozesse-erheben-und-modellieren", "generative-ki-im-arbeitsalltag-nutzen")}
     assert by(rows, "concept", iri("challenge", "prozesse-erheben-und-modellieren"))["broaderLabel"] == \
         "Prozesse digitalisieren"
 

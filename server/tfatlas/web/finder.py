@@ -140,7 +140,7 @@ def overview_page():
 
 def heatmap(coverage: core.Coverage, texts: dict) -> dict:
     """Geometry of the SVG heat map; the template draws it (so Jinja escapes every label)."""
-    cell, left, top = 44, 230, 180
+    cell, left, top = 44, 270, 190
     highest = coverage.max or 1
     cells = []
     for row, (topic, topic_label) in enumerate(coverage.topics):
@@ -157,5 +157,5 @@ def heatmap(coverage: core.Coverage, texts: dict) -> dict:
                 + ("" if n or (topic, provider) not in coverage.expertise else f" ({texts['expert_only']})"),
             })
     return {"cell": cell, "left": left, "top": top, "cells": cells,
-            "width": left + max(1, len(coverage.providers)) * cell + 20,
+            "width": left + max(1, len(coverage.providers)) * cell + 150,  # room for the slanted names
             "height": top + max(1, len(coverage.topics)) * cell + 20}

@@ -1,0 +1,55 @@
+"""/api/openapi.json: a valid OpenAPI 3.1 description of every stored query, and no 5xx under fuzzing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+from openapi_spec_validator import validate
+
+from tfatlas import openapi
+from tfatlas import stored_queries as sq
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_description_of_the_draft_query_validates_and_types_its_parameters():
+    description = openapi.describe(sq.discover(FIXTURES / "queries"))
+    validate(description)
+    operation = description["paths"]["/api/queries/offers-mini"]["get"]
+    params = {p["name"]: p for p in operation["parameters"]}
+    assert params["challenge"]["schema"]["format"] == "iri"
+    assert params["lang"]["schema"] == {"type": "string", "maxLength": 1000, "enum": ["de", "en"], "default": "de"}
+    assert set(operation["responses"]["200"]["content"]) == set(openapi.RESULT_TYPES)
+
+
+def test_served_description_validates_and_lists_every_stored_query(seeded_server):
+    response = requests.get(seeded_server.url + "/api/openapi.json", timeout=30)
+    assert response.status_code == 200
+    description = response.json()
+    validate(description)
+    assert description["openapi"] == "3.1.0"
+    listed = {path.rsplit("/", 1)[-1] for path in description["paths"]}
+    assert listed == set(sq.discover())
+
+
+def test_api_page_renders_the_description_without_a_cdn(seeded_server):
+    response = requests.get(seeded_server.url + "/api/", timeout=30)
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/html")
+    for name in sq.discover():
+        assert f"/api/queries/{name}" in response.text
+    assert "cdn" not in response.text.lower() and "unpkg" not in response.text.lower()
+
+
+@pytest.mark.slow
+def test_schemathesis_finds_no_server_error(seeded_server):
+    if not sq.discover():
+        pytest.skip("queries/ holds no stored query yet, so there is nothing to fuzz")
+    command = [str(Path(sys.executable).parent / "schemathesis"), "run", seeded_server.url + "/api/openapi.json",
+               "--url", seeded_server.url, "--checks", "not_a_server_error", "--max-examples", "20",
+               "--workers", "1"]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from . import rdfformats
-from .errors import InputError
+from .errors import InputError, ValidationFailed
 from .resources import model_dir, rdf_files
 from .store import AtlasStore, LoadReport, Source
 
@@ -55,11 +55,38 @@ def model_sources(base_iri: str) -> list[Source]:
     return sources
 
 
-def init_store(store: AtlasStore, progress=None) -> LoadReport | None:
-    """Load the knowledge model into an empty store; a store with data is left alone."""
+def check_sources(sources: list[Source], store: AtlasStore | None = None, *, replace: bool = False):
+    """SHACL-validate the instance data among the sources; raise ValidationFailed on violations.
+
+    Files of the shipped ontology, vocabularies and shapes are the validation context, not data.
+    Against a store, only the nodes the files touch are checked (validation.add_neighbourhood).
+    Returns the report, or None when there was no instance data.
+    """
+    from . import validation
+
+    data = [s for s in sources if not validation.is_context_file(s.path)]
+    if not data:
+        return None
+    formats = {s.format.name for s in data}
+    report = validation.validate_files(
+        [s.path for s in data], store=store, fmt=formats.pop() if len(formats) == 1 else None,
+        exclude_graphs=[s.graph for s in data] if replace else ())
+    if not report.conforms:
+        raise ValidationFailed(report.text("en", warnings=False) + "Nothing was stored "
+                               "(use --force to store data with violations).")
+    return report
+
+
+def init_store(store: AtlasStore, progress=None, *, force: bool = False) -> LoadReport | None:
+    """Load the knowledge model into an empty store; a store with data is left alone.
+
+    The seed data is validated first (unless ``force``): with violations nothing is stored.
+    """
     if not store.is_empty():
         return None
     sources = model_sources(store.base_iri)
     if not sources:
         return LoadReport()
+    if not force:
+        check_sources(sources)
     return store.load(sources, replace=True, progress=progress)

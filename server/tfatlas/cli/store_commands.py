@@ -13,7 +13,7 @@ from rich.table import Table
 from .. import rdfformats
 from ..config import SETTINGS
 from ..errors import InputError
-from ..loading import init_store, model_sources, sources_for
+from ..loading import check_sources, init_store, model_sources, sources_for
 from .context import Context, pass_context
 from .progress import load_progress
 
@@ -32,8 +32,9 @@ def _report(report, console: Console) -> None:
 
 @click.command()
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar on stderr.")
+@click.option("--force", is_flag=True, help="Store the seed data even if it violates the SHACL shapes.")
 @pass_context
-def init(ctx: Context, progress: bool):
+def init(ctx: Context, progress: bool, force: bool):
     """Create the store and load the ontology, the shapes and the seed data (when it is empty)."""
     console = Console(stderr=True)
     store = ctx.store
@@ -43,7 +44,7 @@ def init(ctx: Context, progress: bool):
     sources = model_sources(store.base_iri)
     total = sum(s.path.stat().st_size for s in sources)
     with load_progress("init", total, progress) as update:
-        report = init_store(store, progress=update)
+        report = init_store(store, progress=update, force=force)
     _report(report, console)
 
 
@@ -55,15 +56,25 @@ def init(ctx: Context, progress: bool):
 @click.option("--format", "fmt", help="RDF format of all files: " +
               ", ".join(f.name for f in rdfformats.FORMATS) + " (default: by extension).")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar on stderr.")
+@click.option("--force", is_flag=True, help="Skip SHACL validation and store the data even with violations.")
 @pass_context
-def load(ctx: Context, paths, graph, replace, fmt, progress):
+def load(ctx: Context, paths, graph, replace, fmt, progress, force):
     """Load RDF files (Turtle, TriG, N-Triples, N-Quads, JSON-LD, RDF/XML; also .gz) into named graphs.
 
     All files of one call are loaded in one all-or-nothing step: if any file fails
     to parse, nothing is stored. Loading uses Oxigraph's bulk loader.
+
+    The files are first validated against the SHACL shapes together with what the store
+    already says about the nodes they touch; with violations nothing is stored (exit 1)
+    unless --force, which also skips validation for big bulk loads.
     """
     sources = sources_for(list(paths), ctx.config.base_iri, graph=graph, fmt=fmt)
     total = sum(s.path.stat().st_size for s in sources if s.path.suffix != ".gz") or None
+    if not force:
+        # Data with violations is refused before anything is written (SHACL, against the store).
+        checked = check_sources(sources, ctx.store, replace=replace)
+        if checked is not None:
+            Console(stderr=True).print(checked.summary("en"))
     with load_progress("load", total, progress) as update:
         report = ctx.store.load(sources, replace=replace, progress=update)
     _report(report, Console(stderr=True))

@@ -1,0 +1,89 @@
+"""Commands on the knowledge model: `tfatlas validate` and `tfatlas check-ontology`."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from .. import validation
+from ..errors import ValidationFailed
+from ..resources import model_dir
+
+FORMATS = ("text", "json", "turtle")
+
+
+def quiet_rdflib() -> None:
+    # rdflib logs a warning with a traceback for every ill-typed literal (e.g. "2024-13-45"^^xsd:date);
+    # the validation report already names it, so the log would only bury the report.
+    logging.getLogger("rdflib.term").setLevel(logging.ERROR)
+
+
+def write_report(report: validation.Report, fmt: str, lang: str, out=None) -> None:
+    out = out or sys.stdout
+    if fmt == "json":
+        out.write(report.json_text())
+    elif fmt == "turtle":
+        out.write(report.turtle())
+    else:
+        out.write(report.text(lang))
+    out.flush()
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Report format: text for people, json or turtle (a sh:ValidationReport) for programs.")
+@click.option("--lang", type=click.Choice(validation.LANGS), default="en", show_default=True,
+              help="Language of the text report and its messages.")
+@click.option("--rdf-format", "rdf_format", default=None,
+              help="RDF format of all files (default: by extension).")
+def validate(paths, fmt, lang, rdf_format):
+    """Check RDF files against the atlas's SHACL shapes (default: the seed data in data/).
+
+    The ontology and the concept schemes are the context: classes and schemes of referenced
+    terms are looked up there. Exit 0 when there is no violation (warnings are shown),
+    1 when there are violations, 2 when a file cannot be read or parsed.
+    """
+    from ..loading import expand
+
+    quiet_rdflib()
+    files = expand(list(paths) or [model_dir("data")])
+    report = validation.validate_files(files, fmt=rdf_format)
+    write_report(report, fmt, lang)
+    if not report.conforms:
+        raise ValidationFailed(report.summary(lang))
+
+
+@click.command("check-ontology")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def check_ontology(paths):
+    """Run the OWL 2 reasoner HermiT (via owlready2) on the ontology, the vocabularies and the
+    seed data (or on PATHS): report inconsistency and unsatisfiable classes.
+
+    Exit 0 when consistent with no unsatisfiable class, 1 otherwise, 2 when Java or a file is missing.
+    """
+    from .. import reasoning
+    from ..loading import expand
+
+    files = expand(list(paths)) if paths else reasoning.default_inputs()
+    report = reasoning.check(files)
+    click.echo(f"Checked {len(report.files)} files, {report.triples:,} triples, with HermiT.")
+    if not report.consistent:
+        click.echo("INCONSISTENT: the ontology and the data contradict each other"
+                   " (e.g. an individual in two disjoint classes, or a wrong type through a"
+                   " property's domain or range).")
+        if report.explanation:
+            click.echo(report.explanation)
+        raise ValidationFailed("the ontology and the data are inconsistent")
+    if report.unsatisfiable:
+        click.echo("Unsatisfiable classes (they can have no members):")
+        for iri in report.unsatisfiable:
+            click.echo(f"  {iri}")
+        raise ValidationFailed(f"{len(report.unsatisfiable)} unsatisfiable classes")
+    click.echo("Consistent; no unsatisfiable classes.")
+
+
+COMMANDS = (validate, check_ontology)

@@ -339,3 +339,26 @@ def test_core_modules_do_not_import_flask():
     code = ("import sys, tfatlas.resources_view, tfatlas.labels; "
             "sys.exit(1 if 'flask' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_a_configured_base_is_mapped_onto_request_paths(tmp_path):
+    base = "http://atlas.example.org/kg/"
+    data = tmp_path / "other-base.ttl"
+    data.write_text(
+        f'<{base}id/org/eins> <http://www.w3.org/2000/01/rdf-schema#label> "Organisation Eins"@de ;\n'
+        f'  <http://www.w3.org/ns/org#hasUnit> <{base}id/unit/zwei> .\n'
+        f'<{base}id/unit/zwei> <http://www.w3.org/2000/01/rdf-schema#label> "Einheit Zwei"@de .\n',
+        encoding="utf-8")
+    config = load_config(environ={"TFATLAS_STORE": str(tmp_path / "store"), "TFATLAS_BASE_IRI": base})
+    store = EmbeddedStore(config.store, config.base_iri)
+    try:
+        store.load([Source(data, rdfformats.by_name("turtle"), base + "graph/data/other-base")])
+        client = create_app(config, store).test_client()
+        page = client.get("/id/org/eins")
+        assert page.status_code == 200 and h1(page) == "Organisation Eins"
+        assert 'href="/id/unit/zwei"' in page.get_data(as_text=True)
+        turtle = rdflib.Graph().parse(data=client.get("/id/org/eins.ttl").data, format="turtle")
+        assert (rdflib.URIRef(base + "id/org/eins"), RDFS.label, rdflib.Literal("Organisation Eins", lang="de")) in turtle
+        assert client.get("/id/org/bmi").status_code == 404  # only IRIs under the configured base answer
+    finally:
+        store.close()

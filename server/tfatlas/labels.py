@@ -126,6 +126,18 @@ _BUILT_IN: dict[str, tuple[str, str]] = {
     "http://data.europa.eu/m8g/PublicOrganisation": ("Öffentliche Organisation", "public organisation"),
     "http://data.europa.eu/m8g/PublicEvent": ("Öffentliche Veranstaltung", "public event"),
     "http://www.w3.org/ns/adms#identifier": ("Kennung", "identifier"),
+    # Licences the atlas and its sources use, for the footer of every page.
+    "https://creativecommons.org/licenses/by/4.0/": (
+        "Creative Commons Namensnennung 4.0 International (CC BY 4.0)",
+        "Creative Commons Attribution 4.0 International (CC BY 4.0)"),
+    "http://dcat-ap.de/def/licenses/cc-by/4.0": (
+        "Creative Commons Namensnennung 4.0 International (CC BY 4.0)",
+        "Creative Commons Attribution 4.0 International (CC BY 4.0)"),
+    "http://dcat-ap.de/def/licenses/dl-by-de/2.0": (
+        "Datenlizenz Deutschland – Namensnennung – Version 2.0",
+        "Data licence Germany – attribution – version 2.0"),
+    "http://dcat-ap.de/def/licenses/dl-zero-de/2.0": (
+        "Datenlizenz Deutschland – Zero – Version 2.0", "Data licence Germany – zero – version 2.0"),
 }
 
 
@@ -225,7 +237,9 @@ def descriptions_for(store, iris: Iterable[str], lang: str = DEFAULT_LANGUAGE) -
 
 
 def has_label(store, iri: str) -> bool:
-    """True when the store holds a label for the IRI (built-in and fallback names do not count)."""
+    """True when the store or the built-in table has a label for the IRI (a fallback name does not count)."""
+    if iri in _BUILT_IN:
+        return True
     return bool(_best(store, [iri], LABEL_PROPERTIES, DEFAULT_LANGUAGE)) if _valid(iri) else False
 
 

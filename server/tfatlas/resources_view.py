@@ -414,6 +414,7 @@ class OntologyView:
     object_properties: list[Term]
     datatype_properties: list[Term]
     other_properties: list[Term]
+    reused: list[Value]  # terms of other vocabularies the ontology declares (for OWL DL), linked out
 
 
 def ontology_graph(store, iri: str) -> str | None:
@@ -475,7 +476,9 @@ def ontology_view(store, iri: str, base_iri: str, lang: str) -> OntologyView | N
             f"ORDER BY ?o", union_default=False)]
 
     classes, objects, datatypes, others = [], [], [], []
-    for subject in sorted(kinds):
+    own = tfa(base_iri)
+    reused = [labeller.value(ox.NamedNode(s)) for s in sorted(kinds) if not s.startswith(own)]
+    for subject in sorted(s for s in kinds if s.startswith(own)):
         types = kinds[subject]
         name = subject.rsplit("#", 1)[-1] if "#" in subject else subject.rstrip("/").rsplit("/", 1)[-1]
         is_class = any(t in (OWL + "Class", RDFS + "Class") for t in types)
@@ -509,7 +512,8 @@ def ontology_view(store, iri: str, base_iri: str, lang: str) -> OntologyView | N
         version_info=info[0] if info else None,
         metadata=sorted(meta.values(), key=lambda pv: pv.label.casefold()),
         classes=by_label(classes), object_properties=by_label(objects),
-        datatype_properties=by_label(datatypes), other_properties=by_label(others))
+        datatype_properties=by_label(datatypes), other_properties=by_label(others),
+        reused=sorted(reused, key=lambda v: L.prefixed_name(v.iri, prefixes)))
 
 
 # -- shapes -----------------------------------------------------------------------------------
@@ -519,6 +523,7 @@ def ontology_view(store, iri: str, base_iri: str, lang: str) -> OntologyView | N
 class ShapeView:
     iri: str | None
     name: str
+    anchor: str  # the IRI's fragment, so that <base>shapes#OfferShape lands on its section
     targets: list[Value]
     properties: list[dict]
 
@@ -535,8 +540,9 @@ def shapes_view(store, graphs: list[str], base_iri: str, lang: str) -> list[Shap
             key = str(row["s"])
             if key not in shapes:
                 iri = row["s"].value if isinstance(row["s"], ox.NamedNode) else None
-                shapes[key] = ShapeView(iri, L.prefixed_name(iri, prefixes_for(base_iri)) if iri else key,
-                                        [], [])
+                name = L.prefixed_name(iri, prefixes_for(base_iri)) if iri else key
+                anchor = iri.rsplit("#", 1)[1] if iri and "#" in iri else f"shape-{len(shapes) + 1}"
+                shapes[key] = ShapeView(iri, name, anchor, [], [])
             if row["t"] is not None:
                 shapes[key].targets.append(labeller.value(row["t"]))
         for row in store.query(

@@ -84,6 +84,7 @@ TEXT = {
         "not_found_text": "Unter dieser Adresse gibt es im Transformationsatlas keine Ressource.",
         "home": "Zur Startseite", "in_language": "nur auf Deutsch", "label": "Bezeichnung",
         "comment": "Beschreibung", "kind": "Art", "nested": "Details",
+        "reused": "Wiederverwendete Begriffe anderer Vokabulare", "reused_count": "Begriffe",
     },
     "en": {
         "site": "Transformation Atlas", "skip": "Skip to content", "language": "Language",
@@ -111,6 +112,7 @@ TEXT = {
         "not_found_text": "There is no resource at this address in the Transformation Atlas.",
         "home": "Go to the start page", "in_language": "German only", "label": "Label",
         "comment": "Description", "kind": "Kind", "nested": "Details",
+        "reused": "Terms reused from other vocabularies", "reused_count": "terms",
     },
 }
 
@@ -381,7 +383,9 @@ def _ontology(suffix: str | None, path: str) -> Response:
     def html(alternates):
         lang, _ = reader_language()
         view = rv.ontology_view(store, iri, _base(), lang)
+        prefixes = rv.prefixes_for(_base())
         return render_template("ontology.html", view=view, alternates=alternates, path=path,
+                               prefixed=lambda iri: L.prefixed_name(iri, prefixes),
                                context_url=_context_url(), shapes_url=href(_base() + "shapes"))
 
     return _represent(path, suffix, iri, html, lambda: rv.graph_triples(store, graph_iri))

@@ -21,7 +21,9 @@ def create_app(config: Config | None = None, store: AtlasStore | None = None) ->
 
     from . import api, finder  # stored-query API and finder (issue 6)
 
-    for blueprint in (ops.bp, pages.bp, api.bp, finder.bp,):
+    from . import downloads  # open-data release: /catalog, /downloads/ (issue 5)
+
+    for blueprint in (ops.bp, pages.bp, api.bp, finder.bp, downloads.bp,):
         app.register_blueprint(blueprint)
     return app
 

@@ -1,0 +1,43 @@
+"""`tfatlas publish`: write the open-data release (dumps, CSV, DCAT-AP.de catalogue, VoID)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from ..publication import publish as write_release
+from .context import Context, pass_context
+
+
+@click.command()
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory of the release (created; files of an earlier release are replaced). "
+                   "Point the server's release_dir (TFATLAS_RELEASE_DIR) at it.")
+@click.option("--base-url", default=None,
+              help="Public root URL of the atlas server; the catalogue links downloads as "
+                   "BASE_URL/downloads/<file> and the SPARQL endpoint as BASE_URL/sparql "
+                   "(default: http://127.0.0.1:8080).")
+@click.option("--contributor-id", default=None,
+              help="GovData contributor IRI (dcatde:contributorID), assigned by GovData; omitted "
+                   "when not given.")
+@pass_context
+def publish(ctx: Context, out: Path, base_url: str | None, contributor_id: str | None):
+    """Write an open-data release: canonical dumps (Turtle, N-Triples.gz, JSON-LD, TriG), CSV
+    tables of actors and offers, SHA256SUMS, a DCAT-AP.de 3.0 catalogue and a VoID description.
+
+    Two releases of the same data are byte-identical. The store's meta graph is not published.
+    """
+    release = write_release(ctx.store, out, base_url=base_url, contributor_id=contributor_id)
+    table = Table("file", "dataset", "bytes", title=f"Release in {release.directory}")
+    for f in release.files:
+        table.add_row(f.name, f.dataset, f"{f.size:,}")
+    console = Console(stderr=True)
+    console.print(table)
+    console.print(f"{len(release.data.triples):,} triples ({len(release.data.quads):,} quads); "
+                  f"catalogue: {release.directory / 'catalog.ttl'}")
+
+
+COMMANDS = (publish,)

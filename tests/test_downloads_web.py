@@ -1,0 +1,129 @@
+"""The running server publishes the latest release: /catalog by content negotiation, files under /downloads/."""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import json
+import shutil
+from urllib.parse import urlsplit
+
+import pyoxigraph as ox
+import pytest
+import requests
+
+from tfatlas.config import load_config
+from tfatlas.publication import SUMS, publish, verify
+from tfatlas.web.app import create_app
+from conftest import Server
+from test_publish import build_store
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory):
+    """A release directory holding two releases; the one whose name sorts last is the latest."""
+    root = tmp_path_factory.mktemp("releases")
+    with build_store(root / "store") as store:
+        publish(store, root / "published" / "2026-11-01", base_url="https://old.example.org")
+        publish(store, root / "published" / "2026-12-01", base_url="https://atlas.example.org")
+    shutil.rmtree(root / "store")
+    return root / "published"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, releases):
+    # One server for the module: these tests only read.
+    running = Server(tmp_path_factory.mktemp("server") / "store", env={"TFATLAS_RELEASE_DIR": str(releases)})
+    yield running
+    running.stop()
+
+
+def _raw_get(url: str, path: str) -> tuple[int, str, bytes]:
+    """GET with the path sent exactly as given (requests would resolve the dot segments)."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        conn.putrequest("GET", path, skip_accept_encoding=True)
+        conn.endheaders()
+        response = conn.getresponse()
+        return response.status, urlsplit(response.getheader("Location") or "").path, response.read()
+    finally:
+        conn.close()
+
+
+def test_catalog_by_content_negotiation(server, releases):
+    latest = releases / "2026-12-01"
+    for accept, name, media in (("text/turtle", "catalog.ttl", "text/turtle"),
+                                ("application/ld+json", "catalog.jsonld", "application/ld+json"),
+                                ("application/rdf+xml", "catalog.rdf", "application/rdf+xml"),
+                                ("*/*", "catalog.ttl", "text/turtle")):
+        response = requests.get(server.url + "/catalog", headers={"Accept": accept}, timeout=30)
+        assert response.status_code == 200, (accept, response.text)
+        assert response.headers["Content-Type"].split(";")[0] == media
+        assert "Accept" in response.headers["Vary"]
+        assert response.content == (latest / name).read_bytes()  # the latest release, not the older
+    graph = list(ox.parse(requests.get(server.url + "/catalog.jsonld", timeout=30).content, ox.RdfFormat.JSON_LD))
+    assert any(t.object.value == "https://atlas.example.org/sparql" for t in graph)
+    json.loads(requests.get(server.url + "/catalog", headers={"Accept": "application/ld+json"}, timeout=30).text)
+    assert requests.get(server.url + "/catalog", headers={"Accept": "image/png"}, timeout=30).status_code == 406
+    assert requests.get(server.url + "/catalog.xlsx", timeout=30).status_code == 404
+
+
+def test_catalog_page_for_browsers(server):
+    response = requests.get(server.url + "/catalog", headers={"Accept": BROWSER}, timeout=30)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/html")
+    page = response.text
+    assert 'lang="de"' in page and "Angebote der Transformationsakteure" in page
+    # links go to this server's files, whatever base URL the release was published for
+    assert 'href="/downloads/offers.csv"' in page and 'href="/catalog.ttl"' in page
+    english = requests.get(server.url + "/catalog", headers={"Accept": BROWSER, "Accept-Language": "en"},
+                           timeout=30).text
+    assert "Offers of the transformation actors" in english
+
+
+def test_downloads_serve_every_listed_file(server, releases):
+    latest = releases / "2026-12-01"
+    expected_types = {".ttl": "text/turtle", ".jsonld": "application/ld+json", ".trig": "application/trig",
+                      ".gz": "application/gzip", ".csv": "text/csv", ".rdf": "application/rdf+xml"}
+    names = list(verify(latest)) + [SUMS]
+    for name in names:
+        response = requests.get(f"{server.url}/downloads/{name}", timeout=30)
+        assert response.status_code == 200, name
+        assert response.content == (latest / name).read_bytes(), name
+        media = response.headers["Content-Type"].split(";")[0]
+        suffix = "." + name.rsplit(".", 1)[-1] if "." in name else ""
+        assert media == expected_types.get(suffix, "text/plain"), (name, media)
+    body = requests.get(f"{server.url}/downloads/tfatlas.nt.gz", timeout=30).content
+    assert body[:2] == b"\x1f\x8b"  # served as the file, not decompressed on the way
+    sums = requests.get(f"{server.url}/downloads/{SUMS}", timeout=30).text
+    digest, name = sums.splitlines()[0].split("  ")
+    assert hashlib.sha256(requests.get(f"{server.url}/downloads/{name}", timeout=30).content).hexdigest() == digest
+
+
+def test_unknown_files_and_path_traversal(server):
+    assert requests.get(server.url + "/downloads/nope.ttl", timeout=30).status_code == 404
+    for path in ("/downloads/../pyproject.toml", "/downloads/%2e%2e/pyproject.toml",
+                 "/downloads/..%2fpyproject.toml", "/downloads/../../../../etc/passwd",
+                 "/downloads//etc/passwd", "/downloads/2026-11-01/catalog.ttl",
+                 "/downloads/.publishing-x/catalog.ttl"):
+        status, location, body = _raw_get(server.url, path)
+        # 308: werkzeug merges double slashes first; the new path is still below /downloads/
+        assert status in (400, 404) or (status == 308 and location.startswith("/downloads/")), (path, status)
+        assert b"[project]" not in body and b"root:" not in body and b"dcat:Catalog" not in body
+    response = requests.get(server.url + "/downloads/", timeout=30, allow_redirects=False)
+    assert response.status_code == 303 and response.headers["Location"].endswith("/catalog")
+
+
+def test_no_release_yet_is_a_clear_404(tmp_path):
+    config = load_config(cli={"store": str(tmp_path / "store")},
+                         environ={"TFATLAS_RELEASE_DIR": str(tmp_path / "nothing")})
+    app = create_app(config)
+    client = app.test_client()
+    for path in ("/catalog", "/downloads/tfatlas.ttl"):
+        response = client.get(path, headers={"Accept": "text/turtle"})
+        assert response.status_code == 404
+        assert "tfatlas publish" in response.get_data(as_text=True)
+    app.extensions["tfatlas.store"].close()

@@ -1,0 +1,229 @@
+"""`tfatlas publish`: the open-data release is complete, checksummed, faithful and reproducible."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import subprocess
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from conftest import tfatlas_command
+from tfatlas.config import load_config
+from tfatlas.loading import init_store, sources_for
+from tfatlas.publication import SUMS, publish, verify
+from tfatlas.store import meta_graph, open_store
+
+BASE = "https://w3id.org/tfatlas/"
+
+# Offers are not in the seed data yet; this small graph (following docs/model.md) adds two, with
+# blank nodes (which must be canonicalised) and umlauts (which must survive every format).
+EXTRA = """
+@prefix tfa: <https://w3id.org/tfatlas/ontology#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix schema: <https://schema.org/> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix foaf: <http://xmlns.com/foaf/0.1/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix id: <https://w3id.org/tfatlas/id/> .
+
+id:offer\\/test-agiles-coaching a tfa:Offer , schema:Service ;
+    rdfs:label "Agiles Coaching für Referate"@de , "Agile coaching for divisions"@en ;
+    dct:description "Begleitung von Teams über drei Monate; \\"Scrum\\" und Kanban, Grüße."@de ;
+    tfa:providedBy id:org\\/digitalservice ;
+    tfa:hasTopic id:topic\\/agilitaet , id:topic\\/ki ;
+    foaf:page <https://example.org/angebote/coaching> ;
+    dct:modified "2026-12-01"^^xsd:date .
+
+id:offer\\/test-ki-werkstatt a tfa:Offer , schema:Course ;
+    rdfs:label "KI-Werkstatt"@de ;
+    tfa:providedBy id:unit\\/digitalakademie ;
+    tfa:hasTopic id:topic\\/ki ;
+    dct:modified "2026-11-30"^^xsd:date .
+
+id:initiative\\/test-pilot a tfa:Initiative ;
+    rdfs:label "Pilotvorhaben Prozessmanagement"@de ;
+    prov:qualifiedAssociation [ prov:agent id:org\\/zendis ; prov:hadRole [ rdfs:label "Partner"@de ] ] ,
+                              [ prov:agent id:org\\/bva ; prov:hadRole [ rdfs:label "Partner"@de ] ] ;
+    dct:modified "2026-11-29"^^xsd:date .
+"""
+
+
+def build_store(root: Path):
+    """A store with the shipped knowledge model plus EXTRA in a user graph (caller closes it)."""
+    # the same file name everywhere: it names the graph, and the graph is part of the data
+    extra = root.parent / f"{root.name}-extra" / "test-offers.ttl"
+    extra.parent.mkdir(parents=True, exist_ok=True)
+    extra.write_text(EXTRA, encoding="utf-8")
+    store = open_store(load_config(cli={"store": str(root)}, environ={}))
+    init_store(store)
+    store.load(sources_for([extra], BASE))
+    return store
+
+
+def make_release(tmp_path: Path, name: str = "release", base_url: str | None = None):
+    """(release directory, published triple count, published quad count, graphs) of a fresh store."""
+    with build_store(tmp_path / f"store-{name}") as store:
+        publish(store, tmp_path / name, base_url=base_url)
+        return tmp_path / name, store_counts(store)
+
+
+def store_counts(store) -> dict:
+    """What the store itself says it publishes: everything but the meta graph."""
+    meta = meta_graph(store.base_iri)
+    triples = next(iter(store.query(
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ "
+        f"{{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{meta}>) }} UNION {{ ?s ?p ?o }} }} }}",
+        union_default=False)))["n"]
+    quads = next(iter(store.query(
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{meta}>) }}",
+        union_default=False)))["n"]
+    offers = next(iter(store.query(
+        f"SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE {{ ?o a <{BASE}ontology#Offer> }}")))["n"]
+    actors = next(iter(store.query(
+        f"SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE {{ ?a a <{BASE}ontology#TransformationActor> }}")))["n"]
+    graphs = {g for g in store.graphs() if g != meta}
+    return {"triples": int(triples.value), "quads": int(quads.value), "graphs": graphs,
+            "offers": int(offers.value), "actors": int(actors.value)}
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory):
+    return make_release(tmp_path_factory.mktemp("publish"))
+
+
+def test_every_checksum_matches_and_every_file_is_listed(release):
+    directory, _ = release
+    checked = verify(directory)
+    assert checked and all(checked.values()), checked
+    on_disk = {p.name for p in directory.iterdir() if p.is_file()} - {SUMS}
+    assert set(checked) == on_disk
+    assert {"tfatlas.ttl", "tfatlas.nt.gz", "tfatlas.jsonld", "tfatlas.trig", "actors.csv", "offers.csv",
+            "catalog.ttl", "catalog.jsonld", "catalog.rdf", "void.ttl"} <= on_disk
+    # the file is what `sha256sum -c SHA256SUMS` reads
+    first = (directory / SUMS).read_text().splitlines()[0]
+    digest, name = first.split("  ")
+    assert hashlib.sha256((directory / name).read_bytes()).hexdigest() == digest
+
+
+def _parse(path: Path, fmt: ox.RdfFormat) -> list:
+    raw = path.read_bytes()
+    if path.suffix == ".gz":
+        raw = gzip.decompress(raw)
+    return list(ox.parse(raw, fmt))
+
+
+@pytest.mark.parametrize("name, fmt", [("tfatlas.ttl", ox.RdfFormat.TURTLE),
+                                        ("tfatlas.nt.gz", ox.RdfFormat.N_TRIPLES),
+                                        ("tfatlas.jsonld", ox.RdfFormat.JSON_LD)])
+def test_graph_dumps_parse_back_to_the_published_triples(release, name, fmt):
+    directory, counts = release
+    triples = _parse(directory / name, fmt)
+    assert len(set(triples)) == len(triples) == counts["triples"]
+
+
+def test_trig_keeps_the_named_graphs_but_not_the_meta_graph(release):
+    directory, counts = release
+    quads = _parse(directory / "tfatlas.trig", ox.RdfFormat.TRIG)
+    assert len(quads) == counts["quads"]
+    graphs = {q.graph_name.value for q in quads}
+    assert graphs == counts["graphs"]
+    assert meta_graph(BASE) not in graphs
+    prov_generated = "http://www.w3.org/ns/prov#generatedAtTime"
+    assert not any(q.predicate.value == prov_generated for q in quads)
+
+
+def test_subsets_partition_the_graph(release):
+    directory, counts = release
+    full = {str(t) for t in _parse(directory / "tfatlas.nt.gz", ox.RdfFormat.N_TRIPLES)}
+    parts = [{str(t) for t in _parse(directory / f"{name}.ttl", ox.RdfFormat.TURTLE)}
+             for name in ("actors", "offers", "concepts", "ontology")]
+    assert sum(len(p) for p in parts) == len(full)
+    assert set().union(*parts) == full
+    offers = parts[1]
+    assert all("/id/offer/" in line.split(" ", 1)[0] or line.startswith("_:") for line in offers)
+    # the initiative's qualified associations (blank nodes) travel with the initiative
+    assert sum(1 for line in parts[0] if line.startswith("_:")) >= 4
+
+
+def test_gzip_header_has_no_time_and_no_name(release):
+    directory, _ = release
+    header = (directory / "tfatlas.nt.gz").read_bytes()[:10]
+    assert header[:2] == b"\x1f\x8b"
+    assert header[4:8] == b"\0\0\0\0"  # mtime 0
+    assert not header[3] & 0x08  # no FNAME field
+    lines = gzip.decompress((directory / "tfatlas.nt.gz").read_bytes()).decode().splitlines()
+    assert lines == sorted(lines)
+
+
+def test_two_releases_are_byte_identical(tmp_path, release):
+    first, _ = release
+    # a second store loaded from the same files: other blank-node ids, other load times
+    second, _ = make_release(tmp_path, "again")
+    names = sorted(p.name for p in first.iterdir() if p.is_file())
+    assert names == sorted(p.name for p in second.iterdir() if p.is_file())
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_publishing_the_same_store_twice_is_byte_identical(tmp_path):
+    with build_store(tmp_path / "store") as store:
+        publish(store, tmp_path / "a")
+        publish(store, tmp_path / "b")
+    for path in (tmp_path / "a").iterdir():
+        assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes(), path.name
+
+
+def test_csv_tables_for_spreadsheets(release):
+    directory, counts = release
+    raw = (directory / "offers.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: spreadsheet programs then read UTF-8
+    offers = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    assert len(offers) == counts["offers"] >= 2
+    coaching = next(r for r in offers if r["iri"].endswith("/offer/test-agiles-coaching"))
+    assert coaching["label_de"] == "Agiles Coaching für Referate"
+    assert coaching["label_en"] == "Agile coaching for divisions"
+    assert coaching["provider_label_de"] == "DigitalService GmbH des Bundes"
+    assert '"Scrum"' in coaching["description_de"]
+    assert coaching["topics"].split(" | ") == sorted(coaching["topics"].split(" | "))
+    assert len(coaching["topics"].split(" | ")) == 2
+    actors = list(csv.DictReader(io.StringIO((directory / "actors.csv").read_text("utf-8-sig"), newline="")))
+    transformation_actors = [r for r in actors if "TransformationActor" in r["types"]]
+    assert len(transformation_actors) == counts["actors"] > 0
+    assert all(r["label_de"] for r in actors)
+
+
+def test_stale_files_of_an_earlier_release_are_removed(tmp_path):
+    with build_store(tmp_path / "store") as store:
+        out = tmp_path / "release"
+        publish(store, out)
+        (out / "old-dump.ttl").write_text("# from an older release\n")
+        with open(out / SUMS, "a") as sums:
+            sums.write(f"{'0' * 64}  old-dump.ttl\n")
+        (out / "notes.txt").write_text("not ours\n")
+        publish(store, out)
+    assert not (out / "old-dump.ttl").exists()
+    assert (out / "notes.txt").exists()  # never listed in SHA256SUMS: not ours to delete
+    assert all(verify(out).values())
+
+
+def test_cli_publish(tmp_path):
+    with build_store(tmp_path / "store"):
+        pass
+    out = tmp_path / "cli-release"
+    run = subprocess.run(tfatlas_command() + ["--store", str(tmp_path / "store"), "publish", "--out", str(out),
+                                              "--base-url", "https://atlas.example.org/"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    catalog = (out / "catalog.ttl").read_text()
+    assert "<https://atlas.example.org/downloads/tfatlas.nt.gz>" in catalog
+    assert "<https://atlas.example.org/sparql>" in catalog
+    bad = subprocess.run(tfatlas_command() + ["--store", str(tmp_path / "store"), "publish", "--out",
+                                              str(out), "--base-url", "atlas.example.org"],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "--base-url" in bad.stderr and "Traceback" not in bad.stderr

@@ -19,7 +19,8 @@ from tfatlas.loading import model_sources
 
 BASE = "https://w3id.org/tfatlas/"
 LABELS = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2000/01/rdf-schema#label",
-          "http://purl.org/dc/terms/title", "http://xmlns.com/foaf/0.1/name")
+          "http://purl.org/dc/terms/title", "http://xmlns.com/foaf/0.1/name", "https://schema.org/name",
+          "http://www.w3.org/2006/vcard/ns#fn")
 
 
 @pytest.fixture(scope="module")

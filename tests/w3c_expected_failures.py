@@ -30,6 +30,9 @@ ENGINE: dict[str, str] = {
         "match the zero-length path (?s = :o); pyoxigraph returns no row",
     "property-path/zero_or_one_set_end": _NEWER_TEST + ":s :p? ?o on an empty graph must still match "
         "the zero-length path (?o = :s); pyoxigraph returns no row",
+    "syntax-query/test_4": "a valid query calling an extension function the engine does not know; "
+        "pyoxigraph parses it but refuses to evaluate it (\"custom function ... is not supported\") "
+        "instead of treating the call as an expression error",
     "csv-tsv-res/csv03": _CANONICAL + "\"1.0E6\"^^xsd:double comes back as 1000000, and CSV compares text",
     "csv-tsv-res/tsv03": _CANONICAL + "\"-3\"^^xsd:negativeInteger comes back as xsd:integer",
 }

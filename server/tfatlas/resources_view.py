@@ -253,11 +253,14 @@ def view(store, iri: str, base_iri: str, lang: str = L.DEFAULT_LANGUAGE, page: i
         queries.update(_section_queries(term, base_iri))
     if SKOS + "Concept" in type_iris:
         queries.update(_concept_queries(term, base_iri))
-    for key, pattern in queries.items():
-        found = [labeller.value(row["x"]) for row in store.query(
-            f"SELECT DISTINCT ?x WHERE {{ {pattern} FILTER(isIRI(?x)) }} ORDER BY ?x LIMIT 500")]
-        if found:
-            sections.append(Section(key, found))
+    if queries:
+        # One query for all sections: each a branch of a UNION that names its section.
+        union = " UNION ".join(f'{{ BIND("{key}" AS ?key) {pattern} }}' for key, pattern in queries.items())
+        found: dict[str, list[Value]] = {}
+        for row in store.query(f"SELECT DISTINCT ?key ?x WHERE {{ {union} FILTER(isIRI(?x)) }} "
+                               f"ORDER BY ?key ?x LIMIT {500 * len(queries)}"):
+            found.setdefault(row["key"].value, []).append(labeller.value(row["x"]))
+        sections = [Section(key, found[key]) for key in queries if key in found]
 
     provenance = _provenance(store, term, base_iri, labeller)
     labeller.finish()
@@ -326,9 +329,8 @@ def graph_triples(store, graph: str) -> list[ox.Triple]:
 
 
 def graphs_with_prefix(store, prefix: str) -> list[str]:
-    return [row["g"].value for row in store.query(
-        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g", union_default=False)
-        if row["g"].value.startswith(prefix)]
+    # store.graphs() reads the graph index; a SPARQL "GRAPH ?g" would scan every quad.
+    return [g for g in store.graphs() if g.startswith(prefix)]
 
 
 def triples_of_graphs(store, graphs: list[str]) -> list[ox.Triple]:

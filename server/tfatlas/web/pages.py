@@ -32,7 +32,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, render_template, request, send_file
+from flask import Blueprint, Response, current_app, g, render_template, request, send_file
 
 from .. import labels as L
 from .. import resources_view as rv
@@ -126,11 +126,14 @@ class _BadRequest(Exception):
 
 def reader_language() -> tuple[str, bool]:
     """(language, chosen explicitly by ?lang=) for the current request."""
-    asked = request.args.get("lang")
-    if asked and L.normalise_language(asked) == asked.lower():
-        return asked.lower(), True
-    best = request.accept_languages.best_match(L.LANGUAGES, default=L.DEFAULT_LANGUAGE)
-    return L.normalise_language(best), False
+    if "tfatlas_lang" not in g:  # asked once per request, not once per link
+        asked = request.args.get("lang")
+        if asked and L.normalise_language(asked) == asked.lower():
+            g.tfatlas_lang = (asked.lower(), True)
+        else:
+            best = request.accept_languages.best_match(L.LANGUAGES, default=L.DEFAULT_LANGUAGE)
+            g.tfatlas_lang = (L.normalise_language(best), False)
+    return g.tfatlas_lang
 
 
 def _base() -> str:

@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STORE  ?= var/store
+UI_DIR := server/tfatlas/web/static/yasgui
+UI_ASSETS := $(UI_DIR)/yasgui.min.js
 
 .PHONY: run test install install-test clean
 
@@ -10,11 +12,17 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-install: $(BIN)/python
+install: $(BIN)/python $(UI_ASSETS)
 	$(BIN)/pip install --quiet -e .
 
-install-test: $(BIN)/python
+install-test: $(BIN)/python $(UI_ASSETS)
 	$(BIN)/pip install --quiet -e '.[test]'
+
+# The SPARQL query UI (YASGUI) from npm, served by the atlas itself (no CDN).
+$(UI_ASSETS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(UI_DIR)
+	cp node_modules/@zazuko/yasgui/build/yasgui.min.js node_modules/@zazuko/yasgui/build/yasgui.min.css $(UI_DIR)/
 
 run: install
 	$(BIN)/tfatlas --store $(STORE) serve

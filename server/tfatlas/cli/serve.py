@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
+from ..errors import AtlasError
 from ..loading import init_store
 from ..store import open_store
 from .context import Context, pass_context
@@ -19,11 +22,30 @@ def serve(ctx: Context, host, port, threads):
     ctx.override(host=host, port=port, threads=threads)
     config = ctx.config
     # Initialise here, before the server starts, so the first request never waits for a load.
-    with open_store(config) as store:
-        report = init_store(store)
-    if report is not None:
-        click.echo(f"Initialised the store: {report.triples:,} triples in {len(report.graphs)} graphs.",
-                   err=True)
+    # In a child process: RocksDB's background threads do not survive gunicorn's fork, so a
+    # server process that had opened the store would hang on its next flush or checkpoint.
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            with open_store(config) as store:
+                report = init_store(store)
+            if report is not None:
+                click.echo(f"Initialised the store: {report.triples:,} triples in "
+                           f"{len(report.graphs)} graphs.", err=True)
+        except AtlasError as exc:
+            click.echo(f"error: {exc}", err=True)
+            code = exc.exit_code
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+            code = 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(os.waitstatus_to_exitcode(status) or 2)
     from ..web.server import run
 
     click.echo(f"Transformationsatlas on http://{config.host}:{config.port}/", err=True)

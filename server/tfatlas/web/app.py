@@ -23,7 +23,15 @@ def create_app(config: Config | None = None, store: AtlasStore | None = None) ->
 
     from . import downloads  # open-data release: /catalog, /downloads/ (issue 5)
 
-    for blueprint in (ops.bp, pages.bp, api.bp, finder.bp, downloads.bp,):
+    from . import metrics, sparql  # SPARQL endpoint and /-/metrics (issue 4)
+
+    # CORS for reads: any origin, never credentials; flask-cors answers preflights before any auth.
+    from flask_cors import CORS
+
+    CORS(app, origins="*", send_wildcard=True, supports_credentials=False, max_age=86400)
+    metrics.init_app(app)
+
+    for blueprint in (ops.bp, pages.bp, api.bp, finder.bp, downloads.bp, sparql.bp, metrics.bp,):
         app.register_blueprint(blueprint)
     return app
 

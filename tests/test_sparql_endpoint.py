@@ -1,0 +1,240 @@
+"""/sparql against a live server over a small store of our own: protocol forms, formats, limits."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import xml.etree.ElementTree as ET
+
+import pyoxigraph as ox
+import pytest
+import requests
+import rdflib
+
+from conftest import Server, tfatlas_command
+
+EX = "http://example.org/"
+G1, G2 = EX + "graph/one", EX + "graph/two"
+PEOPLE = 12  # ex:p0 .. ex:p11, split over two graphs
+LIMIT = 20  # TFATLAS_RESULT_LIMIT of the server: more than one graph, less than all triples
+TOKEN = "endpoint-test-token"
+
+TRIG = "@prefix ex: <http://example.org/> .\n" + "".join(
+    f"<{G1 if i % 2 else G2}> {{ ex:p{i} a ex:Person ; ex:name \"Person {i}\"@de ; ex:knows ex:p{(i + 1) % PEOPLE} . }}\n"
+    for i in range(PEOPLE))
+TRIPLES = PEOPLE * 3
+SELECT_ALL = "SELECT ?s ?name WHERE { ?s a <http://example.org/Person> ; <http://example.org/name> ?name }"
+
+
+def load_store(store, text: str, name: str = "data.trig") -> None:
+    store.parent.mkdir(parents=True, exist_ok=True)
+    path = store.parent / name
+    path.write_text(text, encoding="utf-8")
+    subprocess.run(tfatlas_command() + ["--store", str(store), "load", "--force", "--no-progress", str(path)],
+                   check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    store = tmp_path_factory.mktemp("endpoint") / "store"
+    load_store(store, TRIG)
+    env = {"TFATLAS_RESULT_LIMIT": str(LIMIT), "TFATLAS_MAX_BODY_BYTES": "20000",
+           "TFATLAS_ADMIN_TOKEN_SHA256": hashlib.sha256(TOKEN.encode()).hexdigest()}
+    running = Server(store, env=env)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def url(server):
+    return server.url + "/sparql"
+
+
+def names(response) -> set[str]:
+    return {b["name"]["value"] for b in response.json()["results"]["bindings"]}
+
+
+# -- the three protocol forms, and the ones federating engines send ------------------------------
+
+def test_get_post_form_post_direct_and_query_in_url_agree(url):
+    by_get = requests.get(url, params={"query": SELECT_ALL}, timeout=30)
+    by_form = requests.post(url, data={"query": SELECT_ALL}, timeout=30)
+    by_direct = requests.post(url, data=SELECT_ALL.encode(), timeout=30,
+                              headers={"Content-Type": "application/sparql-query"})
+    in_url = requests.post(url, params={"query": SELECT_ALL}, data=b"", timeout=30)  # Blazegraph
+    for response in (by_get, by_form, by_direct, in_url):
+        assert response.status_code == 200, response.text
+        assert response.headers["Content-Type"].startswith("application/sparql-results+json")
+        assert names(response) == {f"Person {i}" for i in range(PEOPLE)}
+
+
+def test_bind_joins_as_values_and_as_filter(url):
+    values = requests.get(url, timeout=30, params={"query": "SELECT ?name WHERE { VALUES ?s { <http://example.org/p1> "
+                          "<http://example.org/p2> } ?s <http://example.org/name> ?name }"})
+    as_filter = requests.get(url, timeout=30, params={"query": "SELECT ?name WHERE { ?s <http://example.org/name> "
+                             "?name FILTER(?s = <http://example.org/p1> || ?s = <http://example.org/p2>) }"})
+    assert names(values) == names(as_filter) == {"Person 1", "Person 2"}
+
+
+# -- dataset -------------------------------------------------------------------------------------
+
+def count(url, query, **params) -> int:
+    response = requests.get(url, params={"query": query, **params}, timeout=30)
+    assert response.status_code == 200, response.text
+    return int(response.json()["results"]["bindings"][0]["n"]["value"])
+
+
+def test_default_graph_is_the_union_unless_a_dataset_is_given(url):
+    # Only our people: the store also holds a provenance graph about the load.
+    everything = 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), "http://example.org/p")) }'
+    assert count(url, everything) == TRIPLES
+    assert count(url, everything, **{"default-graph-uri": G1}) == TRIPLES // 2
+    assert count(url, f"SELECT (COUNT(*) AS ?n) FROM <{G2}> WHERE {{ ?s ?p ?o }}") == TRIPLES // 2
+    named = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert count(url, named, **{"named-graph-uri": G2}) == TRIPLES // 2
+
+
+# -- result formats, all parsed by independent readers -------------------------------------------
+
+def test_select_in_every_format(url):
+    query = SELECT_ALL + " ORDER BY ?name LIMIT 3"
+    for accept, reader in [
+        ("application/sparql-results+json", lambda r: len(r.json()["results"]["bindings"])),
+        ("application/sparql-results+xml",
+         lambda r: len(ET.fromstring(r.content).findall(".//{http://www.w3.org/2005/sparql-results#}result"))),
+        ("text/csv", lambda r: len(r.text.strip().splitlines()) - 1),
+        ("text/tab-separated-values", lambda r: len(r.text.strip().splitlines()) - 1),
+    ]:
+        response = requests.get(url, params={"query": query}, headers={"Accept": accept}, timeout=30)
+        assert response.status_code == 200 and response.headers["Content-Type"].startswith(accept)
+        assert reader(response) == 3, accept
+        assert "Accept" in response.headers["Vary"]
+
+
+@pytest.mark.parametrize("accept,rdflib_format", [
+    ("text/turtle", "turtle"), ("application/n-triples", "nt"), ("application/ld+json", "json-ld"),
+    ("application/rdf+xml", "xml"), ("application/trig", "trig"), ("application/n-quads", "nquads"),
+])
+def test_construct_and_describe_in_every_graph_format(url, accept, rdflib_format):
+    construct = "CONSTRUCT { ?s <http://example.org/label> ?name } WHERE { ?s <http://example.org/name> ?name }"
+    response = requests.post(url, data={"query": construct}, headers={"Accept": accept}, timeout=30)
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith(accept)
+    graph = rdflib.Dataset() if rdflib_format in ("trig", "nquads") else rdflib.Graph()
+    graph.parse(data=response.content, format=rdflib_format)
+    assert len(graph) == PEOPLE or len(list(graph.quads())) == PEOPLE
+    describe = requests.get(url, params={"query": "DESCRIBE <http://example.org/p3>"},
+                            headers={"Accept": accept}, timeout=30)
+    assert describe.status_code == 200 and describe.headers["Content-Type"].startswith(accept)
+
+
+def test_ask_and_format_parameter(url):
+    response = requests.get(url, params={"query": "ASK { ?s a <http://example.org/Person> }", "format": "xml"},
+                            timeout=30)
+    assert response.headers["Content-Type"].startswith("application/sparql-results+xml")
+    assert "<boolean>true</boolean>" in response.text
+
+
+# -- errors: a status and a message, never a 500 -------------------------------------------------
+
+def test_not_acceptable_lists_the_supported_types(url):
+    response = requests.get(url, params={"query": SELECT_ALL}, headers={"Accept": "image/png"}, timeout=30)
+    assert response.status_code == 406
+    assert "application/sparql-results+json" in response.text and "text/csv" in response.text
+
+
+def test_syntax_error_names_line_and_column(url):
+    response = requests.get(url, params={"query": "SELECT *\nWHERE { ?s ?p }"}, timeout=30)
+    assert response.status_code == 400
+    assert "2:" in response.text and "malformed query" in response.text
+
+
+@pytest.mark.parametrize("request_kwargs,status", [
+    ({"method": "GET", "params": {"query": "ASK {}", "default-graph": G1}}, 400),  # unknown parameter
+    ({"method": "GET", "params": {"update": "CLEAR ALL"}}, 400),
+    ({"method": "POST", "data": b"ASK {}", "headers": {"Content-Type": "text/plain"}}, 415),
+    ({"method": "POST", "data": b"ASK {}", "headers": {"Content-Type": ""}}, 415),
+    ({"method": "POST", "data": "ASK { FILTER(\"\u00e9\") }".encode("latin-1"),
+      "headers": {"Content-Type": "application/sparql-query"}}, 400),
+    ({"method": "POST", "data": b"query=ASK%20%7B%20FILTER(%22%E9%22)%20%7D",
+      "headers": {"Content-Type": "application/x-www-form-urlencoded"}}, 400),
+    ({"method": "POST", "data": b"x" * 30000, "headers": {"Content-Type": "application/sparql-query"}}, 413),
+    ({"method": "PUT", "params": {"query": "ASK {}"}}, 405),
+])
+def test_bad_requests_get_4xx_with_a_message(url, request_kwargs, status):
+    response = requests.request(url=url, timeout=30, **request_kwargs)
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith("text/plain") and len(response.text.strip()) > 10
+
+
+def test_result_cap_is_an_error_never_a_truncated_answer(url):
+    over = requests.get(url, params={"query": "SELECT * WHERE { ?s ?p ?o }"}, timeout=30)
+    assert over.status_code == 422 and str(LIMIT) in over.text
+    graph = requests.get(url, params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"}, timeout=30)
+    assert graph.status_code == 422
+    within = requests.get(url, params={"query": f"SELECT * WHERE {{ ?s ?p ?o }} LIMIT {LIMIT}"}, timeout=30)
+    assert within.status_code == 200 and len(within.json()["results"]["bindings"]) == LIMIT
+
+
+# -- service description, query UI, CORS, metrics ------------------------------------------------
+
+def test_service_description_with_void_statistics(url):
+    response = requests.get(url, headers={"Accept": "text/turtle"}, timeout=30)
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/turtle")
+    graph = rdflib.Graph().parse(data=response.text, format="turtle")
+    sd = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+    void = rdflib.Namespace("http://rdfs.org/ns/void#")
+    service = graph.value(None, sd.endpoint, rdflib.URIRef(url))
+    assert service is not None and (service, rdflib.RDF.type, sd.Service) in graph
+    default = graph.value(graph.value(service, sd.defaultDataset), sd.defaultGraph)
+    stored = sum(1 for _ in ox.parse(TRIG.encode(), ox.RdfFormat.TRIG))
+    assert int(graph.value(default, void.triples)) >= stored  # plus the provenance graph
+    assert {str(graph.value(n, sd.name)) for n in graph.objects(None, sd.namedGraph)} >= {G1, G2}
+    assert (None, sd.resultFormat, rdflib.URIRef("http://www.w3.org/ns/formats/SPARQL_Results_JSON")) in graph
+
+
+def test_browsers_get_yasgui_served_locally(server, url):
+    page = requests.get(url, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}, timeout=30)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert "/static/yasgui/yasgui.min.js" in page.text and "cdn" not in page.text.lower()
+    script = requests.get(server.url + "/static/yasgui/yasgui.min.js", timeout=30)
+    assert script.status_code == 200 and "Yasgui" in script.text[:200000]
+
+
+def test_cors_for_reads_and_preflight(url):
+    response = requests.get(url, params={"query": "ASK {}"}, headers={"Origin": "https://elsewhere.example"},
+                            timeout=30)
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in response.headers
+    preflight = requests.options(url, timeout=30, headers={
+        "Origin": "https://elsewhere.example", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type"})
+    assert preflight.status_code == 200 and preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+
+
+def test_metrics_count_requests_and_store_size(server, url):
+    requests.get(url, params={"query": "ASK {}"}, timeout=30)
+    text = requests.get(server.url + "/-/metrics", timeout=30).text
+    assert 'tfatlas_http_requests_total{endpoint="sparql.sparql",operation="query",status="200"}' in text
+    assert "tfatlas_http_request_seconds_bucket" in text and "tfatlas_sparql_timeouts_total" in text
+    triples = [line for line in text.splitlines() if line.startswith("tfatlas_store_triples ")]
+    assert triples and float(triples[0].split()[1]) >= TRIPLES
+
+
+# -- updates reach the query workers -------------------------------------------------------------
+
+def test_update_is_seen_by_the_next_query(url):
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    graph = EX + "graph/added"
+    insert = f"INSERT DATA {{ GRAPH <{graph}> {{ <{EX}new> <{EX}name> \"Added\" }} }}"
+    done = requests.post(url, data={"update": insert}, headers=auth, timeout=30)
+    assert done.status_code == 204, done.text
+    for _ in range(3):  # every worker, whichever answers, has the new state
+        assert names(requests.get(url, params={"query": f"SELECT ?name {{ GRAPH <{graph}> {{ ?s <{EX}name> ?name }} }}"},
+                                  timeout=30)) == {"Added"}
+    cleared = requests.post(url, data=f"DROP GRAPH <{graph}>".encode(), headers={
+        **auth, "Content-Type": "application/sparql-update"}, timeout=30)
+    assert cleared.status_code == 204
+    assert requests.get(url, params={"query": f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"}, timeout=30).json() == \
+        {"head": {}, "boolean": False}

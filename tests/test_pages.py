@@ -212,6 +212,10 @@ def test_paging_of_a_resource_with_very_many_statements(client):
     ("application/rdf+xml", "application/rdf+xml", "rdf"),
     ("application/rdf+xml;q=0.5, text/turtle", "text/turtle", "ttl"),
     ("text/html;q=0, text/turtle;q=0.1", "text/turtle", "ttl"),
+    ("text/html;q=0, */*;q=0.5", "text/turtle", "ttl"),
+    ("text/turtle;charset=utf-8", "text/turtle", "ttl"),
+    ('application/ld+json;profile="http://www.w3.org/ns/json-ld#compacted"', "application/ld+json", "jsonld"),
+    ("*/*;q=0.1, application/n-triples;q=0.05", "text/html", "html"),
 ])
 def test_negotiation_answers_200_with_vary_and_content_location(client, accept, media_type, suffix):
     response = client.get(path_of(OFFER), headers={"Accept": accept})

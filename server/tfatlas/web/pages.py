@@ -33,6 +33,7 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, g, render_template, request, send_file
+from werkzeug.datastructures import MIMEAccept
 
 from .. import labels as L
 from .. import resources_view as rv
@@ -215,7 +216,12 @@ def _negotiate() -> str | None:
     """The suffix of the representation the client prefers; None when it accepts none."""
     if not request.accept_mimetypes:
         return "html"
-    best = request.accept_mimetypes.best_match(_OFFERED)
+    # Media-type parameters (charset, profile) would make werkzeug miss a match: compare bare types.
+    accept = MIMEAccept([(value.split(";", 1)[0].strip(), q) for value, q in request.accept_mimetypes])
+    offered = _OFFERED
+    if accept.quality(HTML) == 0:  # text/html;q=0 refuses HTML, also under its XHTML alias
+        offered = [m for m in _OFFERED if m not in (HTML, "application/xhtml+xml")]
+    best = accept.best_match(offered)
     if best is None:
         return None
     return _ALIASES.get(best, _BY_MEDIA_TYPE.get(best))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
-import shutil
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
@@ -28,14 +27,14 @@ def releases(tmp_path_factory):
     with build_store(root / "store") as store:
         publish(store, root / "published" / "2026-11-01", base_url="https://old.example.org")
         publish(store, root / "published" / "2026-12-01", base_url="https://atlas.example.org")
-    shutil.rmtree(root / "store")
     return root / "published"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, releases):
     # One server for the module: these tests only read.
-    running = Server(tmp_path_factory.mktemp("server") / "store", env={"TFATLAS_RELEASE_DIR": str(releases)})
+    # The store the releases came from: it holds data, so the server starts without `init`.
+    running = Server(releases.parent / "store", env={"TFATLAS_RELEASE_DIR": str(releases)})
     yield running
     running.stop()
 
@@ -58,7 +57,8 @@ def test_catalog_by_content_negotiation(server, releases):
     for accept, name, media in (("text/turtle", "catalog.ttl", "text/turtle"),
                                 ("application/ld+json", "catalog.jsonld", "application/ld+json"),
                                 ("application/rdf+xml", "catalog.rdf", "application/rdf+xml"),
-                                ("*/*", "catalog.ttl", "text/turtle")):
+                                ("text/turtle;q=0.9, application/rdf+xml", "catalog.rdf",
+                                 "application/rdf+xml")):
         response = requests.get(server.url + "/catalog", headers={"Accept": accept}, timeout=30)
         assert response.status_code == 200, (accept, response.text)
         assert response.headers["Content-Type"].split(";")[0] == media
@@ -68,6 +68,11 @@ def test_catalog_by_content_negotiation(server, releases):
     assert any(t.object.value == "https://atlas.example.org/sparql" for t in graph)
     json.loads(requests.get(server.url + "/catalog", headers={"Accept": "application/ld+json"}, timeout=30).text)
     assert requests.get(server.url + "/catalog", headers={"Accept": "image/png"}, timeout=30).status_code == 406
+    # */* (curl) gets the page, as everywhere on the site
+    assert requests.get(server.url + "/catalog", headers={"Accept": "*/*"},
+                        timeout=30).headers["Content-Type"].startswith("text/html")
+    for ext, name in (("ttl", "catalog.ttl"), ("rdf", "catalog.rdf")):
+        assert requests.get(f"{server.url}/catalog.{ext}", timeout=30).content == (latest / name).read_bytes()
     assert requests.get(server.url + "/catalog.xlsx", timeout=30).status_code == 404
 
 

@@ -19,7 +19,7 @@ from .context import Context, pass_context
 @click.option("--base-url", default=None,
               help="Public root URL of the atlas server; the catalogue links downloads as "
                    "BASE_URL/downloads/<file> and the SPARQL endpoint as BASE_URL/sparql "
-                   "(default: http://127.0.0.1:8080).")
+                   "(default: http://<host>:<port> of `tfatlas serve`, 127.0.0.1 for a wildcard host).")
 @click.option("--contributor-id", default=None,
               help="GovData contributor IRI (dcatde:contributorID), assigned by GovData; omitted "
                    "when not given.")
@@ -30,6 +30,9 @@ def publish(ctx: Context, out: Path, base_url: str | None, contributor_id: str |
 
     Two releases of the same data are byte-identical. The store's meta graph is not published.
     """
+    if base_url is None:
+        host = ctx.config.host if ctx.config.host not in ("", "0.0.0.0", "::") else "127.0.0.1"
+        base_url = f"http://{'[' + host + ']' if ':' in host else host}:{ctx.config.port}"
     release = write_release(ctx.store, out, base_url=base_url, contributor_id=contributor_id)
     table = Table("file", "dataset", "bytes", title=f"Release in {release.directory}")
     for f in release.files:

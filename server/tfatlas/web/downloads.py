@@ -18,17 +18,19 @@ from ..publication import SUMS, content_type, release_root
 
 bp = Blueprint("downloads", __name__)
 
-#: Representations of the catalogue, in the server's order of preference for */*.
+#: Representations of the catalogue as files of the release.
 CATALOG_FILES = {
     "ttl": ("catalog.ttl", "text/turtle"),
     "jsonld": ("catalog.jsonld", "application/ld+json"),
     "rdf": ("catalog.rdf", "application/rdf+xml"),
 }
+#: Negotiable media types, in the server's order of preference: HTML first for */*, as on
+#: every page of the site; harvesters name a format (or fetch /catalog.rdf, /catalog.ttl).
 _MEDIA = {
+    "text/html": "html", "application/xhtml+xml": "html",
     "text/turtle": "ttl", "application/x-turtle": "ttl",
     "application/ld+json": "jsonld", "application/json": "jsonld",
     "application/rdf+xml": "rdf", "application/xml": "rdf",
-    "text/html": "html", "application/xhtml+xml": "html",
 }
 TEXT = {
     "de": {"heading": "Offene Daten", "modified": "Stand", "licence": "Lizenz",
@@ -66,7 +68,7 @@ def catalog(ext: str | None = None):
                         status=404, mimetype="text/plain")
     if ext is None:
         offered = list(_MEDIA)
-        best = request.accept_mimetypes.best_match(offered) if request.accept_mimetypes else "text/turtle"
+        best = request.accept_mimetypes.best_match(offered) if request.accept_mimetypes else "text/html"
         if best is None:
             response = Response("Not acceptable. The catalogue is available as " + ", ".join(offered)
                                 + ".\n", status=406, mimetype="text/plain")

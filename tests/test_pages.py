@@ -40,7 +40,9 @@ def load_fixture_store(path: Path) -> EmbeddedStore:
     config = load_config(environ={"TFATLAS_STORE": str(path)})
     store = EmbeddedStore(config.store, config.base_iri)
     big = path.parent / "big.ttl"
-    lines = [f"<{BIG}> a <{SKOS}ConceptScheme> ; <{SKOS}prefLabel> \"Große Beispielliste\"@de ."]
+    lines = [f"<{BIG}> a <{SKOS}ConceptScheme> ; <{SKOS}prefLabel> \"Große Beispielliste\"@de .",
+             # A statement the fixture makes too: the same triple in two named graphs.
+             f'<{ACTOR}> <{DCTERMS}modified> "2026-11-20"^^<http://www.w3.org/2001/XMLSchema#date> .']
     for n in range(BIG_SIZE):
         concept = f"{ID}topic/beispiel-{n:03d}"
         lines.append(f"<{BIG}> <{SKOS}hasTopConcept> <{concept}> .")
@@ -366,3 +368,10 @@ def test_a_configured_base_is_mapped_onto_request_paths(tmp_path):
         assert client.get("/id/org/bmi").status_code == 404  # only IRIs under the configured base answer
     finally:
         store.close()
+
+
+def test_a_statement_made_by_several_sources_is_shown_once(client):
+    # The fixture and the generated file both say when the actor was modified; the page lists the date once.
+    body = client.get(path_of(ACTOR)).get_data(as_text=True)
+    outgoing = body.split('id="outgoing"', 1)[1].split("</dl>", 1)[0]
+    assert outgoing.count("2026-11-20") == 1

@@ -137,6 +137,7 @@ class _Labeller:
 
     def __init__(self, store, lang: str, prefixes):
         self.store, self.lang, self.prefixes = store, lang, prefixes
+        self.own = prefixes.get("tfa", "").removesuffix("ontology#")  # the base IRI
         self.values: list[Value] = []
         self.groups: list[PropertyValues] = []
 
@@ -161,12 +162,19 @@ class _Labeller:
             self.groups.append(groups[prop])
         return groups[prop]
 
+    def _unnamed_external(self, iri: str, text: str) -> bool:
+        return (text.language is None and text == L.prefixed_name(iri, self.prefixes) and ":" not in text
+                and not (self.own and iri.startswith(self.own)))
+
     def finish(self) -> None:
         iris = [v.iri for v in self.values] + [g.property for g in self.groups]
         found = L.labels_for(self.store, iris, self.lang, self.prefixes)
         for v in self.values:
             v.text = found[v.iri]
             v.language = found[v.iri].language
+            if self._unnamed_external(v.iri, v.text):
+                # A web page without a title: its address says more than its last path segment.
+                v.text = Text(v.iri)
         for g in self.groups:
             g.label = found[g.property]
 
@@ -216,8 +224,11 @@ def view(store, iri: str, base_iri: str, lang: str = L.DEFAULT_LANGUAGE, page: i
     term = iri_term(iri)
     labeller = _Labeller(store, lang, prefixes)
 
-    out_total = _count(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ {term} ?p ?o FILTER(?p != <{RDF}type>) }}")
-    in_total = _count(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p {term} }}")
+    # DISTINCT everywhere: the union of the named graphs repeats a statement that several
+    # sources make (each states dct:modified, some the same label).
+    out_total = _count(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?p ?o WHERE {{ "
+                              f"{term} ?p ?o FILTER(?p != <{RDF}type>) }} }}")
+    in_total = _count(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {term} }} }}")
     pages = max(1, math.ceil(max(out_total, in_total) / page_size))
     if page < 1 or page > pages:
         raise PageOutOfRange(page, pages)
@@ -229,13 +240,13 @@ def view(store, iri: str, base_iri: str, lang: str = L.DEFAULT_LANGUAGE, page: i
 
     # Statements of blank-node objects, shown nested under the statement that leads to them.
     nested: dict[str, dict[str, PropertyValues]] = {}
-    for row in store.query(f"SELECT ?b ?p ?o WHERE {{ {term} ?x ?b FILTER(isBlank(?b)) ?b ?p ?o }} "
+    for row in store.query(f"SELECT DISTINCT ?b ?p ?o WHERE {{ {term} ?x ?b FILTER(isBlank(?b)) ?b ?p ?o }} "
                            f"ORDER BY ?b ?p ?o LIMIT 1000"):
         groups = nested.setdefault(row["b"].value, {})
         labeller.group(groups, row["p"].value).values.append(labeller.value(row["o"]))
 
     outgoing: dict[str, PropertyValues] = {}
-    for row in store.query(f"SELECT ?p ?o WHERE {{ {term} ?p ?o FILTER(?p != <{RDF}type>) }} "
+    for row in store.query(f"SELECT DISTINCT ?p ?o WHERE {{ {term} ?p ?o FILTER(?p != <{RDF}type>) }} "
                            f"ORDER BY ?p ?o LIMIT {page_size} OFFSET {offset}"):
         value = labeller.value(row["o"])
         if value.kind == "bnode":
@@ -243,7 +254,7 @@ def view(store, iri: str, base_iri: str, lang: str = L.DEFAULT_LANGUAGE, page: i
         labeller.group(outgoing, row["p"].value).values.append(value)
 
     incoming: dict[str, PropertyValues] = {}
-    for row in store.query(f"SELECT ?s ?p WHERE {{ ?s ?p {term} }} "
+    for row in store.query(f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {term} }} "
                            f"ORDER BY ?p ?s LIMIT {page_size} OFFSET {offset}"):
         labeller.group(incoming, row["p"].value).values.append(labeller.value(row["s"]))
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -72,6 +73,7 @@ class StoredQuery:
     params: Mapping[str, Param]
     sparql: str
     form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
+    where_at: int = 0  # offset just after the WHERE group's '{', where VALUES blocks go
 
     def text(self, key: str, lang: str) -> str:
         values = getattr(self, key)
@@ -146,9 +148,9 @@ def parse_query_file(path: Path) -> StoredQuery:
     query = StoredQuery(
         name=path.stem, path=path, title=_bilingual(header.get("title"), path, "title") or {"de": path.stem},
         description=_bilingual(header.get("description"), path, "description"),
-        params=params, sparql=sparql, form=form.group(1).upper())
-    # Fails early on a body without a WHERE group, rather than at the first request.
-    where_brace(sparql, path)
+        params=params, sparql=sparql, form=form.group(1).upper(),
+        # Found once here: a body without a WHERE group fails when read, not at the first request.
+        where_at=where_brace(sparql, path))
     return query
 
 
@@ -168,9 +170,13 @@ def discover(directory: Path | None = None) -> dict[str, StoredQuery]:
 class Catalogue:
     """The stored queries, re-read when a file in queries/ changes (cheap: one stat per file)."""
 
+    #: Seconds between two looks at the directory; a request in between uses what was read.
+    CHECK_EVERY = 1.0
+
     def __init__(self, directory: Path | None = None):
         self.directory = directory or model_dir("queries")
         self._stamp: tuple | None = None
+        self._checked = float("-inf")
         self._queries: dict[str, StoredQuery] = {}
 
     def _current_stamp(self) -> tuple:
@@ -179,10 +185,13 @@ class Catalogue:
         return tuple((p.name, p.stat().st_mtime_ns) for p in sorted(self.directory.glob("*.rq")))
 
     def all(self) -> dict[str, StoredQuery]:
-        stamp = self._current_stamp()
-        if stamp != self._stamp:
-            self._queries = discover(self.directory)
-            self._stamp = stamp
+        now = time.monotonic()
+        if now - self._checked >= self.CHECK_EVERY:
+            stamp = self._current_stamp()
+            if stamp != self._stamp:
+                self._queries = discover(self.directory)
+                self._stamp = stamp
+            self._checked = now
         return self._queries
 
     def get(self, name: str) -> StoredQuery | None:
@@ -207,24 +216,22 @@ def _strip_comments(sparql: str) -> str:
     return _SKIP.sub(lambda m: "" if m.group(0).startswith("#") else m.group(0), sparql)
 
 
+_SKIP_OR_BRACE = re.compile(_SKIP.pattern + r"|\{", re.DOTALL)
+
+
 def where_brace(sparql: str, path: Path | str = "query") -> int:
     """Offset just after the '{' that opens the query's WHERE group."""
-    position = 0
-    while position < len(sparql):
-        skipped = _SKIP.match(sparql, position)
-        if skipped:
-            position = skipped.end()
-            continue
-        if sparql[position] == "{":
-            return position + 1
-        position += 1
+    for token in _SKIP_OR_BRACE.finditer(sparql):
+        if token.group(0) == "{":
+            return token.end()
     raise QueryDefinitionError(f"{path}: the query has no WHERE group '{{ … }}'")
 
 
-def with_values(sparql: str, bindings: Mapping[str, Iterable[ox.Term]]) -> str:
+def with_values(sparql: str, bindings: Mapping[str, Iterable[ox.Term]], at: int | None = None) -> str:
     """The query with one ``VALUES ?name { … }`` block per bound parameter, first in its WHERE group.
 
     Several values for one parameter are alternatives; blocks of different parameters are joined.
+    ``at`` is the offset from where_brace when the caller has it already.
     """
     if not bindings:
         return sparql
@@ -233,7 +240,7 @@ def with_values(sparql: str, bindings: Mapping[str, Iterable[ox.Term]]) -> str:
         if not _VAR.match(name):
             raise ValueError(f"not a variable name: {name!r}")
         blocks.append(f"VALUES ?{name} {{ {' '.join(str(t) for t in terms)} }}")
-    at = where_brace(sparql)
+    at = where_brace(sparql) if at is None else at
     return sparql[:at] + "\n  " + "\n  ".join(blocks) + "\n" + sparql[at:]
 
 
@@ -292,11 +299,13 @@ def parse_value(param: Param, raw: str) -> ox.Term:
 
 
 _IN_SCHEME = f"ASK {{ ?concept <{SKOS}inScheme> ?scheme }}"
+_IN_SCHEME_AT = where_brace(_IN_SCHEME)
 
 
 def in_scheme(store, concept: ox.NamedNode, scheme: str) -> bool:
     query = with_values(_IN_SCHEME, {"concept": [concept],
-                                     "scheme": [ox.NamedNode(scheme_iri(store.base_iri, scheme))]})
+                                     "scheme": [ox.NamedNode(scheme_iri(store.base_iri, scheme))]},
+                        _IN_SCHEME_AT)
     return bool(store.query(query))
 
 
@@ -334,4 +343,4 @@ def bind(query: StoredQuery, args: Mapping[str, list[str]], store=None) -> dict[
 
 def run(store, query: StoredQuery, bindings: Mapping[str, list[ox.Term]]):
     """Evaluate a stored query with its bound parameters over the union of all graphs."""
-    return store.query(with_values(query.sparql, bindings))
+    return store.query(with_values(query.sparql, bindings, query.where_at))

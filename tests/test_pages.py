@@ -375,3 +375,13 @@ def test_a_statement_made_by_several_sources_is_shown_once(client):
     body = client.get(path_of(ACTOR)).get_data(as_text=True)
     outgoing = body.split('id="outgoing"', 1)[1].split("</dl>", 1)[0]
     assert outgoing.count("2026-11-20") == 1
+
+
+def test_a_remote_store_that_does_not_answer_is_503_not_500(tmp_path):
+    from conftest import free_port
+
+    port = free_port()  # nothing listens there
+    config = load_config(environ={"TFATLAS_STORE_URL": f"http://127.0.0.1:{port}", "TFATLAS_STORE_TIMEOUT": "2"})
+    client = create_app(config).test_client()
+    response = client.get("/id/org/bmi", headers={"Accept": "text/turtle"})
+    assert response.status_code == 503 and "remote store" in response.get_data(as_text=True)

@@ -37,6 +37,7 @@ from werkzeug.datastructures import MIMEAccept
 
 from .. import labels as L
 from .. import resources_view as rv
+from ..errors import StoreError
 from ..resources import model_dir
 from .app import get_store
 
@@ -329,6 +330,13 @@ def _resolve(rest: str, exists) -> tuple[str, str | None] | None:
     if suffix is not None and exists(_base() + stem):
         return stem, suffix
     return None
+
+
+@bp.errorhandler(StoreError)
+def _store_unavailable(exc: StoreError):
+    # A remote store that is down is the operator's problem, and temporary: 503, not a 500.
+    return Response(f"503 Service Unavailable: {exc}\n", status=503, mimetype="text/plain",
+                    headers={"Retry-After": "30"})
 
 
 # -- resources --------------------------------------------------------------------------------

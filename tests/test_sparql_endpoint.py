@@ -14,6 +14,8 @@ import rdflib
 
 from conftest import Server, tfatlas_command
 
+pytestmark = pytest.mark.xdist_group("sparql-endpoint")
+
 EX = "http://example.org/"
 G1, G2 = EX + "graph/one", EX + "graph/two"
 PEOPLE = 12  # ex:p0 .. ex:p11, split over two graphs
@@ -31,8 +33,9 @@ def load_store(store, text: str, name: str = "data.trig") -> None:
     store.parent.mkdir(parents=True, exist_ok=True)
     path = store.parent / name
     path.write_text(text, encoding="utf-8")
-    subprocess.run(tfatlas_command() + ["--store", str(store), "load", "--force", "--no-progress", str(path)],
-                   check=True, capture_output=True)
+    done = subprocess.run(tfatlas_command() + ["--store", str(store), "load", "--force", "--no-progress", str(path)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 @pytest.fixture(scope="module")

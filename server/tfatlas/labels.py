@@ -126,6 +126,8 @@ _BUILT_IN: dict[str, tuple[str, str]] = {
     "http://data.europa.eu/m8g/PublicOrganisation": ("Öffentliche Organisation", "public organisation"),
     "http://data.europa.eu/m8g/PublicEvent": ("Öffentliche Veranstaltung", "public event"),
     "http://www.w3.org/ns/adms#identifier": ("Kennung", "identifier"),
+    "http://purl.org/vocab/vann/preferredNamespacePrefix": ("Bevorzugtes Präfix", "preferred prefix"),
+    "http://purl.org/vocab/vann/preferredNamespaceUri": ("Namensraum", "namespace"),
     # Licences the atlas and its sources use, for the footer of every page.
     "https://creativecommons.org/licenses/by/4.0/": (
         "Creative Commons Namensnennung 4.0 International (CC BY 4.0)",

@@ -241,3 +241,74 @@ def test_update_is_seen_by_the_next_query(url):
     assert cleared.status_code == 204
     assert requests.get(url, params={"query": f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"}, timeout=30).json() == \
         {"head": {}, "boolean": False}
+
+
+# -- the same endpoint over the remote-store backend ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def oxigraph_serve(tmp_path_factory):
+    """`oxigraph serve` in memory on a free port: the remote store that evaluates the queries."""
+    import sys
+    import time
+    from pathlib import Path
+
+    from conftest import free_port
+
+    port = free_port()
+    binary = Path(sys.executable).parent / "oxigraph"
+    log = open(tmp_path_factory.mktemp("oxigraph") / "log", "w+")
+    process = subprocess.Popen([str(binary), "serve", "--bind", f"127.0.0.1:{port}"], stdout=log,
+                               stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            requests.get(url + "/query", params={"query": "ASK {}"}, timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    yield url
+    process.kill()  # it may still be evaluating the query the atlas gave up on
+    process.wait()
+    log.close()
+
+
+def test_remote_store_backend_keeps_protocol_limits_and_allow_list(tmp_path, oxigraph_serve):
+    loaded = subprocess.run(tfatlas_command() + ["--store-url", oxigraph_serve, "load", "--force", "--no-progress",
+                                                 str(_write(tmp_path / "data.trig", TRIG))],
+                            capture_output=True, text=True)
+    assert loaded.returncode == 0, loaded.stderr
+    running = Server(tmp_path / "unused-store", env={
+        "TFATLAS_STORE_URL": oxigraph_serve, "TFATLAS_RESULT_LIMIT": str(LIMIT), "TFATLAS_QUERY_TIMEOUT": "2",
+        "TFATLAS_ADMIN_TOKEN_SHA256": hashlib.sha256(TOKEN.encode()).hexdigest()})
+    try:
+        remote = running.url + "/sparql"
+        assert names(requests.post(remote, data={"query": SELECT_ALL}, timeout=30)) == \
+            {f"Person {i}" for i in range(PEOPLE)}
+        assert count(remote, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", **{"default-graph-uri": G1}) == TRIPLES // 2
+        turtle = requests.get(remote, params={"query": "DESCRIBE <http://example.org/p3>"},
+                              headers={"Accept": "text/turtle"}, timeout=30)
+        assert turtle.status_code == 200 and len(rdflib.Graph().parse(data=turtle.text, format="turtle")) == 3
+        assert requests.get(remote, params={"query": "SELECT * { ?s ?p ?o }"}, timeout=30).status_code == 422
+        refused = requests.get(remote, params={"query": "SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"},
+                               timeout=30)
+        assert refused.status_code == 403
+        update = requests.post(remote, data={"update": INSERT_REMOTE}, timeout=30)
+        assert update.status_code == 401
+        update = requests.post(remote, data={"update": INSERT_REMOTE}, headers={"Authorization": f"Bearer {TOKEN}"},
+                               timeout=30)
+        assert update.status_code == 204, update.text
+        assert requests.get(remote, params={"query": "ASK { ?s <http://example.org/name> \"Remote\" }"},
+                            timeout=30).json()["boolean"] is True
+        slow = requests.get(remote, timeout=60, params={
+            "query": "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o . ?q ?r ?t }"})
+        assert slow.status_code == 504 and "deadline" in slow.text
+    finally:
+        running.stop()
+
+
+INSERT_REMOTE = "INSERT DATA { GRAPH <http://example.org/graph/remote> { <http://example.org/r> <http://example.org/name> \"Remote\" } }"
+
+
+def _write(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path

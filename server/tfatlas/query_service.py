@@ -423,10 +423,15 @@ class RemoteQueries:
         data = [("query", task["text"])]
         data += [("default-graph-uri", g) for g in task["default_graphs"] or ()]
         data += [("named-graph-uri", g) for g in task["named_graphs"] or ()]
+        params = {}
+        if task["default_graphs"] is None and task["named_graphs"] is None and not has_dataset_clause(task["text"]):
+            # The atlas's default graph is the union of the named graphs; Oxigraph's server takes
+            # this parameter for it (as store/remote.py does), others treat it as unknown.
+            params["union-default-graph"] = ""
         started = time.monotonic()
         chunks = []
         try:
-            with self._session.post(self._url, data=data, stream=True, timeout=deadline,
+            with self._session.post(self._url, data=data, params=params, stream=True, timeout=deadline,
                                     headers={"Accept": self.CANONICAL[kind], "Content-Type": FORM}) as r:
                 for chunk in r.iter_content(1 << 16):
                     chunks.append(chunk)

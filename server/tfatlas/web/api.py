@@ -139,9 +139,9 @@ def openapi_json():
 
 @bp.get("/")
 def api_page():
-    from .finder import TEXTS, _common, page_language
+    from .finder import _common, page_language
 
     lang = page_language()
     spec = openapi.describe(catalogue().all(), server_url=request.script_root or "/", lang=lang)
     return render_template("finder_api.html", spec=spec, openapi_url=url_for("api.openapi_json"),
-                           **_common(lang, TEXTS[lang]))
+                           **_common(lang))

@@ -28,8 +28,8 @@ TEXTS = {
         "offers_n": "{n} Angebote", "offers_1": "1 Angebot", "offers_0": "keine Angebote",
         "experts": "Akteure mit passender Expertise, aber ohne passendes Angebot",
         "expertise": "Expertise", "no_experts": "Kein Akteur nennt passende Expertise.",
-        "nav_finder": "Finder", "nav_overview": "Übersicht", "nav_api": "API",
-        "switch": "English", "switch_lang": "en", "skip": "Zum Inhalt springen",
+        "nav_finder": "Finder", "nav_overview": "Übersicht", "nav_api": "API für Abfragen",
+        "nav_label": "Finder und Übersicht",
         "error": "Die Anfrage ist ungültig",
     },
     "en": {
@@ -48,8 +48,8 @@ TEXTS = {
         "offers_n": "{n} offers", "offers_1": "1 offer", "offers_0": "no offers",
         "experts": "Actors with matching expertise but no matching offer",
         "expertise": "Expertise", "no_experts": "No actor names matching expertise.",
-        "nav_finder": "Finder", "nav_overview": "Overview", "nav_api": "API",
-        "switch": "Deutsch", "switch_lang": "de", "skip": "Skip to content",
+        "nav_finder": "Finder", "nav_overview": "Overview", "nav_api": "Query API",
+        "nav_label": "Finder and overview",
         "error": "The request is invalid",
     },
 }
@@ -105,10 +105,13 @@ def _switch_url(lang: str) -> str:
     return request.path + ("?" + query if query else "")
 
 
-def _common(lang: str, texts: dict) -> dict:
-    other = texts["switch_lang"] if "switch_lang" in texts else ("en" if lang == "de" else "de")
-    return {"lang": lang, "t": TEXTS[lang], "switch_url": _switch_url(other), "local": local_path,
-            "with_lang": _with_lang}
+def _common(lang: str) -> dict:
+    """Template values shared by the finder's pages; the site's header and footer texts come from
+    the linked-data pages (base.html), in the language this page was asked for."""
+    from .pages import TEXT
+
+    return {"lang": lang, "t": TEXT[lang], "ft": TEXTS[lang], "switch_url": _switch_url("en" if lang == "de" else "de"),
+            "home_url": _with_lang(request.script_root + "/", lang), "local": local_path, "with_lang": _with_lang}
 
 
 @bp.get("/")
@@ -123,11 +126,11 @@ def finder_page():
         result = core.find(store, search, schemes)
         return render_template("finder.html", result=result, search=search, facets=core.FACETS,
                                error=str(exc), error_param=exc.param, page_size=core.PAGE_SIZE,
-                               search_url=search_url, **_common(lang, TEXTS[lang])), 400
+                               search_url=search_url, **_common(lang)), 400
     result = core.find(store, search, schemes)
     return render_template("finder.html", result=result, search=search, facets=core.FACETS, error=None,
                            error_param=None, page_size=core.PAGE_SIZE, search_url=search_url,
-                           **_common(lang, TEXTS[lang]))
+                           **_common(lang))
 
 
 @bp.get("/overview")
@@ -135,7 +138,7 @@ def overview_page():
     lang = page_language()
     coverage = core.coverage(get_store(current_app), lang)
     return render_template("overview.html", coverage=coverage, o=OVERVIEW_TEXTS[lang],
-                           svg=heatmap(coverage, OVERVIEW_TEXTS[lang]), **_common(lang, TEXTS[lang]))
+                           svg=heatmap(coverage, OVERVIEW_TEXTS[lang]), **_common(lang))
 
 
 def heatmap(coverage: core.Coverage, texts: dict) -> dict:

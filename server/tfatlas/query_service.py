@@ -186,6 +186,8 @@ def evaluate(store: ox.Store, task: dict) -> Answer:
                               **_dataset_kwargs(task["default_graphs"], task["named_graphs"], text))
     except SyntaxError as exc:
         raise QueryFailed(400, f"malformed query: {exc}") from None
+    except RuntimeError as exc:  # parsed, but the engine cannot evaluate it (e.g. an unknown function)
+        raise QueryFailed(400, f"the query cannot be evaluated: {exc}") from None
     except OSError as exc:
         raise QueryFailed(502 if "http" in str(exc).lower() else 500, f"query failed: {exc}") from None
     try:

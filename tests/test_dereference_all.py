@@ -9,6 +9,7 @@ files loaded into an in-memory Oxigraph store, the same files the server was ini
 from __future__ import annotations
 
 import html
+import re
 
 import pyoxigraph as ox
 import pytest
@@ -64,7 +65,7 @@ def to_rdflib(term):
     return None  # a blank node: only its presence can be compared
 
 
-def test_every_subject_under_the_base_dereferences(seeded_server, seed):
+def test_every_subject_under_the_base_dereferences_and_links_resolve(seeded_server, seed):
     iris = subjects(seed)
     assert len(iris) > 20, "the seed graph should describe more than a handful of resources"
     session = requests.Session()
@@ -105,6 +106,14 @@ def test_every_subject_under_the_base_dereferences(seeded_server, seed):
                 present = (s, p, o) in graph
             if not present:
                 failures.append(f"{iri}: the Turtle lacks {triple}")
+    # Every link to a linked-data page on these pages leads to a page that exists.
+    links = sorted({href.split("#", 1)[0] for page in pages.values()
+                    for href in re.findall(r'href="(/(?:id|graph|ontology|shapes)[^"]*)"', page)
+                    if not re.search(r"\.(ttl|jsonld|nt|rdf|html)$", href)})  # formats: tested above
+    for link in links:
+        response = session.get(seeded_server.url + link, headers={"Accept": "text/html"}, timeout=30)
+        if response.status_code != 200:
+            failures.append(f"link {link}: {response.status_code}")
     assert not failures, f"{len(failures)} problem(s):\n" + "\n".join(failures[:40])
 
 

@@ -38,6 +38,9 @@ DCT = "http://purl.org/dc/terms/"
 TFA = "https://w3id.org/tfatlas/ontology#"
 
 RDF_TYPE = ox.NamedNode(str(RDF.type))
+SUBCLASS_OF = ox.NamedNode(str(RDFS.subClassOf))
+# What a referenced node contributes to the checks of the node that points to it.
+NEIGHBOUR_PREDICATES = (str(RDF.type), SKOS + "inScheme", DCT + "title")
 # Everything pySHACL sees lies in the default graph of the workspace: one graph means a triple
 # stated in the data and again in the store counts once (qualified counts stay right).
 DEFAULT = ox.DefaultGraph()
@@ -235,11 +238,36 @@ def _show(term) -> str:
 # ------------------------------------------------------------------------------------------
 
 @dataclass
+class TargetShape:
+    """A shape with its target declarations, read once (pySHACL re-reads them on every run)."""
+    shape: object
+    nodes: set
+    classes: set
+    objects_of: set
+    subjects_of: set
+
+    def focus(self, store: ox.Store, wanted: set) -> list:
+        found = set(self.nodes)
+        for cls in self.classes:
+            # Instances of the class and of its subclasses (the hierarchy is in the workspace).
+            for row in store.query("SELECT DISTINCT ?s WHERE { ?c <" + str(RDFS.subClassOf)
+                                   + ">* <" + str(cls) + "> . ?s a ?c }"):
+                found.add(_rdf(row[0]))
+        for prop in self.objects_of:
+            found.update(_rdf(q.object) for q in store.quads_for_pattern(None, ox.NamedNode(str(prop)), None))
+        for prop in self.subjects_of:
+            found.update(_rdf(q.subject) for q in store.quads_for_pattern(None, ox.NamedNode(str(prop)), None))
+        return [node for node in found if node in wanted]
+
+
+@dataclass
 class Context:
     shapes: rdflib.Graph
     quads: dict[Path, list[ox.Quad]]  # ontology and vocabulary files -> their triples
     files: list[Path]
     _shapes_graph: object = None  # pyshacl ShapesGraph, built once
+    _target_shapes: list = field(default_factory=list)
+    _store: ox.Store | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def shapes_graph(self):
@@ -249,9 +277,40 @@ class Context:
         with self._lock:
             if self._shapes_graph is None:
                 compiled = ShapesGraph(self.shapes)
-                compiled.shapes  # noqa: B018  (harvest now, not inside a timed validation)
+                for shape in compiled.shapes:
+                    nodes, classes, implicit, objects_of, subjects_of = shape.target()
+                    if nodes or classes or implicit or objects_of or subjects_of:
+                        self._target_shapes.append(TargetShape(
+                            shape, nodes=set(nodes), classes=set(classes) | set(implicit),
+                            objects_of=set(objects_of), subjects_of=set(subjects_of)))
                 self._shapes_graph = compiled
             return self._shapes_graph
+
+    def target_shapes(self) -> list:
+        """The shapes that choose their own focus nodes (the others are reached through them)."""
+        self.shapes_graph()
+        return self._target_shapes
+
+    def lookup(self, skip: set[Path] = frozenset()) -> tuple[ox.Store, set, list[ox.Quad]]:
+        """(a store of the context to look terms up in, its subjects, its class hierarchy)."""
+        if skip:
+            return self._build(skip)
+        with self._lock:
+            if self._store is None:
+                self._store, self._subjects, self._hierarchy = self._build(set())
+            return self._store, self._subjects, self._hierarchy
+
+    def _build(self, skip: set[Path]):
+        store = ox.Store()
+        subjects: set = set()
+        hierarchy: list[ox.Quad] = []
+        for path, quads in self.quads.items():
+            if path in skip:  # a vocabulary validated as data is data, not context
+                continue
+            store.extend(quads)
+            subjects.update(q.subject for q in quads)
+            hierarchy.extend(q for q in quads if q.predicate == SUBCLASS_OF)
+        return store, subjects, hierarchy
 
 
 def context_files() -> tuple[list[Path], list[Path]]:
@@ -356,17 +415,14 @@ def _ox(term):
 
 
 class Workspace:
-    """The data graph pySHACL sees: data, context and store neighbourhood in one in-memory store."""
+    """The data graph pySHACL sees: the data, the class hierarchy, and what the context (and the
+    store, see add_neighbourhood) says about the nodes the data points to; one in-memory store."""
 
     def __init__(self, context: Context, skip_context: Iterable[Path] = ()):
         self.context = context
+        self.lookup, self.context_subjects, hierarchy = context.lookup({p.resolve() for p in skip_context})
         self.store = ox.Store()
-        skipped = {p.resolve() for p in skip_context}
-        self.context_subjects: set = set()
-        for path, quads in context.quads.items():
-            if path not in skipped:  # a vocabulary validated as data is data, not context
-                self.store.extend(quads)
-                self.context_subjects.update(q.subject for q in quads)
+        self.store.extend(hierarchy)
         self.subjects: set = set()
         self.referenced: set = set()
         self.files: dict = {}
@@ -382,7 +438,23 @@ class Workspace:
                 self.files.setdefault(q.subject, file)
 
     def add_store(self, triples: Iterable) -> None:
+        triples = list(triples)
         self.store.extend(ox.Quad(t.subject, t.predicate, t.object, DEFAULT) for t in triples)
+        self.referenced.update(t.object for t in triples
+                               if isinstance(t.object, ox.NamedNode) and t.predicate != RDF_TYPE)
+
+    def add_context(self) -> None:
+        """Types, schemes and titles of the context terms (concepts, schemes) the data uses."""
+        wanted = [node.value for node in self.referenced
+                  if node in self.context_subjects and node not in self.subjects]
+        # Two rounds: a referenced concept's scheme must be known as a scheme as well.
+        for _round in range(2):
+            found = list(construct_neighbours(self.lookup.query, wanted))
+            self.store.extend(ox.Quad(t.subject, t.predicate, t.object, DEFAULT) for t in found)
+            wanted = sorted({t.object.value for t in found if isinstance(t.object, ox.NamedNode)
+                             and t.predicate != RDF_TYPE and t.object in self.context_subjects})
+            if not wanted:
+                break
 
     def focus_nodes(self) -> list[URIRef]:
         """The data's IRIs, and IRIs the data points to that nothing describes (e.g. an uncited source).
@@ -398,6 +470,7 @@ class Workspace:
 
     def run(self) -> Report:
         started = time.perf_counter()
+        self.add_context()
         focus = self.focus_nodes()
         results = _run_pyshacl(self.store, self.context, focus or None) if focus else rdflib.Graph()
         report = Report(results=results, findings=_findings(results, set(focus), self.context.shapes))
@@ -457,10 +530,10 @@ def _run_pyshacl(native: ox.Store, context: Context, focus: list[URIRef] | None)
     data_graph.default_union = True
     executor = validator.make_executor()
     conforms, reports = True, []
-    for shape in shapes_graph.shapes:
-        targets = [node for node in shape.focus_nodes(data_graph) if node in wanted]
+    for target in context.target_shapes():
+        targets = target.focus(native, wanted)
         if targets:
-            shape_conforms, shape_reports = shape.validate(executor, data_graph, focus=targets)
+            shape_conforms, shape_reports = target.shape.validate(executor, data_graph, focus=targets)
             conforms = conforms and shape_conforms
             reports.extend(shape_reports)
     results, _text = Validator.create_validation_report(shapes_graph, conforms, reports)
@@ -599,13 +672,17 @@ def add_neighbourhood(workspace: Workspace, store, *, exclude_graphs: Iterable[s
     referenced.update(t.object for t in own if isinstance(t.object, ox.NamedNode) and t.predicate != RDF_TYPE)
     referenced = {node.value for node in referenced
                   if node not in workspace.subjects and node not in workspace.context_subjects}
-    for batch in _batches(sorted(referenced)):
-        neighbours = list(store.query(
-            "CONSTRUCT { ?o ?p ?v } WHERE { VALUES ?o { " + " ".join(f"<{o}>" for o in batch) + " } "
-            "VALUES ?p { <" + str(RDF.type) + "> <" + SKOS + "inScheme> <" + DCT + "title> } ?o ?p ?v }"))
-        workspace.add_store(neighbours)
-        added += len(neighbours)
-    return added
+    neighbours = list(construct_neighbours(store.query, sorted(referenced)))
+    workspace.add_store(neighbours)
+    return added + len(neighbours)
+
+
+def construct_neighbours(query, iris: list[str]):
+    """Types, schemes and titles of the given IRIs, by CONSTRUCT with VALUES (batched)."""
+    predicates = " ".join(f"<{p}>" for p in NEIGHBOUR_PREDICATES)
+    for batch in _batches(iris):
+        yield from query("CONSTRUCT { ?o ?p ?v } WHERE { VALUES ?o { " + " ".join(f"<{o}>" for o in batch)
+                         + " } VALUES ?p { " + predicates + " } ?o ?p ?v }")
 
 
 def _batches(items: list, size: int = _BATCH):
@@ -627,3 +704,16 @@ def validate_store(store, *, context: Context | None = None) -> Report:
     report = Report(results=results, findings=_findings(results, None, context.shapes))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _fix_pyshacl_truthiness() -> None:
+    """pySHACL tests ``datagraph or shapes_graph`` for every result; on an Oxigraph data graph
+    that truth test is ``len()``, a count of the whole store, once per result (pySHACL 0.40).
+    A data graph object is always there, so it is always true."""
+    from pyshacl.graph_abstraction import OxigraphDataGraph
+
+    if "__bool__" not in OxigraphDataGraph.__dict__:
+        OxigraphDataGraph.__bool__ = lambda self: True
+
+
+_fix_pyshacl_truthiness()

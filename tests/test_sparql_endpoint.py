@@ -312,3 +312,27 @@ INSERT_REMOTE = "INSERT DATA { GRAPH <http://example.org/graph/remote> { <http:/
 def _write(path, text):
     path.write_text(text, encoding="utf-8")
     return path
+
+
+# -- the row count behind the cap, on the engine's own bytes -------------------------------------
+
+TRICKY = ('INSERT DATA { <http://example.org/a> <http://example.org/p> "x},{\\"y\\"<result>\\n\\tz" , "" , "},{}" , _:b , '
+          '<http://example.org/b> }')
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_row_count_is_exact_in_every_format(fmt):
+    from tfatlas.conneg import negotiate
+    from tfatlas.query_service import QueryFailed, serialize_solutions
+
+    store = ox.Store()
+    store.update(TRICKY)
+    queries = {"SELECT * { ?s ?p ?o }": 5, "SELECT ?x { }": 1, "SELECT * { ?s ?p ?o FILTER(false) }": 0,
+               "SELECT ?x { VALUES ?x { UNDEF UNDEF 1 } }": 3}
+    choice = negotiate("solutions", None, fmt)
+    for query, rows in queries.items():
+        assert serialize_solutions(store.query(query), choice, cap=5).rows == rows, query
+        if rows:
+            with pytest.raises(QueryFailed) as caught:
+                serialize_solutions(store.query(query), choice, cap=rows - 1)
+            assert caught.value.status == 422

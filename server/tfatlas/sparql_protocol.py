@@ -242,24 +242,22 @@ def _resolve(iri_token: str, base: str | None) -> str:
     return urljoin(base, iri) if base else iri
 
 
+# The prologue (PREFIX and BASE declarations, comments) and the first keyword after it. One
+# alternative per character of white space keeps matching linear.
+_PROLOGUE = re.compile(r"(?:\s|\#[^\n]*|PREFIX\s*[^\s:]*:\s*<[^<>\s]*>|BASE\s*<[^<>\s]*>)*([A-Za-z]+)",
+                       re.IGNORECASE)
+
+
 def query_form(text: str) -> str | None:
     """SELECT, ASK, CONSTRUCT or DESCRIBE; None when the text does not start like a query."""
-    toks = tokens(_unescape(text))
-    i = 0
-    while i < len(toks):
-        tok = toks[i]
-        if tok.is_word("PREFIX"):
-            i += 3
-        elif tok.is_word("BASE"):
-            i += 2
-        elif tok.is_word("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
-            return tok.text.upper()
-        else:
-            return None
-    return None
+    if "\\u" in text or "\\U" in text:
+        text = _unescape(text)
+    match = _PROLOGUE.match(text)
+    word = match.group(1).upper() if match else ""
+    return word if word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE") else None
 
 
-_MAY_REACH_OUT = re.compile(r"service|load", re.IGNORECASE)
+_MAY_REACH_OUT = re.compile(r"\b(?:service|load)\b", re.IGNORECASE)
 
 
 def outgoing_targets(text: str, base: str | None = None) -> list[tuple[str, str | None]]:
@@ -267,7 +265,8 @@ def outgoing_targets(text: str, base: str | None = None) -> list[tuple[str, str 
 
     A cheap textual check comes first: queries without either word (nearly all) are not tokenized.
     """
-    if not _MAY_REACH_OUT.search(text):
+    lowered = text.lower()
+    if "service" not in lowered and "load" not in lowered or not _MAY_REACH_OUT.search(text):
         return []
     toks = tokens(text)
     prefixes, base = _prologue(toks, base)

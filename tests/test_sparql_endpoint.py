@@ -80,6 +80,15 @@ def test_bind_joins_as_values_and_as_filter(url):
     assert names(values) == names(as_filter) == {"Person 1", "Person 2"}
 
 
+def test_long_query_in_the_url(url):
+    # A federating engine's bind join: hundreds of IRIs in VALUES, sent by GET (a 20 kB URL).
+    iris = " ".join(f"<http://example.org/p{i}>" for i in range(600))
+    query = f"SELECT ?name WHERE {{ VALUES ?s {{ {iris} }} ?s <http://example.org/name> ?name }}"
+    response = requests.get(url, params={"query": query}, timeout=30)
+    assert response.status_code == 200, response.text[:300]
+    assert names(response) == {f"Person {i}" for i in range(PEOPLE)}
+
+
 # -- dataset -------------------------------------------------------------------------------------
 
 def count(url, query, **params) -> int:

@@ -324,8 +324,13 @@ class WorkerPool:
         self.generation = 0
         self._snapshots: dict[int, str] = {}  # generation -> checkpoint path
         self._snapshot_lock = threading.Lock()
-        self._snapshot_root = Path(tempfile.mkdtemp(prefix="tfatlas-query-snapshots-",
-                                                    dir=self._snapshot_parent()))
+        parent = self._snapshot_parent()
+        if parent is not None:
+            # Only the process holding the store's lock gets here: older snapshots are leftovers
+            # of a server that was killed, and their hard links would keep deleted data on disk.
+            for stale in Path(parent).glob("tfatlas-query-snapshots-*"):
+                shutil.rmtree(stale, ignore_errors=True)
+        self._snapshot_root = Path(tempfile.mkdtemp(prefix="tfatlas-query-snapshots-", dir=parent))
         self.kills = 0
 
     def _snapshot_parent(self) -> str | None:

@@ -20,6 +20,8 @@ class _Gunicorn(BaseApplication):
         self.cfg.set("worker_class", "gthread")
         self.cfg.set("threads", self._config.threads)
         self.cfg.set("timeout", 0)
+        # Federating engines and SPARQLWrapper send long queries in the URL (VALUES bind joins).
+        self.cfg.set("limit_request_line", 0)
         self.cfg.set("accesslog", "-")
 
     def load(self):

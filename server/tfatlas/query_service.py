@@ -85,6 +85,10 @@ class DeadlineExceeded(QueryFailed):
     pass
 
 
+class _WorkerBroken(QueryFailed):
+    """The worker is in an unknown state (a load failed or hung): it is replaced."""
+
+
 @dataclass
 class Answer:
     body: bytes
@@ -323,6 +327,7 @@ class WorkerPool:
         self._closed = False
         self.generation = 0
         self._snapshots: dict[int, str] = {}  # generation -> checkpoint path
+        self._loading: dict[int, int] = {}  # generation -> workers copying it now
         self._snapshot_lock = threading.Lock()
         parent = self._snapshot_parent()
         if parent is not None:
@@ -350,10 +355,18 @@ class WorkerPool:
             for _ in range(self._size):
                 self._add_worker()
 
-    def _add_worker(self) -> None:
+    def _add_worker(self, warm: bool = False) -> None:
         worker = _Worker()
         with self._lock:
             self._all.add(worker)
+        if warm:  # a replacement loads the data before it takes queries
+            try:
+                self._sync(worker)
+            except (QueryFailed, EOFError, OSError):
+                with self._lock:
+                    self._all.discard(worker)
+                worker.kill()
+                return
         self._idle.put(worker)
 
     def _replace_later(self, worker: _Worker) -> None:
@@ -361,7 +374,7 @@ class WorkerPool:
             self._all.discard(worker)
         worker.kill()
         if not self._closed:
-            threading.Thread(target=self._add_worker, daemon=True).start()
+            threading.Thread(target=self._add_worker, args=(True,), daemon=True).start()
 
     def _snapshot(self) -> tuple[int, str]:
         with self._snapshot_lock:
@@ -379,25 +392,31 @@ class WorkerPool:
                     with open(path, "wb") as out:
                         self._store.dump(out, by_name("nquads"))
                 self._snapshots[generation] = str(path)
-                for old in [g for g in self._snapshots if g < generation]:
-                    self._remove_snapshot(old)
+            self._loading[generation] = self._loading.get(generation, 0) + 1
             return generation, self._snapshots[generation]
 
-    def _remove_snapshot(self, generation: int) -> None:
-        path = Path(self._snapshots.pop(generation))
-        # A worker still copying from it keeps its open files (POSIX); the copy is unaffected.
-        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+    def _release(self, generation: int) -> None:
+        """A worker finished copying ``generation``; remove snapshots nobody needs any more."""
+        with self._snapshot_lock:
+            self._loading[generation] -= 1
+            # RocksDB opens table files lazily: a snapshot goes only when no worker is copying it.
+            for old in [g for g in self._snapshots if g < self.generation and not self._loading.get(g)]:
+                path = Path(self._snapshots.pop(old))
+                shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
 
     def _sync(self, worker: _Worker) -> None:
         if worker.generation == self.generation:
             return
         generation, path = self._snapshot()
-        worker.conn.send(("load", path, generation))
-        if not worker.conn.poll(self._load_timeout):
-            raise QueryFailed(503, "a query worker did not finish loading the data")
-        reply = worker.conn.recv()
+        try:
+            worker.conn.send(("load", path, generation))
+            if not worker.conn.poll(self._load_timeout):
+                raise _WorkerBroken(503, "a query worker did not finish loading the data")
+            reply = worker.conn.recv()
+        finally:
+            self._release(generation)
         if reply[0] != "loaded":
-            raise QueryFailed(500, f"a query worker could not load the data: {reply[2]}")
+            raise _WorkerBroken(500, f"a query worker could not load the data: {reply[2]}")
         worker.generation = reply[1]
 
     def run(self, task: dict, deadline: float) -> Answer:
@@ -422,6 +441,9 @@ class WorkerPool:
             worker = None
             raise QueryFailed(500, "the query worker ended unexpectedly (out of memory?); "
                                    "the query was not answered") from None
+        except _WorkerBroken:
+            self._replace_later(worker)
+            raise
         except QueryFailed:
             if worker is not None:
                 self._idle.put(worker)

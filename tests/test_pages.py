@@ -33,6 +33,8 @@ TFA = rdflib.Namespace(BASE + "ontology#")
 ID = BASE + "id/"
 BIG = ID + "scheme/beispiel-gross"
 BIG_SIZE = 230
+POPULAR = ID + "topic/beispiel-000"
+MANY_OFFERS = 130
 
 
 def load_fixture_store(path: Path) -> EmbeddedStore:
@@ -48,6 +50,9 @@ def load_fixture_store(path: Path) -> EmbeddedStore:
         lines.append(f"<{BIG}> <{SKOS}hasTopConcept> <{concept}> .")
         lines.append(f"<{concept}> a <{SKOS}Concept> ; <{SKOS}inScheme> <{BIG}> ; "
                      f"<{SKOS}prefLabel> \"Beispiel {n:03d}\"@de , \"Example {n:03d}\"@en .")
+    for n in range(MANY_OFFERS):  # a concept with more offers than a page section shows
+        lines.append(f"<{ID}offer/beispiel-viel-{n:03d}> a <{TFA}Offer> ; <{TFA}hasTopic> <{POPULAR}> ; "
+                     f"<{RDFS}label> \"Viel-Angebot {n:03d}\"@de .")
     big.write_text("\n".join(lines), encoding="utf-8")
     turtle = rdfformats.by_name("turtle")
     store.load(model_sources(config.base_iri) + [
@@ -385,3 +390,14 @@ def test_a_remote_store_that_does_not_answer_is_503_not_500(tmp_path):
     client = create_app(config).test_client()
     response = client.get("/id/org/bmi", headers={"Accept": "text/turtle"})
     assert response.status_code == 503 and "remote store" in response.get_data(as_text=True)
+
+
+def test_a_concept_used_by_very_many_offers_shows_a_selection_and_pages_the_rest(client):
+    from tfatlas.resources_view import SECTION_LIMIT
+
+    page = client.get(path_of(POPULAR))
+    offers = section(page, "offers_using")
+    assert offers.count("<li>") == SECTION_LIMIT < MANY_OFFERS
+    assert 'href="#incoming"' in offers
+    body = page.get_data(as_text=True)
+    assert f"({MANY_OFFERS + 1} Aussagen)" in body.split('id="incoming"', 1)[1]  # the offers and the scheme

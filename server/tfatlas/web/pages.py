@@ -87,6 +87,7 @@ TEXT = {
         "home": "Zur Startseite", "in_language": "nur auf Deutsch", "label": "Bezeichnung",
         "comment": "Beschreibung", "kind": "Art", "nested": "Details",
         "reused": "Wiederverwendete Begriffe anderer Vokabulare", "reused_count": "Begriffe",
+        "all_links": "Alle in den Verweisen auf diese Ressource", "first": "Auswahl von",
     },
     "en": {
         "site": "Transformation Atlas", "skip": "Skip to content", "language": "Language",
@@ -115,6 +116,7 @@ TEXT = {
         "home": "Go to the start page", "in_language": "German only", "label": "Label",
         "comment": "Description", "kind": "Kind", "nested": "Details",
         "reused": "Terms reused from other vocabularies", "reused_count": "terms",
+        "all_links": "All of them in the links to this resource", "first": "a selection of",
     },
 }
 

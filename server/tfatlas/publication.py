@@ -24,7 +24,6 @@ import csv
 import gzip
 import hashlib
 import io
-import json
 import os
 import tempfile
 from collections import defaultdict
@@ -136,6 +135,7 @@ class PublishedData:
     quads: list[ox.Quad]
     triples: list[ox.Triple]  # the union of all published graphs, without duplicates
     subsets: dict[str, list[ox.Triple]] = field(default_factory=dict)
+    _date_cache: dict = field(default_factory=dict, repr=False)
 
     def modified(self, dataset: str = ALL) -> str | None:
         """Latest ``dct:modified`` date of the dataset: the release's date, taken from the data."""
@@ -147,6 +147,12 @@ class PublishedData:
         return min(dates) if dates else None
 
     def _dates(self, dataset: str, predicates: tuple[str, ...]) -> list[str]:
+        key = (dataset, predicates)
+        if key not in self._date_cache:  # asked for every distribution of the dataset
+            self._date_cache[key] = self._find_dates(dataset, predicates)
+        return self._date_cache[key]
+
+    def _find_dates(self, dataset: str, predicates: tuple[str, ...]) -> list[str]:
         triples = self.triples if dataset == ALL else self.subsets[dataset]
         found = []
         for t in triples:
@@ -254,9 +260,9 @@ def ntriples_gz(triples: Iterable[ox.Triple]) -> bytes:
 
 
 def jsonld(statements: Iterable) -> bytes:
-    """Expanded JSON-LD (no remote context to fetch), indented for people who open the file."""
-    compact = ox.serialize(list(statements), format=ox.RdfFormat.JSON_LD)
-    return (json.dumps(json.loads(compact), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    """Expanded JSON-LD: no remote context to fetch, one line (re-indenting in Python costs more
+    than everything else of a release together)."""
+    return ox.serialize(list(statements), format=ox.RdfFormat.JSON_LD) + b"\n"
 
 
 def rdfxml(triples: Iterable[ox.Triple], base_iri: str) -> bytes:

@@ -108,7 +108,7 @@ def test_downloads_serve_every_listed_file(server, releases):
     assert hashlib.sha256(requests.get(f"{server.url}/downloads/{name}", timeout=30).content).hexdigest() == digest
 
 
-def test_unknown_files_and_path_traversal(server):
+def test_unknown_files_path_traversal_and_void(server, releases):
     assert requests.get(server.url + "/downloads/nope.ttl", timeout=30).status_code == 404
     for path in ("/downloads/../pyproject.toml", "/downloads/%2e%2e/pyproject.toml",
                  "/downloads/..%2fpyproject.toml", "/downloads/../../../../etc/passwd",
@@ -118,6 +118,9 @@ def test_unknown_files_and_path_traversal(server):
         # 308: werkzeug merges double slashes first; the new path is still below /downloads/
         assert status in (400, 404) or (status == 308 and location.startswith("/downloads/")), (path, status)
         assert b"[project]" not in body and b"root:" not in body and b"dcat:Catalog" not in body
+    void = requests.get(server.url + "/.well-known/void", timeout=30)
+    assert void.status_code == 200 and void.headers["Content-Type"].startswith("text/turtle")
+    assert void.content == (releases / "2026-12-01" / "void.ttl").read_bytes()
     response = requests.get(server.url + "/downloads/", timeout=30, allow_redirects=False)
     assert response.status_code == 303 and response.headers["Location"].endswith("/catalog")
 

@@ -110,6 +110,17 @@ def _html(root: Path) -> str:
     return render_template("downloads/catalog.html", layout="downloads/layout.html", **context)
 
 
+@bp.get("/.well-known/void")
+def well_known_void():
+    """The VoID description where the VoID specification (section 7) says to look for it."""
+    root = _release()
+    if root is None:
+        return _missing()
+    response = send_file(root / "void.ttl", mimetype="text/turtle", conditional=True, etag=True)
+    response.headers["Content-Type"] = content_type("void.ttl")
+    return response
+
+
 @bp.get("/downloads/")
 def index():
     return redirect(request.script_root + "/catalog", code=303)

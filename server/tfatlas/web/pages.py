@@ -32,7 +32,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, g, render_template, request, send_file
+from flask import (Blueprint, Response, current_app, g, has_request_context, render_template, request,
+                   send_file)
 from werkzeug.datastructures import MIMEAccept
 
 from .. import labels as L
@@ -197,6 +198,8 @@ def _licence() -> tuple[str | None, str | None]:
 @bp.app_context_processor
 def _page_globals():
     # Registered app-wide so that every template extending base.html (the finder's too) has these.
+    if not has_request_context():  # a template rendered outside a request (a CLI, a test)
+        return {"lang": L.DEFAULT_LANGUAGE, "lang_explicit": False, "t": TEXT[L.DEFAULT_LANGUAGE]}
     lang, explicit = reader_language()
     licence_iri, licence_label = _licence()
     return {

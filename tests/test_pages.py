@@ -401,3 +401,17 @@ def test_a_concept_used_by_very_many_offers_shows_a_selection_and_pages_the_rest
     assert 'href="#incoming"' in offers
     body = page.get_data(as_text=True)
     assert f"({MANY_OFFERS + 1} Aussagen)" in body.split('id="incoming"', 1)[1]  # the offers and the scheme
+
+
+def test_json_ld_of_a_resource_is_compacted_with_the_atlas_context(client, fixture_graph):
+    if not (model_dir("ontology") / "context.jsonld").is_file():
+        pytest.skip("ontology/context.jsonld is not there yet; JSON-LD stays expanded without it")
+    document = json.loads(client.get(path_of(OFFER) + ".jsonld").data)
+    assert isinstance(document["@context"], dict)  # embedded: no client has to fetch it
+    graph = rdflib.Graph().parse(data=json.dumps(document), format="json-ld")
+    own = set(fixture_graph.triples((rdflib.URIRef(OFFER), None, None)))
+    assert own <= set(graph)
+    nodes = document.get("@graph", [document])
+    offer = next(node for node in nodes if node.get("id", node.get("@id")) == OFFER)
+    # Compact keys instead of full property IRIs.
+    assert not any(key.startswith("http") for key in offer)

@@ -370,11 +370,46 @@ def triples_of_graphs(store, graphs: list[str]) -> list[ox.Triple]:
     return triples
 
 
-def serialize(triples: list[ox.Triple], fmt: ox.RdfFormat, base_iri: str) -> bytes:
+#: Larger documents stay expanded: PyLD compaction is pure Python (about 1 ms per statement).
+COMPACT_UP_TO = 2000
+
+
+def serialize(triples: list[ox.Triple], fmt: ox.RdfFormat, base_iri: str,
+              context: dict | None = None) -> bytes:
+    """The triples in a format; JSON-LD is compacted with ``context`` (the atlas's) when given."""
     prefixes = prefixes_for(base_iri) if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML,
                                                   ox.RdfFormat.JSON_LD) else None
     triples = sorted(set(triples), key=str)  # stable output: the same data gives the same bytes
-    return ox.serialize(triples, format=fmt, prefixes=prefixes)
+    body = ox.serialize(triples, format=fmt, prefixes=prefixes)
+    if fmt == ox.RdfFormat.JSON_LD and context is not None and len(triples) <= COMPACT_UP_TO:
+        return compact_jsonld(triples, context) or body
+    return body
+
+
+def _no_remote_documents(url, options=None):
+    # The context is given inline; fetching anything from the network on a request is refused.
+    raise OSError(f"not loading {url}: remote JSON-LD documents are not fetched")
+
+
+def compact_jsonld(triples: list[ox.Triple], context: dict) -> bytes | None:
+    """JSON-LD compacted with the context (embedded, so that no client has to fetch it).
+
+    The keys developers expect (``label``, ``providedBy``, ``type``) instead of full IRIs. PyLD's
+    own fromRdf turns rdf:type into ``@type``, which Oxigraph's JSON-LD writer does not. None when
+    the compaction fails; the caller then keeps the expanded document, which is the same data.
+    """
+    import json
+
+    from pyld import jsonld
+
+    nquads = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    options = {"documentLoader": _no_remote_documents}
+    try:
+        expanded = jsonld.from_rdf(nquads, {"format": "application/n-quads", **options})
+        compacted = jsonld.compact(expanded, context, options)
+    except Exception:  # PyLD raises its own error types; the expanded form is always correct
+        return None
+    return json.dumps(compacted, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
 
 
 # -- graphs -----------------------------------------------------------------------------------

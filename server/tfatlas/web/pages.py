@@ -281,7 +281,27 @@ def _page_number() -> int:
     return page
 
 
-def _represent(path: str, suffix: str | None, iri: str | None, html, triples) -> Response:
+def _json_ld_context() -> dict | None:
+    """The atlas's JSON-LD context (the object under "@context"), read again when the file changes."""
+    path = _context_file()
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return None
+    cached = current_app.extensions.get("tfatlas.pages.context")
+    if cached is None or cached[0] != stamp:
+        import json
+
+        try:
+            context = json.loads(path.read_text(encoding="utf-8")).get("@context")
+        except (OSError, ValueError, AttributeError):
+            context = None
+        cached = (stamp, context)
+        current_app.extensions["tfatlas.pages.context"] = cached
+    return cached[1]
+
+
+def _represent(path: str, suffix: str | None, iri: str | None, html, triples, compact: bool = False) -> Response:
     """Answer with HTML (``html()`` gives the body) or RDF (``triples()`` gives the statements).
 
     ``suffix`` is the format named in the URL; None means: negotiate, and say which document
@@ -301,7 +321,7 @@ def _represent(path: str, suffix: str | None, iri: str | None, html, triples) ->
             response.headers["Content-Language"] = lang
             vary = ["Accept-Language"]
         else:
-            body = rv.serialize(triples(), fmt, _base())
+            body = rv.serialize(triples(), fmt, _base(), _json_ld_context() if compact else None)
             response = Response(body, mimetype=media_type)
             # Linked data is public and read-only: any web page may fetch it.
             response.headers["Access-Control-Allow-Origin"] = "*"
@@ -365,7 +385,7 @@ def _resource(rest: str) -> Response:
         return render_template("resource.html", view=view, alternates=alternates, path=path,
                                page_sources=view.provenance.sources)
 
-    return _represent(path, suffix, iri, html, lambda: rv.describe(store, iri))
+    return _represent(path, suffix, iri, html, lambda: rv.describe(store, iri), compact=True)
 
 
 def _graph(iri: str, rest: str, suffix: str | None) -> Response:

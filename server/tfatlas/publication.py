@@ -96,7 +96,6 @@ NTRIPLES_GZ = FileKind(".nt.gz", "application/n-triples", "RDF_N_TRIPLES", "N-Tr
 JSONLD = FileKind(".jsonld", "application/ld+json", "JSON_LD", "JSON-LD")
 TRIG = FileKind(".trig", "application/trig", "RDF_TRIG", "TriG")
 CSV = FileKind(".csv", "text/csv", "CSV", "CSV")
-RDFXML = FileKind(".rdf", "application/rdf+xml", "RDF_XML", "RDF/XML")
 
 #: Content types the web server sends for release files (gzip stays a gzip file: no
 #: Content-Encoding, so what a client stores matches the checksum).
@@ -139,32 +138,24 @@ class PublishedData:
 
     def modified(self, dataset: str = ALL) -> str | None:
         """Latest ``dct:modified`` date of the dataset: the release's date, taken from the data."""
-        return _latest(self._dates(dataset, (DCT + "modified",)))
+        dates = self._modified_dates(dataset)
+        return dates[-1] if dates else None
 
     def issued(self, dataset: str = ALL) -> str | None:
-        """Earliest ``dct:modified`` date of the dataset (dates of sources are not ours)."""
-        dates = self._dates(dataset, (DCT + "modified",))
-        return min(dates) if dates else None
+        """Earliest ``dct:modified`` date of the dataset (the dates of cited sources are not ours)."""
+        dates = self._modified_dates(dataset)
+        return dates[0] if dates else None
 
-    def _dates(self, dataset: str, predicates: tuple[str, ...]) -> list[str]:
-        key = (dataset, predicates)
-        if key not in self._date_cache:  # asked for every distribution of the dataset
-            self._date_cache[key] = self._find_dates(dataset, predicates)
-        return self._date_cache[key]
-
-    def _find_dates(self, dataset: str, predicates: tuple[str, ...]) -> list[str]:
-        triples = self.triples if dataset == ALL else self.subsets[dataset]
-        found = []
-        for t in triples:
-            if t.predicate.value in predicates and isinstance(t.object, ox.Literal):
-                value = t.object.value
-                if t.object.datatype.value in (XSD + "date", XSD + "dateTime") and len(value) >= 10:
-                    found.append(value[:10])
-        return found
-
-
-def _latest(dates: list[str]) -> str | None:
-    return max(dates) if dates else None
+    def _modified_dates(self, dataset: str) -> list[str]:
+        """Sorted dates (``xsd:date``, or the day of an ``xsd:dateTime``); cached, since every
+        distribution of a dataset asks."""
+        if dataset not in self._date_cache:
+            triples = self.triples if dataset == ALL else self.subsets[dataset]
+            self._date_cache[dataset] = sorted(
+                t.object.value[:10] for t in triples
+                if t.predicate.value == DCT + "modified" and isinstance(t.object, ox.Literal)
+                and t.object.datatype.value in (XSD + "date", XSD + "dateTime") and len(t.object.value) >= 10)
+        return self._date_cache[dataset]
 
 
 # -- reading and canonicalising ---------------------------------------------------------------
@@ -320,15 +311,16 @@ def _join(values: Iterable[str]) -> str:
     return " | ".join(values)
 
 
-ACTOR_CLASSES = ("ontology#TransformationActor", ORG + "Organization", ORG + "OrganizationalUnit",
-                 ORG + "FormalOrganization", ORG + "OrganizationalCollaboration",
-                 CV + "PublicOrganisation")
+#: Rows of actors.csv: resources of these classes (plus tfa:TransformationActor), stated, not
+#: inferred, so that the table matches what the graph says.
+ACTOR_CLASSES = (ORG + "Organization", ORG + "OrganizationalUnit", ORG + "FormalOrganization",
+                 ORG + "OrganizationalCollaboration", CV + "PublicOrganisation")
 
 
 def actors_csv(data: PublishedData) -> bytes:
     index = _Index(data.subsets["actors"] + data.subsets["concepts"])
     tfa = data.base_iri + "ontology#"
-    classes = {c if c.startswith("http") else data.base_iri + c for c in ACTOR_CLASSES}
+    classes = {*ACTOR_CLASSES, tfa + "TransformationActor"}
     header = ["iri", "label_de", "label_en", "description_de", "types", "homepage", "part_of",
               "part_of_label_de", "members", "topics", "topics_de", "competencies_de", "same_as",
               "source", "modified"]

@@ -27,7 +27,11 @@ class _Gunicorn(BaseApplication):
     def load(self):
         from .app import create_app
 
-        return create_app(self._config)
+        app = create_app(self._config)
+        service = app.extensions.get("tfatlas.query_service")
+        if service is not None:  # query workers load the data now, not on the first query
+            service.warm_up()
+        return app
 
 
 def run(config: Config) -> None:

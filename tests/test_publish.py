@@ -235,3 +235,24 @@ def test_stale_files_of_an_earlier_release_are_removed(tmp_path, store):
     assert not (out / "old-dump.ttl").exists()
     assert (out / "notes.txt").exists()  # never listed in SHA256SUMS: not ours to delete
     assert all(verify(out).values())
+
+
+def test_a_remote_store_gives_the_same_release(tmp_path, release):
+    """The same data in `oxigraph serve`, published through the remote store (SPARQL protocol and
+    Graph Store Protocol), gives the same bytes as the embedded store."""
+    from test_store import OXIGRAPH, OxigraphServer
+
+    if not OXIGRAPH.exists():
+        pytest.skip(f"{OXIGRAPH} is absent (the test extra installs the oxigraph server)")
+    first, _ = release
+    server = OxigraphServer(tmp_path / "oxigraph")
+    try:
+        extra = tmp_path / "extra" / "test-offers.ttl"
+        extra.parent.mkdir()
+        extra.write_text(EXTRA, encoding="utf-8")
+        with open_store(load_config(cli={"store_url": server.url}, environ={})) as remote:
+            remote.load(model_sources(BASE) + sources_for([extra], BASE), replace=True)
+            publish(remote, tmp_path / "remote-release")
+    finally:
+        server.stop()
+    _assert_same_files(first, tmp_path / "remote-release")

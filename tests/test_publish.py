@@ -183,9 +183,10 @@ def test_a_second_store_published_by_the_cli_is_byte_identical(tmp_path, release
     with build_store(tmp_path / "store"):
         pass
     out = tmp_path / "cli-release"
-    # no --base-url: the default, http://127.0.0.1:8080, is also publish()'s
-    run = subprocess.run(tfatlas_command() + ["--store", str(tmp_path / "store"), "publish", "--out", str(out)],
-                         capture_output=True, text=True, timeout=120, env=_clean_env())
+    # no --out: the release_dir setting; no --base-url: http://127.0.0.1:8080, also publish()'s default
+    run = subprocess.run(tfatlas_command() + ["--store", str(tmp_path / "store"), "publish"],
+                         capture_output=True, text=True, timeout=120,
+                         env={**_clean_env(), "TFATLAS_RELEASE_DIR": str(out)})
     assert run.returncode == 0, run.stderr
     _assert_same_files(first, out)
     bad = subprocess.run(tfatlas_command() + ["--store", str(tmp_path / "store"), "publish", "--out",

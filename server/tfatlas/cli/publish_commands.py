@@ -13,9 +13,10 @@ from .context import Context, pass_context
 
 
 @click.command()
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Directory of the release (created; files of an earlier release are replaced). "
-                   "Point the server's release_dir (TFATLAS_RELEASE_DIR) at it.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Directory of the release (created; files of an earlier release are replaced; "
+                   "default: the release_dir setting, TFATLAS_RELEASE_DIR, that `tfatlas serve` "
+                   "publishes).")
 @click.option("--base-url", default=None,
               help="Public root URL of the atlas server; the catalogue links downloads as "
                    "BASE_URL/downloads/<file> and the SPARQL endpoint as BASE_URL/sparql "
@@ -30,6 +31,7 @@ def publish(ctx: Context, out: Path, base_url: str | None, contributor_id: str |
 
     Two releases of the same data are byte-identical. The store's meta graph is not published.
     """
+    out = out or Path(ctx.config.release_dir)
     if base_url is None:
         host = ctx.config.host if ctx.config.host not in ("", "0.0.0.0", "::") else "127.0.0.1"
         base_url = f"http://{'[' + host + ']' if ':' in host else host}:{ctx.config.port}"

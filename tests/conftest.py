@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -49,7 +50,8 @@ class Server:
         self.log = open(store.parent / f"server-{self.port}.log", "w+")
         self.process = subprocess.Popen(
             tfatlas_command() + ["serve", "--port", str(self.port), *(args or [])],
-            env=full_env, stdout=self.log, stderr=subprocess.STDOUT)
+            env=full_env, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True)  # its own process group: query workers are stopped with it
         self._wait()
 
     def _wait(self, timeout: float = 120) -> None:
@@ -72,13 +74,20 @@ class Server:
         return self.log.read()
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
+        # Graceful first (SIGTERM); a browser's idle keep-alive sockets can hold a gthread
+        # worker's graceful exit, so then gunicorn's quick shutdown (SIGQUIT), then SIGKILL.
+        for sig, wait in ((signal.SIGTERM, 5), (signal.SIGQUIT, 5), (signal.SIGKILL, 10)):
+            if self.process.poll() is not None:
+                break
             try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                os.killpg(self.process.pid, sig) if sig == signal.SIGKILL else self.process.send_signal(sig)
+                self.process.wait(timeout=wait)
+            except (subprocess.TimeoutExpired, ProcessLookupError):
+                continue
+        try:  # nothing of the server's process group may outlive the test
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         self.log.close()
 
 

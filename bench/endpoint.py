@@ -212,10 +212,10 @@ def start_oxigraph(data: Path, workdir: Path) -> Target:
 class Client:
     """One keep-alive connection; sends a query by GET, reads the whole answer."""
 
-    def __init__(self, endpoint: str):
+    def __init__(self, endpoint: str, timeout: float = 120):
         parsed = urllib.parse.urlsplit(endpoint)
         self.path = parsed.path
-        self.conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=120)
+        self.conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=timeout)
 
     def query(self, name: str) -> tuple[int, bytes]:
         accept = "application/n-triples" if name in CONSTRUCTS else "application/sparql-results+json"
@@ -241,12 +241,51 @@ def count_results(name: str, body: bytes) -> int:
     return len(json.loads(body)["results"]["bindings"])
 
 
+def _proc_stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, CPU seconds used) of a process, from /proc (Linux)."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = raw[raw.rfind(")") + 2:].split()
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_role(root: int) -> dict[str, float]:
+    """CPU seconds of a server's process tree: the atlas's query workers count as "engine",
+    every other process of the tree (gunicorn, Flask) as "web"; oxigraph serve is one process."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            stat = _proc_stat(int(entry))
+            if stat is not None:
+                parents[int(entry)] = stat[0]
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        tree.update(children)
+        frontier.extend(children)
+    roles = {"web": 0.0, "engine": 0.0}
+    for pid in tree:
+        stat = _proc_stat(pid)
+        if stat is None:
+            continue
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        roles["engine" if b"worker_entry" in cmdline else "web"] += stat[1]
+    return roles
+
+
 @dataclass
 class Phase:
     requests: int = 0
     errors: int = 0
     seconds: float = 0.0
     latencies: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)  # role -> CPU seconds used in the phase
 
     @property
     def throughput(self) -> float:
@@ -284,15 +323,32 @@ def run_phase(target: Target, concurrency: int, seconds: float, max_requests: in
             client.close()
 
     threads = [threading.Thread(target=worker, args=(k * 3,)) for k in range(concurrency)]
+    cpu_before = cpu_by_role(target.process.pid)
     started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     phase.seconds = time.perf_counter() - started
+    cpu_after = cpu_by_role(target.process.pid)
+    phase.cpu = {role: cpu_after[role] - cpu_before.get(role, 0.0) for role in cpu_after}
     for message in errors:
         print(f"    {target.name} error: {message}", flush=True)
     return phase
+
+
+def first_answer(target: Target) -> float:
+    """Seconds until the first answer: the atlas's query workers copy the store into memory on
+    their first query (and after every write), which can take long for big stores."""
+    client = Client(target.endpoint, timeout=1800)
+    started = time.perf_counter()
+    try:
+        status, body = client.query("topic_tree")
+    finally:
+        client.close()
+    if status != 200:
+        raise RuntimeError(f"{target.name}: first query failed with HTTP {status}: {body[:300]!r}")
+    return time.perf_counter() - started
 
 
 def check_same_answers(atlas: Target, oxigraph: Target) -> dict[str, int]:
@@ -301,7 +357,11 @@ def check_same_answers(atlas: Target, oxigraph: Target) -> dict[str, int]:
     a, o = Client(atlas.endpoint), Client(oxigraph.endpoint)
     try:
         for name in QUERIES:
-            (sa, ba), (so, bo) = a.query(name), o.query(name)
+            for attempt in range(3):  # a loaded machine can make a server refuse one request
+                (sa, ba), (so, bo) = a.query(name), o.query(name)
+                if sa == so == 200:
+                    break
+                time.sleep(1)
             if sa != 200 or so != 200:
                 raise RuntimeError(f"{name}: atlas HTTP {sa} {ba[:300]!r}, oxigraph HTTP {so} {bo[:300]!r}")
             ca, co = count_results(name, ba), count_results(name, bo)
@@ -335,6 +395,8 @@ def bench_size(size: str, args) -> list[tuple]:
         targets.append(atlas)
         oxigraph = start_oxigraph(data, workdir)
         targets.append(oxigraph)
+        for target in (atlas, oxigraph):
+            print(f"  {target.name}: first answer after start in {first_answer(target):.1f} s", flush=True)
         counts = check_same_answers(atlas, oxigraph)
         print("  same answers from both: " + ", ".join(f"{k} {v}" for k, v in counts.items()), flush=True)
         for concurrency in args.concurrency:
@@ -356,6 +418,20 @@ def bench_size(size: str, args) -> list[tuple]:
                       if po.throughput]
             rows.append((size, concurrency, a, o, statistics.median(ratios) if ratios else float("nan"),
                          min(ratios, default=float("nan")), max(ratios, default=float("nan"))))
+            # CPU per answered request: where the atlas spends its cycles beyond the engine. Unlike
+            # wall-clock throughput it hardly depends on what else runs on the machine, and when
+            # the cores are the limit the throughput ratio tends to the inverse CPU ratio.
+            cpu_per_request = {}
+            for name, phases in results.items():
+                answered = sum(p.requests for p in phases) or 1
+                per_role = {role: sum(p.cpu.get(role, 0.0) for p in phases) / answered * 1000
+                            for role in ("web", "engine")}
+                cpu_per_request[name] = sum(per_role.values())
+                label = ("web (gunicorn, Flask) {web:.2f} ms + query workers {engine:.2f} ms"
+                         if name == "atlas" else "server process {web:.2f} ms").format(**per_role)
+                print(f"  {size} c={concurrency} CPU per request, {name}: {label}", flush=True)
+            rows[-1] += (cpu_per_request["oxigraph"] / cpu_per_request["atlas"]
+                         if cpu_per_request["atlas"] else float("nan"),)
             if concurrency == 1:
                 print(f"  {size} median latency per query at c=1 (ms): atlas / oxigraph = ratio", flush=True)
                 for name in QUERIES:
@@ -386,9 +462,11 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes.split(","):
         print(f"== {size} triples", flush=True)
         rows += bench_size(size, args)
-    print("\nsize   conc   atlas req/s   oxigraph req/s   atlas/oxigraph (median of rounds, min-max)")
-    for size, concurrency, a, o, ratio, low, high in rows:
-        print(f"{size:6s} {concurrency:4d}   {a:11.1f}   {o:14.1f}   {ratio:14.2f}  ({low:.2f}-{high:.2f})")
+    print("\nsize   conc   atlas req/s   oxigraph req/s   atlas/oxigraph (median of rounds, min-max)"
+          "   CPU/request oxigraph/atlas")
+    for size, concurrency, a, o, ratio, low, high, cpu_ratio in rows:
+        print(f"{size:6s} {concurrency:4d}   {a:11.1f}   {o:14.1f}   {ratio:14.2f}  ({low:.2f}-{high:.2f})"
+              f"        {cpu_ratio:20.2f}")
     return 0
 
 

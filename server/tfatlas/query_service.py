@@ -13,12 +13,15 @@ Why the workers hold the data in memory
     The performance anchor is ``oxigraph serve`` in memory, 2 to 8 times faster than Oxigraph on
     disk for this domain's queries (design.md section 3). The on-disk store stays the durable
     one, owned by the server process; each worker keeps an in-memory copy. Copies are made from
-    a RocksDB checkpoint of the store (``Store.backup``: hard links, cheap), which the worker
-    opens read-only and copies into memory at Rust speed, then the checkpoint is deleted. Opening
-    the live database read-only from another process would be undefined behaviour (pyoxigraph's
-    docs), a checkpoint is not. Every write through the store (``update``, ``load``,
-    ``drop_graph``) bumps a generation counter; before answering, a worker whose copy is older
-    reloads, so a query sent after a successful update always sees it.
+    a RocksDB checkpoint of the store (``Store.backup``: hard links, cheap). A worker opens the
+    checkpoint read-only and answers from it at once, while a thread copies it into memory at
+    Rust speed (N-Quads out, bulk load in); the copy takes over when done, and the checkpoint is
+    deleted when no worker reads it any more. So neither a large store at start nor an update
+    makes queries wait for a copy (1M triples: tens of seconds per copy on a busy machine).
+    Opening the live database read-only from another process would be undefined behaviour
+    (pyoxigraph's docs), a checkpoint is not. Every write through the store (``update``,
+    ``load``, ``drop_graph``) bumps a generation counter; before answering, a worker whose data
+    is older opens the new checkpoint, so a query sent after a successful update always sees it.
 
     Two workers per core (capped by ``TFATLAS_THREADS``): while one hands its answer back, another
     evaluates. Measured with bench/endpoint.py (100k triples, 2 busy cores, concurrency 8):
@@ -255,23 +258,79 @@ def evaluate(store: ox.Store, task: dict) -> Answer:
 
 # -- worker processes ----------------------------------------------------------------------------
 
-def load_snapshot(path: str) -> ox.Store:
-    """An in-memory copy of a checkpoint directory or an N-Quads file."""
+def copy_to_memory(snapshot: ox.Store) -> ox.Store:
+    """An in-memory copy of a store, at Rust speed (N-Quads out, bulk load in)."""
+    buffer = io.BytesIO()
+    snapshot.dump(buffer, ox.RdfFormat.N_QUADS)
     memory = ox.Store()
-    if os.path.isdir(path):
-        snapshot = ox.Store.read_only(path)
-        buffer = io.BytesIO()
-        snapshot.dump(buffer, ox.RdfFormat.N_QUADS)
-        del snapshot
-        memory.bulk_load(buffer.getvalue(), ox.RdfFormat.N_QUADS)
-    else:
-        memory.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
+    memory.bulk_load(buffer.getvalue(), ox.RdfFormat.N_QUADS)
     return memory
 
 
+class _WorkerState:
+    """The store a worker answers from, and the snapshots it no longer needs.
+
+    A new snapshot (a checkpoint directory) is answered from at once, read-only on disk, while a
+    thread copies it into memory; the copy replaces it when done. A snapshot is released (the
+    server may delete it) once the worker no longer reads it: its copy is in memory, or a newer
+    snapshot took its place and no copy of it is running.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.store = ox.Store()
+        self.generation = -1
+        self.copying: set[int] = set()
+        self.on_disk: int | None = None  # generation answered from its snapshot on disk
+        self.released: list[int] = []
+
+    def take_released(self) -> list[int]:
+        with self.lock:
+            released, self.released = self.released, []
+        return released
+
+    def load(self, path: str, generation: int) -> None:
+        if not os.path.isdir(path):  # an N-Quads dump (a store without checkpoints): load it whole
+            memory = ox.Store()
+            memory.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
+            with self.lock:
+                self._leave_disk()
+                self.store, self.generation = memory, generation
+                self.released.append(generation)
+            return
+        snapshot = ox.Store.read_only(path)
+        with self.lock:
+            self._leave_disk()
+            self.store, self.generation, self.on_disk = snapshot, generation, generation
+            self.copying.add(generation)
+        threading.Thread(target=self._copy, args=(snapshot, generation), daemon=True).start()
+
+    def _leave_disk(self) -> None:
+        if self.on_disk is not None and self.on_disk not in self.copying:
+            self.released.append(self.on_disk)
+        self.on_disk = None
+
+    def _copy(self, snapshot: ox.Store, generation: int) -> None:
+        try:
+            memory = copy_to_memory(snapshot)
+        except Exception as exc:  # keep answering from disk
+            print(f"tfatlas query worker: copying the data into memory failed: {exc}", file=sys.stderr)
+            memory = None
+        with self.lock:
+            self.copying.discard(generation)
+            if self.generation == generation and memory is not None:
+                self.store, self.on_disk = memory, None
+                self.released.append(generation)
+            elif self.generation != generation:
+                self.released.append(generation)
+
+
 def worker_main(conn) -> None:
-    """Loop of one query worker: ('load', path, generation) and ('query', task) messages."""
-    store = ox.Store()
+    """Loop of one query worker: ('load', path, generation) and ('query', task) messages.
+
+    Every reply ends with the generations whose snapshots the worker has released.
+    """
+    state = _WorkerState()
     while True:
         try:
             message = conn.recv()
@@ -279,16 +338,18 @@ def worker_main(conn) -> None:
             return  # the server went away
         try:
             if message[0] == "load":
-                started = time.perf_counter()
-                store = load_snapshot(message[1])
-                conn.send(("loaded", message[2], time.perf_counter() - started))
+                state.load(message[1], message[2])
+                reply = ("loaded", message[2])
             else:
+                with state.lock:
+                    store = state.store
                 answer = evaluate(store, message[1])
-                conn.send(("ok", answer.body, answer.content_type, answer.rows))
+                reply = ("ok", answer.body, answer.content_type, answer.rows)
         except QueryFailed as exc:
-            conn.send(("failed", exc.status, exc.message))
+            reply = ("failed", exc.status, exc.message)
         except Exception as exc:  # report, never die silently: the parent turns this into a 500
-            conn.send(("failed", 500, f"{type(exc).__name__}: {exc}"))
+            reply = ("failed", 500, f"{type(exc).__name__}: {exc}")
+        conn.send(reply + (state.take_released(),))
 
 
 def worker_entry(fd: int) -> None:
@@ -308,6 +369,7 @@ class _Worker:
         child.close()
         self.conn = multiprocessing.connection.Connection(parent.detach())
         self.generation = -1
+        self.holding: set[int] = set()  # snapshots this worker may still read
 
     def kill(self) -> None:
         if self.process.poll() is None:
@@ -334,7 +396,7 @@ class WorkerPool:
         self._closed = False
         self.generation = 0
         self._snapshots: dict[int, str] = {}  # generation -> checkpoint path
-        self._loading: dict[int, int] = {}  # generation -> workers copying it now
+        self._holders: dict[int, int] = {}  # generation -> workers that may still read its snapshot
         self._snapshot_lock = threading.Lock()
         parent = self._snapshot_parent()
         if parent is not None:
@@ -384,6 +446,9 @@ class WorkerPool:
         with self._lock:
             self._all.discard(worker)
         worker.kill()
+        for generation in list(worker.holding):
+            self._release(generation)
+        worker.holding.clear()
         if not self._closed:
             threading.Thread(target=self._add_worker, args=(True,), daemon=True).start()
 
@@ -403,15 +468,15 @@ class WorkerPool:
                     with open(path, "wb") as out:
                         self._store.dump(out, by_name("nquads"))
                 self._snapshots[generation] = str(path)
-            self._loading[generation] = self._loading.get(generation, 0) + 1
+            self._holders[generation] = self._holders.get(generation, 0) + 1
             return generation, self._snapshots[generation]
 
     def _release(self, generation: int) -> None:
-        """A worker finished copying ``generation``; remove snapshots nobody needs any more."""
+        """A worker no longer reads ``generation``'s snapshot; remove those nobody reads."""
         with self._snapshot_lock:
-            self._loading[generation] -= 1
-            # RocksDB opens table files lazily: a snapshot goes only when no worker is copying it.
-            for old in [g for g in self._snapshots if g < self.generation and not self._loading.get(g)]:
+            self._holders[generation] -= 1
+            # RocksDB opens table files lazily: a snapshot goes only when no worker reads it.
+            for old in [g for g in self._snapshots if g < self.generation and not self._holders.get(g)]:
                 path = Path(self._snapshots.pop(old))
                 shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
 
@@ -419,16 +484,23 @@ class WorkerPool:
         if worker.generation == self.generation:
             return
         generation, path = self._snapshot()
-        try:
-            worker.conn.send(("load", path, generation))
-            if not worker.conn.poll(self._load_timeout):
-                raise _WorkerBroken(503, "a query worker did not finish loading the data")
-            reply = worker.conn.recv()
-        finally:
-            self._release(generation)
+        worker.holding.add(generation)
+        worker.conn.send(("load", path, generation))
+        if not worker.conn.poll(self._load_timeout):
+            raise _WorkerBroken(503, "a query worker did not open the data in time")
+        reply = self._receive(worker)
         if reply[0] != "loaded":
-            raise _WorkerBroken(500, f"a query worker could not load the data: {reply[2]}")
+            raise _WorkerBroken(500, f"a query worker could not open the data: {reply[2]}")
         worker.generation = reply[1]
+
+    def _receive(self, worker: _Worker) -> tuple:
+        """A reply without its last element: the snapshots the worker released meanwhile."""
+        *reply, released = worker.conn.recv()
+        for generation in released:
+            if generation in worker.holding:
+                worker.holding.discard(generation)
+                self._release(generation)
+        return tuple(reply)
 
     def run(self, task: dict, deadline: float) -> Answer:
         self.start()
@@ -448,7 +520,7 @@ class WorkerPool:
                 worker = None
                 raise DeadlineExceeded(504, f"the query ran longer than this server's deadline of "
                                             f"{deadline:g} s (TFATLAS_QUERY_TIMEOUT) and was stopped")
-            reply = worker.conn.recv()
+            reply = self._receive(worker)
         except (EOFError, OSError, BrokenPipeError):
             self._replace_later(worker)
             worker = None

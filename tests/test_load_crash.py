@@ -47,7 +47,9 @@ def test_load_killed_midway_leaves_store_as_before(tmp_path, big_file):
 
     # --replace of the same graph: had any of it reached the store, "A" would be gone
     process = subprocess.Popen(
-        tfatlas_command() + ["--store", str(store), "load", "--replace", "--graph", graph, str(big_file)],
+        # --force: the bulk path, no SHACL validation first, so the kill lands in the write
+        tfatlas_command() + ["--store", str(store), "load", "--force", "--replace", "--graph", graph,
+                             str(big_file)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, **LIVE_BAR})
     loading = threading.Event()
     seen: list[bytes] = []

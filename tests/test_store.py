@@ -382,3 +382,43 @@ def test_cli_remote_store_that_does_not_answer(tmp_path):
         assert result.returncode == 2, (args, result.stderr)
         assert f"{url}/" in result.stderr and "does not answer" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+# -- large line-based files: the embedded store feeds them to the bulk loader in windows ------
+
+@pytest.fixture
+def small_windows(monkeypatch):
+    from tfatlas.store import embedded
+
+    monkeypatch.setattr(embedded, "WINDOW_BYTES", 1)  # every 1 MiB block its own bulk load
+
+
+def big_ntriples(tmp_path: Path, tail: str = "") -> tuple[Path, int]:
+    """About 3 MiB of N-Triples (several blocks), then ``tail``."""
+    line = f'<{EX}s{{}}> <{EX}p> "{"x" * 150}" .\n'
+    lines = 20_000
+    path = tmp_path / "big.nt"
+    with open(path, "w") as f:
+        f.writelines(line.format(i) for i in range(lines))
+        f.write(tail)
+    return path, lines
+
+
+def test_big_file_in_windows_loads_everything(store, tmp_path, small_windows):
+    path, lines = big_ntriples(tmp_path, f"_:b <{EX}p> <{EX}o1> .\n")
+    # a blank node label used before and after a block boundary is still one node
+    with open(path, "r+") as f:
+        text = f.read()
+        f.seek(0)
+        f.write(f"_:b <{EX}p> <{EX}o0> .\n" + text)
+    report = store.load(sources(tmp_path, path))
+    assert report.triples == lines + 2
+    count = next(iter(store.query(f"SELECT (COUNT(DISTINCT ?b) AS ?n) WHERE {{ ?b <{EX}p> ?o FILTER ISBLANK(?b) }}")))
+    assert int(count["n"].value) == 1
+
+
+def test_big_file_syntax_error_names_the_files_line(store, tmp_path, small_windows):
+    path, lines = big_ntriples(tmp_path, f"<{EX}s> <{EX}p> .\n")
+    with pytest.raises(InputError, match=rf"big\.nt:{lines + 1}:"):
+        store.load(sources(tmp_path, path))
+    assert store.is_empty()

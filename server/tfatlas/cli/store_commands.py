@@ -70,7 +70,7 @@ def load(ctx: Context, paths, graph, replace, fmt, progress, force):
     """
     sources = sources_for(list(paths), ctx.config.base_iri, graph=graph, fmt=fmt)
     total = sum(s.path.stat().st_size for s in sources if s.path.suffix != ".gz") or None
-    if not force:
+    if not force and ctx.config.validate_on_load:
         # Data with violations is refused before anything is written (SHACL, against the store).
         checked = check_sources(sources, ctx.store, replace=replace)
         if checked is not None:

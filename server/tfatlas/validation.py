@@ -679,10 +679,11 @@ def add_neighbourhood(workspace: Workspace, store, *, exclude_graphs: Iterable[s
 
 def construct_neighbours(query, iris: list[str]):
     """Types, schemes and titles of the given IRIs, by CONSTRUCT with VALUES (batched)."""
-    predicates = " ".join(f"<{p}>" for p in NEIGHBOUR_PREDICATES)
+    # One VALUES block of (node, predicate) pairs: with two separate VALUES blocks Oxigraph
+    # 0.5 scans every triple of the store (0.7 s at 1M triples instead of under 1 ms).
     for batch in _batches(iris):
-        yield from query("CONSTRUCT { ?o ?p ?v } WHERE { VALUES ?o { " + " ".join(f"<{o}>" for o in batch)
-                         + " } VALUES ?p { " + predicates + " } ?o ?p ?v }")
+        pairs = " ".join(f"(<{o}> <{p}>)" for o in batch for p in NEIGHBOUR_PREDICATES)
+        yield from query("CONSTRUCT { ?o ?p ?v } WHERE { VALUES (?o ?p) { " + pairs + " } ?o ?p ?v }")
 
 
 def _batches(items: list, size: int = _BATCH):

@@ -354,6 +354,18 @@ def worker_main(conn) -> None:
 
 def worker_entry(fd: int) -> None:
     """Entry point of a worker process: the socket it talks to the server over is ``fd``."""
+    # Die with the server even in the middle of a query (which may run for minutes): a killed
+    # server closes no socket the worker would notice while the engine runs. Evaluation releases
+    # the GIL, so this thread keeps watching. (PR_SET_PDEATHSIG would fire when the *thread*
+    # that started the worker ends, and the pool starts workers from short-lived threads.)
+    server = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == server:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
     worker_main(multiprocessing.connection.Connection(fd))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+import time
 import xml.etree.ElementTree as ET
 
 import pyoxigraph as ox
@@ -232,6 +233,16 @@ def test_metrics_count_requests_and_store_size(server, url):
     assert "tfatlas_http_request_seconds_bucket" in text and "tfatlas_sparql_timeouts_total" in text
     triples = [line for line in text.splitlines() if line.startswith("tfatlas_store_triples ")]
     assert triples and float(triples[0].split()[1]) >= TRIPLES
+
+    def workers(where: str) -> float:
+        text = requests.get(server.url + "/-/metrics", timeout=30).text
+        return float(text.split(f'tfatlas_query_workers{{data="{where}"}} ', 1)[1].split()[0])
+
+    for _ in range(50):  # the workers' copies of this small store are made in moments
+        if workers("memory") >= 2 and workers("disk") == 0:
+            break
+        time.sleep(0.2)
+    assert workers("memory") >= 2 and workers("disk") == workers("starting") == 0
 
 
 # -- updates reach the query workers -------------------------------------------------------------

@@ -350,6 +350,9 @@ def worker_main(conn) -> None:
             if message[0] == "load":
                 state.load(message[1], message[2])
                 reply = ("loaded", message[2])
+            elif message[0] == "status":
+                with state.lock:
+                    reply = ("status", state.generation, state.on_disk is None)
             else:
                 with state.lock:
                     store = state.store
@@ -392,6 +395,7 @@ class _Worker:
         self.conn = multiprocessing.connection.Connection(parent.detach())
         self.generation = -1
         self.holding: set[int] = set()  # snapshots this worker may still read
+        self.in_memory = False  # as last reported
 
     def kill(self) -> None:
         if self.process.poll() is None:
@@ -559,6 +563,38 @@ class WorkerPool:
         if reply[0] == "ok":
             return Answer(reply[1], reply[2], reply[3])
         raise QueryFailed(reply[1], reply[2])
+
+    def status(self) -> dict[str, int]:
+        """Workers by where their data is: "memory", "disk" (a copy is being made) or "starting".
+
+        Asks the idle workers (busy ones count as they were last seen), so that an operator or a
+        benchmark can tell when the pool answers at in-memory speed.
+        """
+        counts = {"memory": 0, "disk": 0, "starting": 0}
+        asked: list[_Worker] = []
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            asked.append(worker)
+            try:
+                worker.conn.send(("status",))
+                if worker.conn.poll(5):
+                    _, generation, in_memory = self._receive(worker)
+                    worker.in_memory = in_memory and generation == self.generation
+            except (EOFError, OSError):
+                pass
+        for worker in asked:
+            self._idle.put(worker)
+        with self._lock:
+            workers = list(self._all)
+        for worker in workers:
+            if worker.generation < 0:
+                counts["starting"] += 1
+            else:
+                counts["memory" if worker.in_memory else "disk"] += 1
+        return counts
 
     def close(self) -> None:
         self._closed = True

@@ -26,6 +26,9 @@ class Metrics:
         self.triples = Gauge("tfatlas_store_triples", "Triples in the store (all graphs).",
                              registry=self.registry)
         self.graphs = Gauge("tfatlas_store_graphs", "Named graphs in the store.", registry=self.registry)
+        self.workers = Gauge("tfatlas_query_workers", "Query worker processes by where their copy of the "
+                             "data is (memory: full speed; disk: a copy is being made).", ["data"],
+                             registry=self.registry)
         app.before_request(self._start)
         app.after_request(self._finish)
 
@@ -59,4 +62,7 @@ def metrics():
         stats = service.stats()
         collected.triples.set(stats.triples)
         collected.graphs.set(len([name for name in stats.graphs if name]))
+        if service.pool is not None:
+            for where, count in service.pool.status().items():
+                collected.workers.labels(where).set(count)
     return Response(generate_latest(collected.registry), content_type=CONTENT_TYPE_LATEST)

@@ -54,12 +54,18 @@ class RemoteStore(AtlasStore):
     # -- HTTP ----------------------------------------------------------------------------
 
     def _request(self, method: str, url: str, *, what: str, stream: bool = False,
-                 ok_statuses: tuple[int, ...] = (), **kwargs) -> requests.Response:
-        """One request; a server that does not answer or answers an error becomes StoreError."""
+                 ok_statuses: tuple[int, ...] = (), wait: float | None = None,
+                 **kwargs) -> requests.Response:
+        """One request; a server that does not answer or answers an error becomes StoreError.
+
+        ``wait`` is how long the server may take to answer, when longer than ``timeout``.
+        """
+        wait = max(wait or 0, self.timeout)
         try:
-            response = self._http.request(method, url, timeout=self.timeout, stream=stream, **kwargs)
+            response = self._http.request(method, url, timeout=(self.timeout, wait), stream=stream,
+                                          **kwargs)
         except requests.Timeout:
-            raise StoreError(f"the remote store at {url} did not answer within {self.timeout:g} s "
+            raise StoreError(f"the remote store at {url} did not answer within {wait:g} s "
                              f"({what})") from None
         except requests.ConnectionError as exc:
             raise StoreError(f"the remote store at {url} does not answer ({what}): "
@@ -152,8 +158,11 @@ class RemoteStore(AtlasStore):
                     replaced.add(source.graph)
                     url = self._gsp(source.graph)
                 with open(path, "rb") as body:
+                    # the server answers only when it has stored the whole file: allow it time
+                    # in proportion (a second per MB on top of the timeout)
                     self._request(method, url, what=f"loading {source.path}", data=body,
-                                  headers={"Content-Type": _MEDIA[fmt]})
+                                  headers={"Content-Type": _MEDIA[fmt]},
+                                  wait=self.timeout + path.stat().st_size / 1e6)
 
             # 3. Count and record provenance, as the embedded store does.
             for graph in targets:

@@ -24,10 +24,15 @@ Why the workers hold the data in memory
     is older opens the new checkpoint, so a query sent after a successful update always sees it.
 
     Two workers per core (capped by ``TFATLAS_THREADS``): while one hands its answer back, another
-    evaluates. Measured with bench/endpoint.py (100k triples, 2 busy cores, concurrency 8):
-    2 workers 0.75 to 0.90x the throughput of ``oxigraph serve`` in memory, 4 workers 1.03x. The
-    price is memory: every worker holds a copy (about 0.5 GB per million triples). ``tfatlas
-    serve`` loads the workers at start; an app made in a test starts them on its first query.
+    evaluates. Measured with bench/endpoint.py (2 cores shared with other work, so single runs
+    vary by +-15 %): 100k triples, concurrency 8: 2 workers 0.75 to 0.90x the throughput of
+    ``oxigraph serve`` in memory, 4 workers 1.03x; 1M triples, once every worker held its copy:
+    0.97x at concurrency 1, 0.85x at 8. The price is memory and warm-up: every worker holds a
+    copy (about 0.3 GB per million triples), and at 1M the four copies, made one at a time,
+    took 150 s on that busy machine; until then answers come from the checkpoint on disk
+    (correct, 10 to 20 times slower). ``tfatlas_query_workers{data=...}`` on /-/metrics shows
+    where the pool stands. ``tfatlas serve`` starts the workers at start; an app made in a test
+    starts them on its first query.
 
 Result cap
     The worker serialises the result once with the engine and counts rows in the bytes where the

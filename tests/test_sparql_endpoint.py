@@ -67,7 +67,8 @@ def test_get_post_form_post_direct_and_query_in_url_agree(url):
     by_direct = requests.post(url, data=SELECT_ALL.encode(), timeout=30,
                               headers={"Content-Type": "application/sparql-query"})
     in_url = requests.post(url, params={"query": SELECT_ALL}, data=b"", timeout=30)  # Blazegraph
-    for response in (by_get, by_form, by_direct, in_url):
+    slash = requests.get(url + "/", params={"query": SELECT_ALL}, timeout=30)
+    for response in (by_get, by_form, by_direct, in_url, slash):
         assert response.status_code == 200, response.text
         assert response.headers["Content-Type"].startswith("application/sparql-results+json")
         assert names(response) == {f"Person {i}" for i in range(PEOPLE)}

@@ -49,6 +49,7 @@ def _vary(response: Response) -> Response:
 
 
 @bp.route("/sparql", methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"])
+@bp.route("/sparql/", methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"])  # as the W3C tests write it
 def sparql():
     service = get_query_service(current_app)
     try:

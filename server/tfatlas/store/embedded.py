@@ -55,24 +55,25 @@ class _CountingReader:
 
 
 # Oxigraph's bulk loader holds a whole batch in memory (about 1 GB for 1M triples). Files of a
-# line-based format are therefore fed to it in windows of whole lines, each its own bulk load:
-# peak memory stays near a window's worth, at no cost in speed (measured by bench/load.py).
-WINDOW_BYTES = 48 << 20
+# line-based format are therefore given to it in windows of whole lines, each window one bulk
+# load of a bytes object (parsed natively, as fast as loading the file by path; bench/load.py):
+# peak memory stays near a window's worth.
+WINDOW_BYTES = 32 << 20
 _LINE_FORMATS = (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS)
 
 
 class _LineBlocks:
-    """Blocks of whole lines read from a binary file, with progress (bytes, lines) reported."""
+    """Blocks of whole lines read from a binary file, counting bytes and lines."""
 
-    def __init__(self, raw: BinaryIO, progress: Progress | None, offset: tuple[int, int]):
+    def __init__(self, raw: BinaryIO, offset: tuple[int, int]):
         self._raw = raw
-        self._progress = progress
         self._carry = b""
         self.bytes, self.lines = offset
         self.eof = False
         # Blank node labels are scoped to one parse; once one appears, the rest of the file must
-        # go into one window so that `_:b1` stays one node (earlier windows had none).
+        # go into one parse so that `_:b1` stays one node (earlier windows had none).
         self.blank_nodes = False
+        self.progress: Progress | None = None  # called per block while streaming
 
     def next(self) -> bytes:
         while not self.eof:
@@ -91,27 +92,23 @@ class _LineBlocks:
             self.lines += block.count(b"\n")
             if not self.blank_nodes and b"_:" in block:
                 self.blank_nodes = True
-            if self._progress is not None:
-                self._progress(self.bytes, self.lines)
+            if self.progress is not None:
+                self.progress(self.bytes, self.lines)
             return block
         return b""
 
 
-class _Window:
-    """A reader over the next ``limit`` bytes (rounded up to whole lines) of a _LineBlocks."""
+class _Rest:
+    """A reader over ``first`` and then every remaining block (the rest of the file in one parse)."""
 
-    def __init__(self, blocks: _LineBlocks, limit: int):
+    def __init__(self, first: bytes, blocks: _LineBlocks):
         self._blocks = blocks
-        self._left = limit
-        self._block = b""
+        self._block = first
         self._pos = 0
 
     def read(self, size: int = -1) -> bytes:
         if self._pos >= len(self._block):
-            if self._left <= 0 and not self._blocks.blank_nodes:
-                return b""
             self._block, self._pos = self._blocks.next(), 0
-            self._left -= len(self._block)
             if not self._block:
                 return b""
         end = len(self._block) if size is None or size < 0 else min(len(self._block), self._pos + size)
@@ -291,18 +288,29 @@ class EmbeddedStore(AtlasStore):
         with _open_source(source.path) as raw:
             try:
                 if fmt in _LINE_FORMATS:
-                    blocks = _LineBlocks(raw, progress, offset)
-                    lines_before = offset[1]
+                    blocks = _LineBlocks(raw, offset)
                     while not blocks.eof:
-                        start_line = blocks.lines - lines_before
+                        start_line = blocks.lines - offset[1]  # lines of this file before the window
+                        parts: list[bytes] = []
+                        size = 0
+                        while size < WINDOW_BYTES and not blocks.blank_nodes:
+                            block = blocks.next()
+                            if not block:
+                                break
+                            parts.append(block)
+                            size += len(block)
+                        window: bytes | _Rest = b"".join(parts)
+                        if blocks.blank_nodes:
+                            window, blocks.progress = _Rest(window, blocks), progress
                         try:
-                            store.bulk_load(_Window(blocks, WINDOW_BYTES), fmt, base_iri=base_iri,
-                                            to_graph=_term(source.graph))
+                            store.bulk_load(window, fmt, base_iri=base_iri, to_graph=_term(source.graph))
                         except SyntaxError as exc:
                             # the parser counts lines from the window's start, a person from the file's
                             if exc.lineno is not None:
                                 exc.lineno += start_line
                             raise
+                        if progress is not None:
+                            progress(blocks.bytes, blocks.lines)
                     return blocks.bytes, blocks.lines
                 reader = _CountingReader(raw, progress, offset)
                 store.bulk_load(reader, fmt, base_iri=base_iri, to_graph=_term(source.graph))

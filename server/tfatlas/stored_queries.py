@@ -5,7 +5,7 @@ docs/model.md); the rest is SPARQL. Callers' values are checked against the decl
 bound as RDF terms in ``VALUES`` blocks placed at the start of the query's WHERE clause. Terms are
 written by pyoxigraph, so a value can never become query syntax.
 
-Why VALUES at the start of the WHERE clause, and not a trailing VALUES clause or pyoxigraph's
+Why VALUES at the start of the (first) WHERE group, and not a trailing VALUES clause or pyoxigraph's
 ``substitutions``: a trailing VALUES is joined after the group's FILTERs, so a filter such as
 ``FILTER(LANGMATCHES(LANG(?label), ?lang))`` would see ``?lang`` unbound; ``substitutions`` is
 an embedded-store-only feature (a remote store cannot take it) and allows one value per variable.
@@ -216,15 +216,31 @@ def _strip_comments(sparql: str) -> str:
     return _SKIP.sub(lambda m: "" if m.group(0).startswith("#") else m.group(0), sparql)
 
 
-_SKIP_OR_BRACE = re.compile(_SKIP.pattern + r"|\{", re.DOTALL)
+_SKIP_OR_BRACE = re.compile(_SKIP.pattern + r"|(?<![\w:?$])WHERE(?![\w:-])|\{", re.DOTALL | re.IGNORECASE)
 
 
 def where_brace(sparql: str, path: Path | str = "query") -> int:
-    """Offset just after the '{' that opens the query's WHERE group."""
+    """Offset just after the '{' of the first group opened by the keyword WHERE, else of the first group.
+
+    A query chooses where its parameters are bound by where it writes its first WHERE: a query that
+    aggregates in a subquery and looks labels up around it leaves the keyword out of the outer
+    group (SPARQL allows that), so the VALUES blocks land in the subquery and Oxigraph starts its
+    joins and paths from the bound values (who-helps at 100k triples: 1.8 s -> tens of ms).
+    """
+    first_brace = None
+    after_where = False
     for token in _SKIP_OR_BRACE.finditer(sparql):
-        if token.group(0) == "{":
-            return token.end()
-    raise QueryDefinitionError(f"{path}: the query has no WHERE group '{{ … }}'")
+        text = token.group(0)
+        if text == "{":
+            if after_where:
+                return token.end()
+            if first_brace is None:
+                first_brace = token.end()
+        elif text.upper() == "WHERE":
+            after_where = True
+    if first_brace is None:
+        raise QueryDefinitionError(f"{path}: the query has no WHERE group '{{ … }}'")
+    return first_brace
 
 
 def with_values(sparql: str, bindings: Mapping[str, Iterable[ox.Term]], at: int | None = None) -> str:

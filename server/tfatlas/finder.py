@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
@@ -115,6 +116,55 @@ def _text_filter(var: str, token: str) -> str:
 
 def tokens(q: str) -> list[str]:
     return [fold(t) for t in q.split()][:MAX_TOKENS]
+
+
+# -- values derived from the store's state -------------------------------------------------------
+
+class StateCache:
+    """Values computed only from the store's contents (concept schemes, facet counts, text matches),
+    kept for one state of the store: the generation its owner bumps after every write.
+
+    Exact, never stale: a value is kept under the generation read *before* computing it, and a new
+    generation empties the cache; a value computed across a write is stored under the older
+    generation, which no later request asks for. Without a generation (a remote store that others
+    may change), nothing is kept.
+    """
+
+    def __init__(self, max_entries: int = 512):
+        self.max_entries = max_entries
+        self._generation: object = None
+        self._values: dict = {}
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, generation, key, compute):
+        if generation is None:
+            return compute()
+        with self._lock:
+            if generation != self._generation:
+                self._generation, self._values = generation, {}
+            if key in self._values:
+                self.hits += 1
+                return self._values[key]
+            self.misses += 1
+        value = compute()
+        with self._lock:
+            if self._generation == generation and len(self._values) < self.max_entries:
+                self._values[key] = value
+        return value
+
+
+@dataclass(frozen=True)
+class StoreState:
+    """A cache and the generation of the store's state that a request reads."""
+    cache: StateCache
+    generation: object
+
+    def get(self, key, compute):
+        return self.cache.get(self.generation, key, compute)
+
+
+_NO_CACHE = StoreState(StateCache(0), None)
 
 
 # -- concepts -----------------------------------------------------------------------------------
@@ -308,17 +358,21 @@ def _offers_matching(store, token: str) -> set[str]:
     return found
 
 
-def resolve_text(store, search: Search) -> None:
+def resolve_text(store, search: Search, state: StoreState = _NO_CACHE) -> None:
     """Find the offers that contain every word of the search text, once per search."""
     if not search.q or search.text_offers is not None:
         return
-    matches: set[str] | None = None
-    for token in tokens(search.q):
-        found = _offers_matching(store, token)
-        matches = found if matches is None else matches & found
-        if not matches:
-            break
-    search.text_offers = matches or set()
+
+    def compute() -> frozenset[str]:
+        matches: set[str] | None = None
+        for token in tokens(search.q):
+            found = _offers_matching(store, token)
+            matches = found if matches is None else matches & found
+            if not matches:
+                break
+        return frozenset(matches or ())
+
+    search.text_offers = set(state.get(("text", tuple(tokens(search.q))), compute))
 
 
 def _matches_query(search: Search, schemes, skip: str | None = None) -> str:
@@ -499,9 +553,23 @@ def _count(store, query: str) -> int:
     return int(next(iter(store.query(query)))["n"].value)
 
 
-def find(store, search: Search, schemes: Mapping[str, Scheme] | None = None) -> Result:
-    schemes = schemes or load_schemes(store)
-    resolve_text(store, search)
+def _search_key(search: Search, skip: str | None = None) -> tuple:
+    """What a query built by _patterns depends on, besides the store's state."""
+    filters = tuple(sorted((k, v) for k, v in search.filters.items() if k != skip))
+    text = tuple(tokens(search.q)) if search.q and skip != TEXT_PARAM else ()
+    return filters, text
+
+
+def cached_schemes(store, state: StoreState) -> dict[str, Scheme]:
+    return state.get(("schemes",), lambda: load_schemes(store))
+
+
+def find(store, search: Search, schemes: Mapping[str, Scheme] | None = None,
+         state: StoreState = _NO_CACHE) -> Result:
+    """The result page of a search; ``state`` keeps what depends only on the store's state
+    (facet counts, text matches) for the next request on the same state."""
+    schemes = schemes or cached_schemes(store, state)
+    resolve_text(store, search, state)
     matches = []
     results = store.query(_matches_query(search, schemes))
     weights = [v.value for v in results.variables if v.value.startswith("mw")]
@@ -518,7 +586,8 @@ def find(store, search: Search, schemes: Mapping[str, Scheme] | None = None) -> 
 
     facets = {}
     for facet in FACETS:
-        counts = facet_counts(store, facet, search, schemes)
+        counts = state.get(("facet", facet.name, _search_key(search, skip=facet.name)),
+                           lambda: facet_counts(store, facet, search, schemes))
         scheme = schemes[facet.name]
         facets[facet.name] = [
             FacetValue(iri, scheme.concepts[iri].label(search.lang), scheme.concepts[iri].depth,

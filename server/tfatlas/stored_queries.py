@@ -329,12 +329,17 @@ def in_scheme(store, concept: ox.NamedNode, scheme: str) -> bool:
 RESERVED = ("_format", "_lang")
 
 
-def bind(query: StoredQuery, args: Mapping[str, list[str]], store=None) -> dict[str, list[ox.Term]]:
+def bind(query: StoredQuery, args: Mapping[str, list[str]], store=None,
+         member=None) -> dict[str, list[ox.Term]]:
     """Check the caller's arguments against the query's declaration; the terms to bind.
 
     ``args`` maps each parameter name to the list of values given (a query string may repeat a
     name). Unknown names, missing required values and wrong types raise ParameterError.
+    ``member(concept, scheme)`` answers scheme membership instead of asking ``store`` (a cache).
     """
+    if member is None and store is not None:
+        def member(concept, scheme):
+            return in_scheme(store, concept, scheme)
     for name in args:
         if name not in query.params and name not in RESERVED:
             known = ", ".join(query.params) or "none"
@@ -351,7 +356,7 @@ def bind(query: StoredQuery, args: Mapping[str, list[str]], store=None) -> dict[
                 raise ParameterError(name, "is required")
             continue
         term = parse_value(param, values[0])
-        if param.scheme and store is not None and not in_scheme(store, term, param.scheme):
+        if param.scheme and member is not None and not member(term, param.scheme):
             raise ParameterError(name, f"<{values[0]}> is not a concept of the scheme {param.scheme!r}")
         bindings[name] = [term]
     return bindings

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
 from .. import openapi
 from ..errors import AtlasError
-from ..stored_queries import Catalogue, ParameterError, bind, run
+from ..stored_queries import Catalogue, ParameterError, bind, in_scheme, run
 from .app import get_store
+from .finder import store_state
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -64,24 +66,49 @@ def _media_type() -> str | None:
     return best
 
 
-def _plain(term) -> object:
-    """A JSON value for an RDF term: IRIs and strings as text, numbers and booleans as such."""
-    if term is None:
-        return None
-    if isinstance(term, ox.Literal):
-        kind = term.datatype.value.rsplit("#", 1)[-1] if term.datatype else ""
+def _plain_cell(cell: dict) -> object:
+    """A JSON value for one cell of SPARQL JSON: IRIs and strings as text, numbers and booleans as such."""
+    value = cell["value"]
+    kind = cell["type"]
+    if kind == "literal":
+        datatype = cell.get("datatype")
+        if datatype is None:
+            return value
+        kind = datatype.rsplit("#", 1)[-1]
         try:
             if kind in _NUMERIC:
-                number = float(term.value)
+                number = float(value)
                 return int(number) if kind not in ("decimal", "double", "float") else number
             if kind == "boolean":
-                return term.value in ("true", "1")
+                return value in ("true", "1")
         except ValueError:
-            return term.value
-        return term.value
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    return term.value
+            return value
+        return value
+    if kind == "bnode":
+        return f"_:{value}"
+    return value
+
+
+def json_rows(results: ox.QuerySolutions) -> tuple[list[str], list[dict]]:
+    """Columns and rows of plain values, through the engine's own SPARQL JSON writer.
+
+    Reading every term through pyoxigraph's Python objects cost about 10 microseconds a cell
+    (60 ms for 800 rows); the engine writes JSON in Rust and the C JSON parser reads it back, so
+    what is left in Python is one small dict lookup per cell.
+    """
+    document = json.loads(results.serialize(format=ox.QueryResultsFormat.JSON))
+    columns = document["head"]["vars"]
+    rows = []
+    for binding in document["results"]["bindings"]:
+        row = dict.fromkeys(columns)
+        for name, cell in binding.items():
+            kind = cell["type"]
+            if kind == "uri" or (kind == "literal" and "datatype" not in cell):
+                row[name] = cell["value"]
+            else:
+                row[name] = _plain_cell(cell)
+        rows.append(row)
+    return columns, rows
 
 
 @bp.get("/queries/<name>")
@@ -95,8 +122,13 @@ def stored_query(name: str):
         return _error(406, "not acceptable", "supported formats: " + ", ".join(
             f"{t} (_format={n})" for n, t in _FORMATS.items()))
     store = get_store(current_app)
+    state = store_state()
+
+    def member(concept: ox.NamedNode, scheme: str) -> bool:  # known per state of the store
+        return state.get(("in_scheme", concept.value, scheme), lambda: in_scheme(store, concept, scheme))
+
     try:
-        bindings = bind(query, request.args.to_dict(flat=False), store)
+        bindings = bind(query, request.args.to_dict(flat=False), store, member)
     except ParameterError as exc:
         return _error(400, "bad parameter", str(exc), exc.param)
     try:
@@ -117,9 +149,10 @@ def stored_query(name: str):
         if isinstance(results, ox.QueryBoolean):
             response = jsonify(query=name, parameters=parameters, boolean=bool(results))
         else:
-            columns = [v.value for v in results.variables]
-            rows = [{c: _plain(row[c]) for c in columns} for row in results]
-            response = jsonify(query=name, parameters=parameters, columns=columns, rows=rows)
+            columns, rows = json_rows(results)
+            body = json.dumps({"query": name, "parameters": parameters, "columns": columns, "rows": rows},
+                              ensure_ascii=False, separators=(",", ":"))
+            response = Response(body, mimetype="application/json")
     else:
         out = io.BytesIO()
         results.serialize(out, _ENGINE_FORMATS[media_type])

@@ -114,20 +114,35 @@ def _common(lang: str) -> dict:
             "home_url": _with_lang(request.script_root + "/", lang), "local": local_path, "with_lang": _with_lang}
 
 
+def store_state() -> core.StoreState:
+    """The finder's cache with the generation of the store's state this request reads.
+
+    The generation is the query service's write counter (bumped after every update, load and
+    graph drop through the store); a remote store has none that covers other writers: no cache.
+    """
+    ext = current_app.extensions
+    if "tfatlas.finder_cache" not in ext:
+        ext["tfatlas.finder_cache"] = core.StateCache()
+    service = ext.get("tfatlas.query_service")
+    pool = getattr(service, "pool", None)
+    return core.StoreState(ext["tfatlas.finder_cache"], pool.generation if pool is not None else None)
+
+
 @bp.get("/")
 def finder_page():
     lang = page_language()
     store = get_store(current_app)
-    schemes = core.load_schemes(store)
+    state = store_state()
+    schemes = core.cached_schemes(store, state)
     try:
         search = core.parse_search(request.args.to_dict(), schemes)
     except core.FinderInputError as exc:
         search = core.Search(filters={}, q="", lang=lang)
-        result = core.find(store, search, schemes)
+        result = core.find(store, search, schemes, state)
         return render_template("finder.html", result=result, search=search, facets=core.FACETS,
                                error=str(exc), error_param=exc.param, page_size=core.PAGE_SIZE,
                                search_url=search_url, **_common(lang)), 400
-    result = core.find(store, search, schemes)
+    result = core.find(store, search, schemes, state)
     return render_template("finder.html", result=result, search=search, facets=core.FACETS, error=None,
                            error_param=None, page_size=core.PAGE_SIZE, search_url=search_url,
                            **_common(lang))

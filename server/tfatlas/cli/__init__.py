@@ -46,7 +46,7 @@ def _register() -> None:
     # One module per group of commands; each exposes COMMANDS.
     from . import model_commands, publish_commands, serve, store_commands
 
-    for module in (store_commands, serve, model_commands, publish_commands):
+    for module in (store_commands, serve, publish_commands, model_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import click
 
-from .. import validation
 from ..errors import ValidationFailed
 from ..resources import model_dir
 
 FORMATS = ("text", "json", "turtle")
+# validation (and with it pySHACL) is imported inside the commands: importing it here would
+# cost every `tfatlas` call about a second of start-up.
+LANGS = ("de", "en")
 
 
 def quiet_rdflib() -> None:
@@ -21,7 +23,7 @@ def quiet_rdflib() -> None:
     logging.getLogger("rdflib.term").setLevel(logging.ERROR)
 
 
-def write_report(report: validation.Report, fmt: str, lang: str, out=None) -> None:
+def write_report(report: "validation.Report", fmt: str, lang: str, out=None) -> None:
     out = out or sys.stdout
     if fmt == "json":
         out.write(report.json_text())
@@ -36,7 +38,7 @@ def write_report(report: validation.Report, fmt: str, lang: str, out=None) -> No
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Report format: text for people, json or turtle (a sh:ValidationReport) for programs.")
-@click.option("--lang", type=click.Choice(validation.LANGS), default="en", show_default=True,
+@click.option("--lang", type=click.Choice(LANGS), default="en", show_default=True,
               help="Language of the text report and its messages.")
 @click.option("--rdf-format", "rdf_format", default=None,
               help="RDF format of all files (default: by extension).")
@@ -47,6 +49,7 @@ def validate(paths, fmt, lang, rdf_format):
     terms are looked up there. Exit 0 when there is no violation (warnings are shown),
     1 when there are violations, 2 when a file cannot be read or parsed.
     """
+    from .. import validation
     from ..loading import expand
 
     quiet_rdflib()

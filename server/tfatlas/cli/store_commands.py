@@ -72,7 +72,9 @@ def load(ctx: Context, paths, graph, replace, fmt, progress, force):
     total = sum(s.path.stat().st_size for s in sources if s.path.suffix != ".gz") or None
     if not force and ctx.config.validate_on_load:
         # Data with violations is refused before anything is written (SHACL, against the store).
-        checked = check_sources(sources, ctx.store, replace=replace)
+        with Console(stderr=True).status(f"Validating {len(sources)} file(s) against the SHACL shapes "
+                                         "(--force skips this for large bulk loads) ..."):
+            checked = check_sources(sources, ctx.store, replace=replace)
         if checked is not None:
             Console(stderr=True).print(checked.summary("en"))
     with load_progress("load", total, progress) as update:

@@ -23,6 +23,9 @@ class _Gunicorn(BaseApplication):
         # Federating engines and SPARQLWrapper send long queries in the URL (VALUES bind joins).
         self.cfg.set("limit_request_line", 0)
         self.cfg.set("accesslog", "-")
+        # One shared default path (~/.gunicorn/gunicorn.ctl) would let two atlases on one machine
+        # take each other's control socket; the atlas does not use gunicornc.
+        self.cfg.set("control_socket_disable", True)
 
     def load(self):
         from .app import create_app

@@ -8,37 +8,18 @@ offer that has an English label); the server is the real `tfatlas serve` over th
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from conftest import IN_CI
 from tfatlas.loading import model_sources
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 BASE = "https://w3id.org/tfatlas/"
 TFA = BASE + "ontology#"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        if IN_CI:
-            pytest.fail(f"{CHROMIUM} is missing; CI must install Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium); the browser tests need it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 def actor_with_offer() -> dict[str, str]:

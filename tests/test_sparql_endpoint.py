@@ -362,33 +362,18 @@ def test_row_count_is_exact_in_every_format(fmt):
 # -- the query UI in a real browser --------------------------------------------------------------
 
 @pytest.mark.browser
-def test_yasgui_runs_a_query_against_the_endpoint(server, url):
-    from pathlib import Path
-
-    from conftest import IN_CI
-
-    chromium = Path("/usr/bin/chromium")
-    if not chromium.exists():
-        if IN_CI:
-            pytest.fail(f"{chromium} is missing; CI must install chromium")
-        pytest.skip(f"{chromium} is absent (apt-get install chromium); the browser test needs it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        try:
-            page = browser.new_page()
-            hosts = set()
-            page.on("request", lambda r: hosts.add(r.url.split("/")[2]))
-            page.goto(url)
-            page.wait_for_selector(".yasqe .CodeMirror", timeout=30000)
-            page.evaluate("query => document.querySelector('.yasqe .CodeMirror').CodeMirror.setValue(query)",
-                          SELECT_ALL)
-            page.click(".yasqe_queryButton")
-            page.wait_for_selector(".yasr table tbody tr", timeout=30000)
-            assert page.locator(".yasr table tbody tr").count() == PEOPLE
-            assert hosts == {server.url.split("/")[2]}  # everything from the atlas itself, no CDN
-        finally:
-            browser.close()
+def test_yasgui_runs_a_query_against_the_endpoint(server, url, browser):
+    page = browser.new_page()
+    try:
+        hosts = set()
+        page.on("request", lambda r: hosts.add(r.url.split("/")[2]))
+        page.goto(url)
+        page.wait_for_selector(".yasqe .CodeMirror", timeout=30000)
+        page.evaluate("query => document.querySelector('.yasqe .CodeMirror').CodeMirror.setValue(query)",
+                      SELECT_ALL)
+        page.click(".yasqe_queryButton")
+        page.wait_for_selector(".yasr table tbody tr", timeout=30000)
+        assert page.locator(".yasr table tbody tr").count() == PEOPLE
+        assert hosts == {server.url.split("/")[2]}  # everything from the atlas itself, no CDN
+    finally:
+        page.close()

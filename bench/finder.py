@@ -74,13 +74,15 @@ def timed(action, seconds: float, max_runs: int) -> list[float]:
     return times
 
 
-def start_server(store: Path) -> tuple[subprocess.Popen, str]:
+def start_server(store: Path, log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "TFATLAS_STORE": str(store), "TFATLAS_BASE_IRI": BASE,
            "PYTHONPATH": str(REPO / "server")}
     env.pop("TFATLAS_STORE_URL", None)
-    process = subprocess.Popen([sys.executable, "-m", "tfatlas", "serve", "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # The server's own output goes to a file: when it dies in a run, its last lines say why.
+    with open(log, "wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "tfatlas", "serve", "--port", str(port)], env=env,
+                                   stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -173,7 +175,7 @@ def run_size(size: str, args) -> None:
         shutil.copytree(work / "a", work / "b", ignore=shutil.ignore_patterns("lock"))
         print(f"\n## {size}: {report.triples:,} triples loaded in {time.perf_counter() - started:.1f} s")
         engine = EmbeddedStore(work / "b", BASE)
-        server, url = start_server(work / "a")
+        server, url = start_server(work / "a", work / "server.log")
         session = requests.Session()
         try:
             for index, case in enumerate(args.case):
@@ -184,7 +186,13 @@ def run_size(size: str, args) -> None:
                 k: v for k, v in filters.items() if k in ("challenge", "topic")}, timeout=600).raise_for_status(),
                 args.seconds, args.max_runs)
             print(f"\nfinder page / with {filters}: median {statistics.median(finder_times):.2f} ms "
-                  f"({len(finder_times)} runs; facets, ranking, details: about ten queries)")
+                  f"({len(finder_times)} runs; facets, ranking, details: about ten queries; facet counts "
+                  "and text matches come from the finder's cache after the first run on a store state)")
+        except requests.ConnectionError:
+            lines = (work / "server.log").read_text(errors="replace").splitlines()
+            print(f"the server stopped answering (exit code {server.poll()}); its last lines:")
+            print("\n".join(line for line in lines[-15:] if "GET /" not in line))
+            raise
         finally:
             session.close()  # gunicorn's graceful stop waits for open keep-alive connections
             server.terminate()

@@ -82,6 +82,7 @@ import pyoxigraph as ox
 
 from . import conneg
 from .errors import AtlasError, QueryError
+from .sparql_depth import nesting_error
 from .sparql_protocol import FORM, Operation, ProtocolError, add_using, outgoing_targets, query_form, tokens
 
 KIND_OF_FORM = {"SELECT": "solutions", "ASK": "boolean", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
@@ -721,6 +722,8 @@ class QueryService:
             setattr(store, name, wrapped)
 
     def query(self, op: Operation, *, accept: str | None, base_iri: str | None) -> Answer:
+        if (too_deep := nesting_error(op.text)) is not None:
+            raise QueryFailed(400, too_deep)
         check_outgoing(op.text, self.allow, base_iri)
         form = query_form(op.text)
         if form is not None:  # refuse an impossible format before evaluating (406)
@@ -734,6 +737,8 @@ class QueryService:
 
     def update(self, op: Operation, *, authorization: str | None, base_iri: str | None) -> None:
         authorize_update(authorization, self.admin_hash)
+        if (too_deep := nesting_error(op.text)) is not None:
+            raise QueryFailed(400, too_deep)
         check_outgoing(op.text, self.allow, base_iri)
         text = add_using(op.text, op.default_graphs, op.named_graphs)
         with self._update_lock:

@@ -27,6 +27,7 @@ from typing import BinaryIO, Iterable
 import pyoxigraph as ox
 
 from ..errors import InputError, QueryError, StoreError, StoreLocked
+from ..sparql_depth import nesting_error
 from ..rdfformats import Format
 from .base import AtlasStore, LoadReport, Progress, Source, provenance_update
 
@@ -336,6 +337,8 @@ class EmbeddedStore(AtlasStore):
             kwargs["use_default_graph_as_union"] = True
         if named_graphs is not None:
             kwargs["named_graphs"] = graph_terms(named_graphs)
+        if (too_deep := nesting_error(sparql)) is not None:
+            raise QueryError(f"malformed query: {too_deep}")
         try:
             return self._store.query(sparql, base_iri=base_iri, **kwargs)
         except SyntaxError as exc:
@@ -344,6 +347,8 @@ class EmbeddedStore(AtlasStore):
             raise QueryError(f"query failed: {exc}") from None
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        if (too_deep := nesting_error(sparql)) is not None:
+            raise QueryError(f"malformed update: {too_deep}")
         try:
             self._store.update(sparql, base_iri=base_iri)
         except SyntaxError as exc:

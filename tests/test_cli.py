@@ -69,3 +69,10 @@ def test_store_path_not_writable(tmp_path: Path):
     result = run("--store", str(blocker / "store"), "stats")
     assert result.returncode == 2 and "cannot create or open the store" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_graph_that_is_not_an_iri_is_a_usage_error_naming_the_option(tmp_path: Path):
+    data = tmp_path / "a.ttl"
+    data.write_text(TURTLE)
+    result = run("--store", str(tmp_path / "store"), "load", "--no-progress", "--graph", "not an iri", str(data))
+    assert result.returncode == 2 and "--graph" in result.stderr and "Traceback" not in result.stderr

@@ -48,10 +48,21 @@ def init(ctx: Context, progress: bool, force: bool):
     _report(report, console)
 
 
+def _graph_iri(value: str | None) -> str | None:
+    # Checked here so that the message names --graph, not the first file loaded into it.
+    if value is not None:
+        try:
+            ox.NamedNode(value)
+        except ValueError as exc:
+            raise click.BadParameter(f"{value!r} is not an absolute IRI ({exc})") from None
+    return value
+
+
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--graph", help="Named graph for the triples (default: one graph per file, "
-              "<base>graph/user/<file name>).")
+@click.option("--graph", callback=lambda _ctx, _param, value: _graph_iri(value),
+              help="Named graph for the triples, an absolute IRI (default: one graph per file, "
+              "<base>graph/user/<file stem>).")
 @click.option("--replace", is_flag=True, help="Replace the target graphs instead of adding to them.")
 @click.option("--format", "fmt", help="RDF format of all files: " +
               ", ".join(f.name for f in rdfformats.FORMATS) + " (default: by extension).")

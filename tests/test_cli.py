@@ -76,3 +76,16 @@ def test_graph_that_is_not_an_iri_is_a_usage_error_naming_the_option(tmp_path: P
     data.write_text(TURTLE)
     result = run("--store", str(tmp_path / "store"), "load", "--no-progress", "--graph", "not an iri", str(data))
     assert result.returncode == 2 and "--graph" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_on_an_address_it_cannot_listen_on_exits_2(tmp_path: Path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for args in (["--port", str(port)], ["--port", "99999"], ["--host", "no-such-host.invalid"]):
+            result = run("--store", str(tmp_path / "store"), "serve", *args)
+            assert result.returncode == 2, (args, result.stderr)
+            assert "cannot listen on" in result.stderr and "Traceback" not in result.stderr

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import socket
 
 import click
 
-from ..errors import AtlasError
+from ..errors import AtlasError, InputError
 from ..loading import init_store
 from ..store import open_store
 from .context import Context, pass_context
@@ -21,6 +22,7 @@ def serve(ctx: Context, host, port, threads):
     """Serve the atlas over HTTP; an empty store is initialised with the knowledge model first."""
     ctx.override(host=host, port=port, threads=threads)
     config = ctx.config
+    _check_address(config.host, config.port)
     # Initialise here, before the server starts, so the first request never waits for a load.
     # In a child process: RocksDB's background threads do not survive gunicorn's fork, so a
     # server process that had opened the store would hang on its next flush or checkpoint.
@@ -50,6 +52,20 @@ def serve(ctx: Context, host, port, threads):
 
     click.echo(f"Transformationsatlas on http://{config.host}:{config.port}/", err=True)
     run(config)
+
+
+def _check_address(host: str, port: int) -> None:
+    # gunicorn reports an address it cannot bind with a traceback (port out of range), exit 1
+    # after five retries (in use) or even exit 0 (unknown host); try it once first, before init.
+    if not 0 < port < 65536:
+        raise InputError(f"cannot listen on port {port}: a port is a number from 1 to 65535")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except (OSError, OverflowError) as exc:
+        raise InputError(f"cannot listen on {host}:{port}: {exc}") from None
 
 
 COMMANDS = (serve,)

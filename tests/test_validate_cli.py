@@ -177,3 +177,14 @@ def test_model_files_are_context_not_data():
     sources = sources_for([REPO / "ontology", REPO / "shapes"], BASE)
     assert sources
     assert check_sources(sources) is None
+
+
+def test_unknown_extension_names_validates_own_format_option(tmp_path):
+    import subprocess
+
+    from conftest import tfatlas_command
+
+    odd = tmp_path / "data.xyz"
+    odd.write_text("x")
+    result = subprocess.run(tfatlas_command() + ["validate", str(odd)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "--rdf-format" in result.stderr and "Traceback" not in result.stderr

@@ -59,5 +59,5 @@ def for_path(path: Path, name: str | None = None) -> Format:
             return f
     raise InputError(
         f"{path}: cannot tell the RDF format from the extension {suffix or '(none)'!r}; "
-        f"pass --format (one of: {', '.join(_BY_NAME)})"
+        f"name it with load --format or validate --rdf-format (one of: {', '.join(_BY_NAME)})"
     )

@@ -164,3 +164,18 @@ def test_catalog_page_in_a_browser_is_accessible(server, browser):
         assert not errors, errors
     finally:
         page.close()
+
+
+def test_a_relative_release_dir_is_relative_to_the_working_directory(tmp_path, releases, monkeypatch):
+    # The default release_dir, var/release, is relative: files must come from the working directory.
+    monkeypatch.chdir(releases)
+    config = load_config(cli={"store": str(tmp_path / "store")}, environ={"TFATLAS_RELEASE_DIR": "."})
+    app = create_app(config)
+    client = app.test_client()
+    latest = releases / "2026-12-01"
+    for path, file in (("/catalog.ttl", "catalog.ttl"), ("/downloads/tfatlas.ttl", "tfatlas.ttl"),
+                       ("/.well-known/void", "void.ttl")):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        assert response.get_data() == (latest / file).read_bytes()
+    app.extensions["tfatlas.store"].close()

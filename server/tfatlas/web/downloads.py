@@ -45,7 +45,10 @@ TEXT = {
 
 
 def _release() -> Path | None:
-    return release_root(current_app.config["TFATLAS"].release_dir)
+    root = release_root(current_app.config["TFATLAS"].release_dir)
+    # Absolute: send_file takes a relative path as relative to the package, not to the working
+    # directory, so the default release_dir (var/release) was a 500 on every file.
+    return root.resolve() if root is not None else None
 
 
 def _missing() -> Response:

@@ -56,6 +56,7 @@ def test_values_are_parsed_and_derived():
     ({"TFATLAS_PORT": "eighty"}, "TFATLAS_PORT"),
     ({"TFATLAS_THREADS": "0"}, "greater than 0"),
     ({"TFATLAS_VALIDATE_ON_LOAD": "perhaps"}, "not a boolean"),
+    ({"TFATLAS_ADMIN_TOKEN_SHA256": "the-token-itself"}, "64 hex digits"),
 ])
 def test_bad_values_name_their_origin(environ, message):
     with pytest.raises(InputError, match=message):

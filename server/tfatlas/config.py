@@ -47,6 +47,14 @@ def _str(value: Any) -> str:
     return str(value)
 
 
+def _sha256_hex(value: Any) -> str:
+    # The token itself, or a hash in another form, would silently refuse every update.
+    text = str(value).strip().lower()
+    if text and not (len(text) == 64 and all(c in "0123456789abcdef" for c in text)):
+        raise ValueError("expected the 64 hex digits of a SHA-256 (the hash of the token, not the token)")
+    return text
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -82,7 +90,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("service_allow", (), "Comma-separated IRI prefixes that SERVICE, LOAD and remote FROM may "
             "reach; empty refuses all.", _list),
     Setting("admin_token_sha256", "", "Hex SHA-256 of the operator's admin bearer token for SPARQL "
-            "Update; empty disables updates.", secret=True),
+            "Update; empty disables updates.", _sha256_hex, secret=True),
     Setting("release_dir", "var/release", "Directory of the open-data release that the server "
             "publishes at /catalog and /downloads/."),
     Setting("validate_on_load", True, "Refuse data that violates the SHACL shapes when loading.", _bool),

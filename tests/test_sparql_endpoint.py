@@ -377,3 +377,25 @@ def test_yasgui_runs_a_query_against_the_endpoint(server, url, browser):
         assert hosts == {server.url.split("/")[2]}  # everything from the atlas itself, no CDN
     finally:
         page.close()
+
+
+def test_chunked_body_over_the_limit_is_413_not_a_truncated_request(url):
+    # Without Content-Length the body arrives chunked; cut at the limit, this update would still
+    # parse (the first INSERT DATA) and change the store.
+    first = "INSERT DATA { <http://example.org/chunked> <http://example.org/p> 1 } ;\n"
+    rest = "".join(f"INSERT DATA {{ <http://example.org/chunked> <http://example.org/p> {i} }} ;\n"
+                   for i in range(2, 2000))
+
+    def chunks():
+        yield first.encode()
+        yield rest.encode()
+
+    response = requests.post(url, data=chunks(), timeout=30, headers={
+        "Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 413 and "TFATLAS_MAX_BODY_BYTES" in response.text
+    ask = requests.get(url, params={"query": "ASK { <http://example.org/chunked> ?p ?o }"}, timeout=30,
+                       headers={"Accept": "application/sparql-results+json"})
+    assert ask.json()["boolean"] is False
+    small = requests.post(url, data=iter([b"ASK {}"]), timeout=30,
+                          headers={"Content-Type": "application/sparql-query"})
+    assert small.status_code == 200

@@ -54,6 +54,10 @@ def sparql():
     service = get_query_service(current_app)
     try:
         body = request.get_data(cache=False) if request.method == "POST" else b""
+        if request.method == "POST" and request.content_length is None:
+            # A chunked body is cut at the limit without an error; one more read past the limit
+            # raises 413, so a truncated query or update is never evaluated.
+            request.stream.read(1)
         op = parse_request(request.method, request.query_string, request.headers.get("Content-Type"), body)
         request.environ["tfatlas.operation"] = op.kind  # read by the metrics
         if op.kind == "description":

@@ -48,3 +48,17 @@ def test_cli_query_too_deep_exits_1(tmp_path):
     result = subprocess.run(tfatlas_command() + ["--store", str(tmp_path / "store"), "query", DEEP_GROUPS],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1 and "levels deep" in result.stderr, result.stderr
+
+
+def test_remote_store_refuses_before_sending():
+    # Nothing listens on port 9: a refusal that names the depth was made before any request.
+    import pytest
+
+    from tfatlas.errors import QueryError
+    from tfatlas.store.remote import RemoteStore
+
+    remote = RemoteStore("http://127.0.0.1:9/query", "http://127.0.0.1:9/update",
+                         "http://127.0.0.1:9/store", "https://w3id.org/tfatlas/", timeout=2)
+    for call, text in ((remote.query, DEEP_GROUPS), (remote.update, DEEP_UPDATE)):
+        with pytest.raises(QueryError, match="levels deep"):
+            call(text)

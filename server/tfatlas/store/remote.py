@@ -30,6 +30,7 @@ import pyoxigraph as ox
 import requests
 
 from ..errors import InputError, QueryError, StoreError
+from ..sparql_depth import nesting_error
 from ..rdfformats import Format
 from .base import AtlasStore, LoadReport, Progress, Source, provenance_update
 from .embedded import _CountingReader, _open_source, syntax_message
@@ -91,6 +92,8 @@ class RemoteStore(AtlasStore):
     def query(self, sparql: str, *, default_graphs: Iterable[str] | None = None,
               named_graphs: Iterable[str] | None = None, union_default: bool = True,
               base_iri: str | None = None):
+        if (too_deep := nesting_error(sparql)) is not None:  # it could take the server down
+            raise QueryError(f"malformed query: {too_deep}")
         form: list[tuple[str, str]] = [("query", _with_base(sparql, base_iri))]
         params: dict[str, str] = {}
         if default_graphs is not None:
@@ -121,6 +124,8 @@ class RemoteStore(AtlasStore):
                          f"expected {RESULTS_JSON} or application/n-triples")
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        if (too_deep := nesting_error(sparql)) is not None:
+            raise QueryError(f"malformed update: {too_deep}")
         self._request("POST", self.update_url, what="update",
                       data={"update": _with_base(sparql, base_iri)})
 

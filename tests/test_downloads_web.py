@@ -85,8 +85,10 @@ def test_catalog_page_for_browsers(server):
     # links go to this server's files, whatever base URL the release was published for
     assert 'href="/downloads/offers.csv"' in page and 'href="/catalog.ttl"' in page
     english = requests.get(server.url + "/catalog", headers={"Accept": BROWSER, "Accept-Language": "en"},
-                           timeout=30).text
-    assert "Offers of the transformation actors" in english
+                           timeout=30)
+    assert "Offers of the transformation actors" in english.text
+    # shared caches must not give one language's page to a reader of the other
+    assert "accept-language" in english.headers["Vary"].lower()
 
 
 def test_downloads_serve_every_listed_file(server, releases):

@@ -82,6 +82,7 @@ def catalog(ext: str | None = None):
         return _missing()
     if ext == "html":
         response = Response(_html(root), mimetype="text/html")
+        response.vary.add("Accept-Language")  # the page's language follows it (no ?lang)
     else:
         name, _media = CATALOG_FILES[ext]
         response = send_file(root / name, mimetype=_media, conditional=True, etag=True)

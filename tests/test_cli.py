@@ -89,3 +89,10 @@ def test_serve_on_an_address_it_cannot_listen_on_exits_2(tmp_path: Path):
             result = run("--store", str(tmp_path / "store"), "serve", *args)
             assert result.returncode == 2, (args, result.stderr)
             assert "cannot listen on" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_init_loads_no_empty_graph_for_the_json_ld_context(tmp_path: Path):
+    result = run("--store", str(tmp_path / "store"), "init", "--no-progress")
+    assert result.returncode == 0, result.stderr
+    assert "graph/ontology/context" not in result.stdout + result.stderr
+    assert "graph/ontology/tfatlas" in result.stdout + result.stderr

@@ -51,7 +51,10 @@ def model_sources(base_iri: str) -> list[Source]:
     for kind in ("ontology", "shapes", "data"):
         directory = model_dir(kind)
         if directory.is_dir():
-            sources.extend(sources_for(rdf_files(directory), base_iri, kind=kind))
+            # The JSON-LD context (ontology/context.jsonld) holds no triples: it is served as is,
+            # not loaded as an empty graph.
+            files = [f for f in rdf_files(directory) if f.name != "context.jsonld"]
+            sources.extend(sources_for(files, base_iri, kind=kind))
     return sources
 
 

@@ -96,3 +96,18 @@ def test_init_loads_no_empty_graph_for_the_json_ld_context(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     assert "graph/ontology/context" not in result.stdout + result.stderr
     assert "graph/ontology/tfatlas" in result.stdout + result.stderr
+
+
+def test_reader_that_stops_early_is_not_a_failure(tmp_path: Path):
+    """`tfatlas query ... | head -1` exits 0: a closed pipe is the reader's choice, not a query failure."""
+    store = tmp_path / "store"
+    data = tmp_path / "many.nt"
+    data.write_text("".join(f'<http://example.org/s{i}> <http://example.org/p> "{"x" * 200}" .\n'
+                            for i in range(5000)))
+    assert run("--store", str(store), "load", "--no-progress", "--force", str(data)).returncode == 0
+    command = " ".join(tfatlas_command() + ["--store", str(store), "query", "--format", "csv",
+                                            "'SELECT * WHERE { ?s ?p ?o }'"])
+    result = subprocess.run(f"{command} | head -1; exit ${{PIPESTATUS[0]}}", shell=True,
+                            executable="/bin/bash", capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert set(result.stdout.strip().split(",")) == {"s", "p", "o"} and "Traceback" not in result.stderr

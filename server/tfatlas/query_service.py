@@ -556,7 +556,7 @@ class WorkerPool:
         except (EOFError, OSError, BrokenPipeError):
             self._replace_later(worker)
             worker = None
-            raise QueryFailed(500, "the query worker ended unexpectedly (out of memory?); "
+            raise QueryFailed(503, "the query worker ended unexpectedly (out of memory?); "
                                    "the query was not answered") from None
         except _WorkerBroken:
             self._replace_later(worker)

@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     except AtlasError as exc:
         click.secho(f"Error: {exc}", fg="red", err=True)
         sys.exit(exc.exit_code)
-    except BrokenPipeError:
-        sys.exit(0)
+    except OSError as exc:  # writing the output failed (a full disk, a closed terminal)
+        click.secho(f"Error: {exc.strerror or exc}", fg="red", err=True)
+        sys.exit(2)
     sys.exit(0)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
+import sys
+
 import click
 
 from ..config import Config, load_config
@@ -39,3 +44,17 @@ class Context:
 
 
 pass_context = click.make_pass_decorator(Context)
+
+
+@contextlib.contextmanager
+def reader_may_stop():
+    """`tfatlas query ... | head`: a reader that closes the pipe early is success, not an error
+    (click would exit 1 on EPIPE)."""
+    try:
+        yield
+        sys.stdout.flush()
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            raise
+        # Python flushes stdout again at exit; pointing it at /dev/null keeps that flush quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -14,7 +14,7 @@ from .. import rdfformats
 from ..config import SETTINGS
 from ..errors import InputError
 from ..loading import check_sources, init_store, model_sources, sources_for
-from .context import Context, pass_context
+from .context import Context, pass_context, reader_may_stop
 from .progress import load_progress
 
 RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
@@ -100,6 +100,7 @@ def load(ctx: Context, paths, graph, replace, fmt, progress, force):
 @click.option("--format", "fmt", type=click.Choice(["table", *RESULT_FORMATS, *GRAPH_FORMATS]),
               default="table", show_default=True, help="Output format.")
 @pass_context
+@reader_may_stop()
 def query(ctx: Context, query, query_file, fmt):
     """Run a SPARQL query against the store (the default graph is the union of all graphs)."""
     if (query is None) == (query_file is None):
@@ -150,6 +151,7 @@ def _cell(term) -> str:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="File to write "
               "(default: standard output).")
 @pass_context
+@reader_may_stop()
 def dump(ctx: Context, fmt, out):
     """Write every graph of the store."""
     target = rdfformats.by_name(fmt)

@@ -257,3 +257,17 @@ def test_a_remote_store_gives_the_same_release(tmp_path, release):
     finally:
         server.stop()
     _assert_same_files(first, tmp_path / "remote-release")
+
+
+def test_publishing_an_empty_store_is_refused(tmp_path):
+    """An empty release would look like a real one to a harvester: refuse it with a hint."""
+    import subprocess
+
+    from conftest import tfatlas_command
+
+    result = subprocess.run(tfatlas_command() + ["--store", str(tmp_path / "empty"), "publish",
+                                                 "--out", str(tmp_path / "release")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "tfatlas init" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "release" / "SHA256SUMS").exists()

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..publication import publish as write_release
+from ..errors import InputError
 from .context import Context, pass_context
 
 
@@ -32,6 +33,9 @@ def publish(ctx: Context, out: Path, base_url: str | None, contributor_id: str |
     Two releases of the same data are byte-identical. The store's meta graph is not published.
     """
     out = out or Path(ctx.config.release_dir)
+    if ctx.store.is_empty():
+        raise InputError("the store is empty, so there is nothing to publish; "
+                         "run `tfatlas init` (or `tfatlas load`) first")
     if base_url is None:
         host = ctx.config.host if ctx.config.host not in ("", "0.0.0.0", "::") else "127.0.0.1"
         base_url = f"http://{'[' + host + ']' if ':' in host else host}:{ctx.config.port}"

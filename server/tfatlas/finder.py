@@ -187,25 +187,22 @@ class Scheme:
     concepts: dict[str, Concept]
     order: list[str]  # hierarchical: each concept followed by its narrower concepts
 
-    def ancestors(self, iri: str) -> set[str]:
-        seen, todo = set(), list(self.concepts[iri].broader)
+    def _closure(self, iri: str, direction: str) -> set[str]:
+        """Concepts reachable from ``iri`` along ``broader`` or ``narrower`` (cycles tolerated)."""
+        seen, todo = set(), list(getattr(self.concepts[iri], direction))
         while todo:
             current = todo.pop()
             if current in seen or current not in self.concepts:
                 continue
             seen.add(current)
-            todo.extend(self.concepts[current].broader)
+            todo.extend(getattr(self.concepts[current], direction))
         return seen
 
+    def ancestors(self, iri: str) -> set[str]:
+        return self._closure(iri, "broader")
+
     def descendants(self, iri: str) -> set[str]:
-        seen, todo = set(), list(self.concepts[iri].narrower)
-        while todo:
-            current = todo.pop()
-            if current in seen or current not in self.concepts:
-                continue
-            seen.add(current)
-            todo.extend(self.concepts[current].narrower)
-        return seen
+        return self._closure(iri, "narrower")
 
     def related(self, iri: str) -> dict[str, int]:
         """The concepts an offer may name to match ``iri``, with 0 for exact and 1 for hierarchical."""

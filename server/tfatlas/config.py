@@ -85,6 +85,8 @@ SETTINGS: tuple[Setting, ...] = (
             "when it passes.", _positive(float)),
     Setting("result_limit", 100000, "Most result rows (or triples) one query may return; more is an "
             "error, never a truncated answer.", _positive(int)),
+    Setting("result_cache_mb", 64.0, "Megabytes of serialised SPARQL answers kept in an exact cache keyed "
+            "on the store's state (embedded store only); 0 disables it.", lambda v: max(0.0, float(v))),
     Setting("max_body_bytes", 10 * 1024 * 1024, "Largest request body the server accepts, in bytes.",
             _positive(int)),
     Setting("service_allow", (), "Comma-separated IRI prefixes that SERVICE, LOAD and remote FROM may "

@@ -83,6 +83,7 @@ import pyoxigraph as ox
 from . import conneg
 from .errors import AtlasError, QueryError
 from .sparql_depth import nesting_error
+from .result_cache import ResultCache, cacheable
 from .sparql_protocol import FORM, Operation, ProtocolError, add_using, outgoing_targets, query_form, tokens
 
 KIND_OF_FORM = {"SELECT": "solutions", "ASK": "boolean", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
@@ -113,6 +114,10 @@ class Answer:
 
 
 # -- admin token ---------------------------------------------------------------------------------
+
+def _frozen(graphs):
+    return None if graphs is None else tuple(graphs)
+
 
 def authorize_update(authorization: str | None, token_sha256: str) -> None:
     """Raise ProtocolError unless the bearer token hashes to the configured admin hash."""
@@ -695,6 +700,9 @@ class QueryService:
             self.pool = WorkerPool(store, size)
             self.backend = self.pool
         self._watch_writes(store)
+        # Exact answers need a write generation, which only the embedded store's pool keeps.
+        cache_bytes = int(config.result_cache_mb * 1024 * 1024)
+        self.cache = ResultCache(cache_bytes) if self.pool is not None and cache_bytes > 0 else None
 
     def warm_up(self) -> None:
         """Load the workers now rather than on the first query (the server calls this at start)."""
@@ -733,7 +741,14 @@ class QueryService:
                 raise QueryFailed(406, str(exc)) from None
         task = {"text": op.text, "base_iri": base_iri, "default_graphs": op.default_graphs,
                 "named_graphs": op.named_graphs, "accept": accept, "format": op.format, "cap": self.cap}
-        return self.backend.run(task, self.timeout)
+        if self.cache is None or not cacheable(op.text):
+            return self.backend.run(task, self.timeout)
+        # The generation is read before evaluating: a write during the evaluation bumps it, so
+        # this key is never asked for again and no later request sees an older state.
+        key = (self.generation, op.text, base_iri, _frozen(op.default_graphs),
+               _frozen(op.named_graphs), accept, op.format, self.cap)
+        return self.cache.get_or_compute(key, lambda answer: len(answer.body),
+                                         lambda: self.backend.run(task, self.timeout))
 
     def update(self, op: Operation, *, authorization: str | None, base_iri: str | None) -> None:
         authorize_update(authorization, self.admin_hash)

@@ -404,8 +404,6 @@ def test_a_concept_used_by_very_many_offers_shows_a_selection_and_pages_the_rest
 
 
 def test_json_ld_of_a_resource_is_compacted_with_the_atlas_context(client, fixture_graph):
-    if not (model_dir("ontology") / "context.jsonld").is_file():
-        pytest.skip("ontology/context.jsonld is not there yet; JSON-LD stays expanded without it")
     document = json.loads(client.get(path_of(OFFER) + ".jsonld").data)
     assert isinstance(document["@context"], dict)  # embedded: no client has to fetch it
     graph = rdflib.Graph().parse(data=json.dumps(document), format="json-ld")

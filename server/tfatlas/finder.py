@@ -674,14 +674,7 @@ def _all_labels(store, iris: set[str]) -> dict[str, dict[str, str]]:
 
 
 def _labels(store, iris: set[str], lang: str) -> dict[str, str]:
-    query = PREFIXES + f"""SELECT ?s ?l WHERE {{ {_values(['s'], [(i,) for i in sorted(iris)])}
-      ?s skos:prefLabel|rdfs:label ?l }}"""
-    collected: dict[str, dict[str, str]] = {}
-    for row in store.query(query):
-        if isinstance(row["l"], ox.Literal):
-            collected.setdefault(row["s"].value, {}).setdefault(
-                (row["l"].language or "").split("-")[0], row["l"].value)
-    return {iri: _pick(labels, lang, iri) for iri, labels in collected.items()}
+    return {iri: _pick(labels, lang, iri) for iri, labels in _all_labels(store, iris).items()}
 
 
 # -- the coverage overview ----------------------------------------------------------------------

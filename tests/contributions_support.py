@@ -1,0 +1,83 @@
+"""Helpers for the contribution tests (not a test module): a seeded store copied per test."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from tfatlas.loading import init_store
+from tfatlas.store.embedded import EmbeddedStore
+
+BASE = "https://w3id.org/tfatlas/"
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "shapes" / "examples"
+
+PREFIXES = """
+@prefix tfa: <https://w3id.org/tfatlas/ontology#> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix foaf: <http://xmlns.com/foaf/0.1/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix vcard: <http://www.w3.org/2006/vcard/ns#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix orgs: <https://w3id.org/tfatlas/id/org/> .
+@prefix unit: <https://w3id.org/tfatlas/id/unit/> .
+@prefix offer: <https://w3id.org/tfatlas/id/offer/> .
+@prefix topic: <https://w3id.org/tfatlas/id/topic/> .
+@prefix challenge: <https://w3id.org/tfatlas/id/challenge/> .
+@prefix tg: <https://w3id.org/tfatlas/id/target-group/> .
+@prefix otype: <https://w3id.org/tfatlas/id/offer-type/> .
+@prefix mode: <https://w3id.org/tfatlas/id/delivery-mode/> .
+@prefix cost: <https://w3id.org/tfatlas/id/cost-model/> .
+"""
+
+
+def offer_ttl(slug: str, provider: str, *, label: str = "Testangebot (für den Test geschrieben)",
+              source: str = "https://example.org/test-quelle", describe_source: bool = True) -> str:
+    """An offer written for the tests: complete, citing a page written for the test."""
+    text = PREFIXES + f"""
+offer:{slug} a tfa:Offer ;
+    rdfs:label "{label}"@de , "Test offer (written for the test)"@en ;
+    tfa:providedBy <{provider}> ;
+    tfa:hasTopic topic:scrum ;
+    tfa:addressesChallenge challenge:agile-arbeitsweisen-einfuehren ;
+    dct:audience tg:beschaeftigte ;
+    dct:type otype:schulung ;
+    tfa:deliveryMode mode:online ;
+    tfa:costModel cost:kostenfrei ;
+    foaf:page <https://example.org/test-angebot> ;
+    dcat:contactPoint [ a vcard:Organization ; vcard:hasEmail <mailto:test@example.org> ] ;
+    dct:source <{source}> .
+"""
+    if describe_source:
+        text += f'<{source}> a foaf:Document ; dct:title "Testquelle (für den Test geschrieben)"@de .\n'
+    return text
+
+
+def seeded_template(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("contrib-template") / "store"
+    store = EmbeddedStore(root, BASE)
+    try:
+        init_store(store)
+    finally:
+        store.close()
+    return root
+
+
+def copy_store(template: Path, target: Path) -> EmbeddedStore:
+    shutil.copytree(template, target)
+    return EmbeddedStore(target, BASE)
+
+
+def dataset(store) -> set:
+    """Every quad of the store, for before/after comparisons (blank nodes as they are stored)."""
+    return set(store.oxigraph.quads_for_pattern(None, None, None, None))
+
+
+def triples_of(store, graph: str) -> set:
+    return {ox.Triple(q.subject, q.predicate, q.object)
+            for q in store.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(graph))}

@@ -21,16 +21,11 @@ from typing import Iterable, Mapping
 
 import pyoxigraph as ox
 
-from .errors import InputError
-from .stored_queries import scheme_iri
+from ..errors import InputError
+from ..sparql.stored_queries import scheme_iri
+from ..vocab import DCAT, DCT, FOAF, RDFS, SKOS, VCARD
 
 TFA = "https://w3id.org/tfatlas/ontology#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-DCT = "http://purl.org/dc/terms/"
-DCAT = "http://www.w3.org/ns/dcat#"
-FOAF = "http://xmlns.com/foaf/0.1/"
-VCARD = "http://www.w3.org/2006/vcard/ns#"
 
 PREFIXES = f"""PREFIX tfa: <{TFA}>
 PREFIX skos: <{SKOS}>

@@ -16,20 +16,11 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 import pyoxigraph as ox
+from ..vocab import DCT, FOAF, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 
 LANGUAGES = ("de", "en")
 DEFAULT_LANGUAGE = "de"
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCT = "http://purl.org/dc/terms/"
-FOAF = "http://xmlns.com/foaf/0.1/"
-SCHEMA = "https://schema.org/"
-PROV = "http://www.w3.org/ns/prov#"
-ORG = "http://www.w3.org/ns/org#"
 
 #: Prefixes for prefixed names and for RDF serialisations; ``tfa`` is added per base IRI.
 PREFIXES: dict[str, str] = {

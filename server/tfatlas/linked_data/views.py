@@ -27,8 +27,8 @@ import pyoxigraph as ox
 
 from . import labels as L
 from .labels import DCT, ORG, OWL, PROV, RDF, RDFS, SKOS, Text, iri_term
+from ..vocab import SH
 
-SH = "http://www.w3.org/ns/shacl#"
 FOAF_AGENT = "http://xmlns.com/foaf/0.1/Agent"
 CV_PUBLIC_ORGANISATION = "http://data.europa.eu/m8g/PublicOrganisation"
 DEFAULT_PAGE_SIZE = 100

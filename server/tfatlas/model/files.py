@@ -6,7 +6,7 @@ in a source checkout they stand at the top of the repository.
 
 from pathlib import Path
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent  # tfatlas/
 _KINDS = ("ontology", "shapes", "data", "queries")
 
 
@@ -26,7 +26,7 @@ def model_dir(kind: str) -> Path:
 
 def rdf_files(directory: Path) -> list[Path]:
     """RDF files below a directory, sorted so loads are deterministic; examples are not data."""
-    from .rdfformats import is_rdf_file
+    from .formats import is_rdf_file
 
     return sorted(
         p for p in directory.rglob("*") if p.is_file() and is_rdf_file(p) and "examples" not in p.parts

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from pyoxigraph import RdfFormat
 
-from .errors import InputError
+from ..errors import InputError
 
 
 @dataclass(frozen=True)

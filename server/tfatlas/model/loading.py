@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from . import rdfformats
-from .errors import InputError, ValidationFailed
-from .resources import model_dir, rdf_files
-from .store import AtlasStore, LoadReport, Source
+from . import formats as rdfformats
+from ..errors import InputError, ValidationFailed
+from .files import model_dir, rdf_files
+from ..store import AtlasStore, LoadReport, Source
 
 
 def graph_for(base_iri: str, kind: str, path: Path) -> str:
@@ -65,7 +65,7 @@ def check_sources(sources: list[Source], store: AtlasStore | None = None, *, rep
     Against a store, only the nodes the files touch are checked (validation.add_neighbourhood).
     Returns the report, or None when there was no instance data.
     """
-    from . import validation
+    from ..validation import shacl as validation
 
     data = [s for s in sources if not validation.is_context_file(s.path)]
     if not data:

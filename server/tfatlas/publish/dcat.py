@@ -17,18 +17,10 @@ from __future__ import annotations
 from collections import Counter
 import pyoxigraph as ox
 
-from .publication import ALL, RDF, SUBSETS, PublishedData, ReleaseFile
+from ..vocab import RDF
+from .data import ALL, SUBSETS, PublishedData, ReleaseFile
+from ..vocab import DCAT, DCATDE, DCT, EU, FOAF, IANA, SPDX, VCARD, VOID, XSD
 
-DCAT = "http://www.w3.org/ns/dcat#"
-DCT = "http://purl.org/dc/terms/"
-DCATDE = "http://dcat-ap.de/def/dcatde/"
-FOAF = "http://xmlns.com/foaf/0.1/"
-VCARD = "http://www.w3.org/2006/vcard/ns#"
-SPDX = "http://spdx.org/rdf/terms#"
-VOID = "http://rdfs.org/ns/void#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-EU = "http://publications.europa.eu/resource/authority/"
-IANA = "http://www.iana.org/assignments/media-types/"
 
 LICENCE = "http://dcat-ap.de/def/licenses/cc-by/4.0"
 GEOCODING_FEDERAL = "http://dcat-ap.de/def/politicalGeocoding/Level/federal"

@@ -20,205 +20,25 @@ with its own files; the complete graph is a fifth dataset with the full dumps an
 
 from __future__ import annotations
 
-import csv
 import gzip
 import hashlib
 import io
 import os
 import tempfile
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 import pyoxigraph as ox
 
-from .errors import InputError
-from .rdfformats import by_name
-from .store import AtlasStore, meta_graph
-
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCT = "http://purl.org/dc/terms/"
-ORG = "http://www.w3.org/ns/org#"
-FOAF = "http://xmlns.com/foaf/0.1/"
-CV = "http://data.europa.eu/m8g/"
-OWL = "http://www.w3.org/2002/07/owl#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-
-SUBSETS = ("actors", "offers", "concepts", "ontology")
-ALL = "atlas"
-SUMS = "SHA256SUMS"
-
-
-def prefixes(base_iri: str) -> dict[str, str]:
-    """Prefixes of the Turtle and TriG files; they change the bytes, never the statements."""
-    return {
-        "tfa": base_iri + "ontology#",
-        "adms": "http://www.w3.org/ns/adms#",
-        "cv": CV,
-        "dcat": "http://www.w3.org/ns/dcat#",
-        "dcatde": "http://dcat-ap.de/def/dcatde/",
-        "dct": DCT,
-        "foaf": FOAF,
-        "locn": "http://www.w3.org/ns/locn#",
-        "org": ORG,
-        "owl": OWL,
-        "prov": "http://www.w3.org/ns/prov#",
-        "rdf": RDF,
-        "rdfs": RDFS,
-        "schema": "https://schema.org/",
-        "sh": "http://www.w3.org/ns/shacl#",
-        "skos": SKOS,
-        "spdx": "http://spdx.org/rdf/terms#",
-        "time": "http://www.w3.org/2006/time#",
-        "vcard": "http://www.w3.org/2006/vcard/ns#",
-        "void": "http://rdfs.org/ns/void#",
-        "xsd": XSD,
-    }
-
-
-@dataclass(frozen=True)
-class FileKind:
-    """How one kind of release file is described in the catalogue."""
-
-    suffix: str
-    media_type: str  # IANA media type
-    file_type: str  # code of the EU file-type authority list
-    label: str
-    compress: str | None = None  # IANA media type of the compression, if any
-
-
-TURTLE = FileKind(".ttl", "text/turtle", "RDF_TURTLE", "Turtle")
-NTRIPLES_GZ = FileKind(".nt.gz", "application/n-triples", "RDF_N_TRIPLES", "N-Triples (gzip)",
-                       compress="application/gzip")
-JSONLD = FileKind(".jsonld", "application/ld+json", "JSON_LD", "JSON-LD")
-TRIG = FileKind(".trig", "application/trig", "RDF_TRIG", "TriG")
-CSV = FileKind(".csv", "text/csv", "CSV", "CSV")
-
-#: Content types the web server sends for release files (gzip stays a gzip file: no
-#: Content-Encoding, so what a client stores matches the checksum).
-CONTENT_TYPES = {
-    ".nt.gz": "application/gzip",
-    ".ttl": "text/turtle; charset=utf-8",
-    ".jsonld": "application/ld+json",
-    ".trig": "application/trig",
-    ".csv": "text/csv; charset=utf-8; header=present",
-    ".rdf": "application/rdf+xml",
-    SUMS: "text/plain; charset=utf-8",
-}
-
-
-def content_type(name: str) -> str:
-    for suffix, media in CONTENT_TYPES.items():
-        if name.endswith(suffix):
-            return media
-    return "application/octet-stream"
-
-
-@dataclass(frozen=True)
-class ReleaseFile:
-    name: str
-    dataset: str  # one of SUBSETS or ALL
-    kind: FileKind
-    size: int
-    sha256: str
-
-
-@dataclass
-class PublishedData:
-    """The published statements of a store, canonical and sorted."""
-
-    base_iri: str
-    quads: list[ox.Quad]
-    triples: list[ox.Triple]  # the union of all published graphs, without duplicates
-    subsets: dict[str, list[ox.Triple]] = field(default_factory=dict)
-    _date_cache: dict = field(default_factory=dict, repr=False)
-
-    def modified(self, dataset: str = ALL) -> str | None:
-        """Latest ``dct:modified`` date of the dataset: the release's date, taken from the data."""
-        dates = self._modified_dates(dataset)
-        return dates[-1] if dates else None
-
-    def issued(self, dataset: str = ALL) -> str | None:
-        """Earliest ``dct:modified`` date of the dataset (the dates of cited sources are not ours)."""
-        dates = self._modified_dates(dataset)
-        return dates[0] if dates else None
-
-    def _modified_dates(self, dataset: str) -> list[str]:
-        """Sorted dates (``xsd:date``, or the day of an ``xsd:dateTime``); cached, since every
-        distribution of a dataset asks."""
-        if dataset not in self._date_cache:
-            triples = self.triples if dataset == ALL else self.subsets[dataset]
-            self._date_cache[dataset] = sorted(
-                t.object.value[:10] for t in triples
-                if t.predicate.value == DCT + "modified" and isinstance(t.object, ox.Literal)
-                and t.object.datatype.value in (XSD + "date", XSD + "dateTime") and len(t.object.value) >= 10)
-        return self._date_cache[dataset]
+from ..errors import InputError
+from ..store import AtlasStore
+from . import dcat as catalog
+from .data import ALL, CSV, JSONLD, NTRIPLES_GZ, SUBSETS, SUMS, TRIG, TURTLE, FileKind, PublishedData, ReleaseFile, prefixes, published_data
+from .tables import actors_csv, offers_csv
 
 
 # -- reading and canonicalising ---------------------------------------------------------------
-
-def published_data(store: AtlasStore) -> PublishedData:
-    """Every statement of the store except the meta graph, with canonical blank-node labels."""
-    raw = io.BytesIO()
-    store.dump(raw, by_name("nquads"))
-    raw.seek(0)
-    meta = ox.NamedNode(meta_graph(store.base_iri))
-    dataset = ox.Dataset(q for q in ox.parse(raw, ox.RdfFormat.N_QUADS) if q.graph_name != meta)
-    # RDFC-1.0 gives blank nodes labels that depend only on the data, not on load order.
-    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    quads = sorted(dataset, key=lambda q: (str(q.graph_name), str(q.triple)))
-    triples = sorted({q.triple for q in quads}, key=str)
-    data = PublishedData(store.base_iri, quads, triples)
-    data.subsets = split(store.base_iri, quads, triples)
-    return data
-
-
-def split(base_iri: str, quads: list[ox.Quad], triples: list[ox.Triple]) -> dict[str, list[ox.Triple]]:
-    """Cut the union graph into the disjoint subsets (every triple in exactly one)."""
-    model_graphs = (base_iri + "graph/ontology/", base_iri + "graph/shapes/")
-    in_model = {q.triple for q in quads
-                if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value.startswith(model_graphs)}
-    types: dict[ox.NamedNode | ox.BlankNode, set[str]] = defaultdict(set)
-    referrers: dict[ox.BlankNode, list] = defaultdict(list)
-    for t in triples:
-        if t.predicate.value == RDF + "type" and isinstance(t.object, ox.NamedNode):
-            types[t.subject].add(t.object.value)
-        elif t.predicate.value == SKOS + "inScheme":
-            types[t.subject].add(SKOS + "Concept")
-        if isinstance(t.object, ox.BlankNode):
-            referrers[t.object].append(t)
-
-    def subject_subset(subject, seen=()) -> str | None:
-        kinds = types.get(subject, set())
-        tfa = base_iri + "ontology#"
-        if tfa + "Offer" in kinds:
-            return "offers"
-        if kinds & {SKOS + "Concept", SKOS + "ConceptScheme"}:
-            return "concepts"
-        if isinstance(subject, ox.BlankNode) and subject not in seen:
-            # A blank node belongs with the resource that describes it (e.g. a qualified
-            # association of an initiative); the first referrer in sorted order decides.
-            for t in referrers.get(subject, ()):
-                found = subject_subset(t.subject, seen + (subject,))
-                if found:
-                    return found
-                if t in in_model:
-                    return "ontology"
-        return None
-
-    subsets: dict[str, list[ox.Triple]] = {name: [] for name in SUBSETS}
-    cache: dict = {}
-    for t in triples:
-        if t.subject not in cache:
-            cache[t.subject] = subject_subset(t.subject)
-        name = cache[t.subject]
-        if name is None:
-            name = "ontology" if t in in_model else "actors"
-        subsets[name].append(t)
-    return subsets
 
 
 # -- writing ----------------------------------------------------------------------------------
@@ -269,119 +89,6 @@ def canonical_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
 
 # -- CSV tables -------------------------------------------------------------------------------
 
-class _Index:
-    """subject -> predicate -> sorted objects, and labels by language, over the union graph."""
-
-    def __init__(self, triples: list[ox.Triple]):
-        self.by_subject: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-        self.labels: dict[str, dict[str, str]] = defaultdict(dict)
-        for t in triples:
-            if isinstance(t.subject, ox.NamedNode):
-                self.by_subject[t.subject.value][t.predicate.value].append(t.object)
-                if t.predicate.value in (RDFS + "label", SKOS + "prefLabel") and isinstance(t.object, ox.Literal):
-                    lang = t.object.language or ""
-                    # min(): one stable label when a resource has several in a language
-                    current = self.labels[t.subject.value].get(lang)
-                    if current is None or t.object.value < current:
-                        self.labels[t.subject.value][lang] = t.object.value
-
-    def values(self, subject: str, *predicates: str) -> list[str]:
-        found = {o.value for p in predicates for o in self.by_subject[subject].get(p, ())}
-        return sorted(found)
-
-    def iris(self, subject: str, *predicates: str) -> list[str]:
-        found = {o.value for p in predicates for o in self.by_subject[subject].get(p, ())
-                 if isinstance(o, ox.NamedNode)}
-        return sorted(found)
-
-    def text(self, subject: str, predicate: str, lang: str) -> str:
-        found = sorted(o.value for o in self.by_subject[subject].get(predicate, ())
-                       if isinstance(o, ox.Literal) and (o.language or "") == lang)
-        return found[0] if found else ""
-
-    def label(self, iri: str, lang: str = "de") -> str:
-        labels = self.labels.get(iri, {})
-        return labels.get(lang) or labels.get("de") or labels.get("") or ""
-
-    def types(self, subject: str) -> list[str]:
-        return self.iris(subject, RDF + "type")
-
-
-def _join(values: Iterable[str]) -> str:
-    return " | ".join(values)
-
-
-#: Rows of actors.csv: resources of these classes (plus tfa:TransformationActor), stated, not
-#: inferred, so that the table matches what the graph says.
-ACTOR_CLASSES = (ORG + "Organization", ORG + "OrganizationalUnit", ORG + "FormalOrganization",
-                 ORG + "OrganizationalCollaboration", CV + "PublicOrganisation")
-
-
-def actors_csv(data: PublishedData) -> bytes:
-    index = _Index(data.subsets["actors"] + data.subsets["concepts"])
-    tfa = data.base_iri + "ontology#"
-    classes = {*ACTOR_CLASSES, tfa + "TransformationActor"}
-    header = ["iri", "label_de", "label_en", "description_de", "types", "homepage", "part_of",
-              "part_of_label_de", "members", "topics", "topics_de", "competencies_de", "same_as",
-              "source", "modified"]
-    rows = []
-    for subject in sorted(index.by_subject):
-        if not set(index.types(subject)) & classes:
-            continue
-        part_of = index.iris(subject, ORG + "unitOf", ORG + "subOrganizationOf")
-        topics = index.iris(subject, tfa + "worksOnTopic", tfa + "hasTopic")
-        rows.append([
-            subject, index.label(subject, "de"), index.labels.get(subject, {}).get("en", ""),
-            index.text(subject, DCT + "description", "de"),
-            _join(index.types(subject)), _join(index.iris(subject, FOAF + "homepage")),
-            _join(part_of), _join(index.label(p) for p in part_of),
-            _join(index.iris(subject, ORG + "hasMember")),
-            _join(topics), _join(index.label(t) for t in topics),
-            _join(sorted(index.label(c) for c in index.iris(subject, tfa + "hasCompetency"))),
-            _join(index.iris(subject, OWL + "sameAs")), _join(index.iris(subject, DCT + "source")),
-            _join(index.values(subject, DCT + "modified")),
-        ])
-    return _csv(header, rows)
-
-
-def offers_csv(data: PublishedData) -> bytes:
-    index = _Index(data.subsets["offers"] + data.subsets["actors"] + data.subsets["concepts"])
-    tfa = data.base_iri + "ontology#"
-    header = ["iri", "label_de", "label_en", "description_de", "provider", "provider_label_de",
-              "topics", "topics_de", "challenges_de", "target_groups_de", "offer_types_de",
-              "delivery_modes_de", "cost_models_de", "competencies_de", "page", "source", "modified"]
-
-    def labels(subject: str, predicate: str) -> str:
-        return _join(sorted(index.label(v) or v for v in index.iris(subject, predicate)))
-
-    rows = []
-    for subject in sorted(index.by_subject):
-        if tfa + "Offer" not in index.types(subject):
-            continue
-        providers = index.iris(subject, tfa + "providedBy")
-        topics = index.iris(subject, tfa + "hasTopic")
-        rows.append([
-            subject, index.label(subject, "de"), index.labels.get(subject, {}).get("en", ""),
-            index.text(subject, DCT + "description", "de"),
-            _join(providers), _join(index.label(p) for p in providers),
-            _join(topics), _join(index.label(t) for t in topics),
-            labels(subject, tfa + "addressesChallenge"), labels(subject, DCT + "audience"),
-            labels(subject, DCT + "type"), labels(subject, tfa + "deliveryMode"),
-            labels(subject, tfa + "costModel"), labels(subject, tfa + "developsCompetency"),
-            _join(index.iris(subject, FOAF + "page")), _join(index.iris(subject, DCT + "source")),
-            _join(index.values(subject, DCT + "modified")),
-        ])
-    return _csv(header, rows)
-
-
-def _csv(header: list[str], rows: list[list[str]]) -> bytes:
-    out = io.StringIO()
-    # RFC 4180 (CRLF); the UTF-8 byte order mark makes spreadsheet programs read umlauts right.
-    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue().encode("utf-8-sig")
-
 
 # -- the release ------------------------------------------------------------------------------
 
@@ -417,8 +124,6 @@ def default_base_url() -> str:
 def publish(store: AtlasStore, out: str | os.PathLike, *, base_url: str | None = None,
             contributor_id: str | None = None) -> Release:
     """Write a complete release into ``out`` and return what was written."""
-    from . import catalog
-
     base_url = (base_url or default_base_url()).rstrip("/")
     if not base_url.startswith(("http://", "https://")):
         raise InputError(f"--base-url must be an http(s) URL, got {base_url!r}")

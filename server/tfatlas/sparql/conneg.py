@@ -24,7 +24,7 @@ from pyoxigraph import QueryResultsFormat, RdfFormat
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header, parse_options_header
 
-from .errors import AtlasError
+from ..errors import NotAcceptable
 
 
 @dataclass(frozen=True)
@@ -65,12 +65,6 @@ OFFERS: dict[str, tuple[Choice, ...]] = {
 _SHORT_NAMES = {"ttl": "turtle", "nt": "ntriples", "n-triples": "ntriples", "json-ld": "jsonld",
                 "rdf": "rdfxml", "rdf/xml": "rdfxml", "nq": "nquads", "n-quads": "nquads",
                 "sparql-results+json": "json", "srj": "json", "srx": "xml"}
-
-
-class NotAcceptable(AtlasError):
-    """No representation the client accepts (HTTP 406)."""
-
-    status = 406
 
 
 def supported(kind: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from . import __version__
+from ..version import __version__
 from .stored_queries import StoredQuery
 
 #: Media types a stored query answers in; the first is the default.

@@ -25,11 +25,10 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 import yaml
 
-from .errors import InputError
-from .resources import model_dir
+from ..errors import InputError
+from ..model.files import model_dir
+from ..vocab import SKOS, XSD
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
 TYPES = ("iri", "string", "date", "dateTime", "integer", "boolean")
 #: Longest text a string parameter takes; longer values are a client error, not a search.
 MAX_STRING = 1000

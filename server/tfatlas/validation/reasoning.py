@@ -14,8 +14,8 @@ from pathlib import Path
 
 import rdflib
 
-from .errors import InputError
-from .resources import model_dir, rdf_files
+from ..errors import InputError
+from ..model.files import model_dir, rdf_files
 
 
 @dataclass
@@ -43,7 +43,7 @@ def default_inputs() -> list[Path]:
 
 def merged_graph(files: list[Path]) -> rdflib.Graph:
     """All triples of the files in one graph (named graphs of TriG/N-Quads are merged)."""
-    from .validation import parse_file  # Oxigraph: fast, and file:line:column on syntax errors
+    from .shacl import parse_file  # Oxigraph: fast, and file:line:column on syntax errors
 
     merged = rdflib.Graph()
     for path in files:
@@ -53,7 +53,7 @@ def merged_graph(files: list[Path]) -> rdflib.Graph:
 
 
 def _rdf(term):
-    from .validation import _rdf as convert
+    from .shacl import _rdf as convert
 
     return convert(term)
 

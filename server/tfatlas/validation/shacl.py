@@ -29,12 +29,11 @@ import rdflib
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
-from . import rdfformats
-from .errors import InputError
-from .resources import model_dir, rdf_files
+from ..model import formats as rdfformats
+from ..errors import InputError
+from ..model.files import model_dir, rdf_files
+from ..vocab import DCT, SKOS
 
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCT = "http://purl.org/dc/terms/"
 TFA = "https://w3id.org/tfatlas/ontology#"
 
 RDF_TYPE = ox.NamedNode(str(RDF.type))

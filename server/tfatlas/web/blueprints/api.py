@@ -9,11 +9,10 @@ import re
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
-from .. import openapi
-from ..errors import AtlasError
-from ..stored_queries import Catalogue, ParameterError, bind, in_scheme, run
-from .app import get_store
-from .finder import store_state
+from ...sparql import openapi
+from ...errors import AtlasError
+from ...sparql.stored_queries import ParameterError, bind, in_scheme, run
+from ..deps import get_catalogue as catalogue, get_store, store_state
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -34,12 +33,6 @@ _ENGINE_FORMATS = {
 _NUMERIC = {"integer", "decimal", "double", "float", "int", "long", "short", "nonNegativeInteger",
             "positiveInteger"}
 
-
-def catalogue() -> Catalogue:
-    ext = current_app.extensions
-    if "tfatlas.queries" not in ext:
-        ext["tfatlas.queries"] = Catalogue()
-    return ext["tfatlas.queries"]
 
 
 def _error(status: int, error: str, message: str, parameter: str | None = None) -> Response:

@@ -13,8 +13,9 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, redirect, render_template, request, send_file
 from jinja2 import TemplateNotFound
 
-from .. import catalog as catalog_model
-from ..publication import SUMS, content_type, release_root
+from ...publish import dcat as catalog_model
+from ...publish.data import SUMS, content_type
+from ...publish.release import release_root
 
 bp = Blueprint("downloads", __name__)
 

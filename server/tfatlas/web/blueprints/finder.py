@@ -6,8 +6,8 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, render_template, request
 
-from .. import finder as core
-from .app import get_store
+from ... import finder as core
+from ..deps import get_store, store_state
 
 bp = Blueprint("finder", __name__)
 
@@ -113,19 +113,6 @@ def _common(lang: str) -> dict:
     return {"lang": lang, "t": TEXT[lang], "ft": TEXTS[lang], "switch_url": _switch_url("en" if lang == "de" else "de"),
             "home_url": _with_lang(request.script_root + "/", lang), "local": local_path, "with_lang": _with_lang}
 
-
-def store_state() -> core.StoreState:
-    """The finder's cache with the generation of the store's state this request reads.
-
-    The generation is the query service's write counter (bumped after every update, load and
-    graph drop through the store); a remote store has none that covers other writers: no cache.
-    """
-    ext = current_app.extensions
-    if "tfatlas.finder_cache" not in ext:
-        ext["tfatlas.finder_cache"] = core.StateCache()
-    service = ext.get("tfatlas.query_service")
-    pool = getattr(service, "pool", None)
-    return core.StoreState(ext["tfatlas.finder_cache"], pool.generation if pool is not None else None)
 
 
 @bp.get("/")

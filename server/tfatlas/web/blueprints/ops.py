@@ -2,8 +2,8 @@
 
 from flask import Blueprint, current_app, jsonify
 
-from .. import __version__
-from .app import get_store
+from ...version import __version__
+from ..deps import get_store
 
 bp = Blueprint("ops", __name__, url_prefix="/-")
 

@@ -36,11 +36,11 @@ from flask import (Blueprint, Response, current_app, g, has_request_context, ren
                    send_file)
 from werkzeug.datastructures import MIMEAccept
 
-from .. import labels as L
-from .. import resources_view as rv
-from ..errors import StoreError
-from ..resources import model_dir
-from .app import get_store
+from ...linked_data import labels as L
+from ...linked_data import views as rv
+from ...errors import StoreError
+from ...model.files import model_dir
+from ..deps import get_store
 
 bp = Blueprint("pages", __name__)
 

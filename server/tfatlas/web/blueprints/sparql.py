@@ -9,16 +9,16 @@ import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .. import conneg
-from ..query_service import QueryFailed, QueryService
-from ..resources import model_dir
-from ..sparql_protocol import Operation, ProtocolError, parse_request
-from .app import get_store
+from ...sparql import conneg
+from ...errors import AtlasError, DeadlineExceeded
+from ...sparql.service import QueryService
+from ...model.files import model_dir
+from ...sparql.protocol import Operation, parse_request
+from ..deps import get_query_service, get_store
+from ...vocab import SD, VOID
 
-bp = Blueprint("sparql", __name__, template_folder="templates")
+bp = Blueprint("sparql", __name__)
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-VOID = "http://rdfs.org/ns/void#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
@@ -30,9 +30,6 @@ def _init(state) -> None:
     # The workers live as long as the process; a test app that is dropped leaves none behind.
     atexit.register(service.close)
 
-
-def get_query_service(app: Flask) -> QueryService:
-    return app.extensions["tfatlas.query_service"]
 
 
 def _text(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -74,21 +71,16 @@ def sparql():
         limit = current_app.config["TFATLAS"].max_body_bytes
         return _text(413, f"the request body is larger than this server's limit of {limit:,} bytes "
                           "(TFATLAS_MAX_BODY_BYTES)")
-    except ProtocolError as exc:
-        return _text(exc.status, exc.message, exc.headers)
-    except QueryFailed as exc:
-        if exc.status == 504:
+    except AtlasError as exc:  # each carries its status: 4xx for the request, 5xx for the server
+        if isinstance(exc, DeadlineExceeded):
             request.environ["tfatlas.timeout"] = True
-        return _text(exc.status, exc.message)
+        return _text(exc.status, exc.message, exc.headers)
 
 
 # -- Service Description and query UI ------------------------------------------------------------
 
 def _description(service: QueryService, op: Operation) -> Response:
-    try:
-        choice = conneg.negotiate("description", request.headers.get("Accept"), op.format)
-    except conneg.NotAcceptable as exc:
-        return _text(406, str(exc))
+    choice = conneg.negotiate("description", request.headers.get("Accept"), op.format)
     if choice is conneg.HTML:
         return Response(render_template("sparql.html", tabs=json.dumps(_example_queries()),
                                         endpoint=request.base_url), content_type=choice.content_type)

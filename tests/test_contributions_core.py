@@ -23,7 +23,8 @@ from tfatlas.contributions.rdf_input import parse_body
 from tfatlas.contributions.terms import history_graph
 from tfatlas.errors import InputError
 
-from contributions_support import BASE, PREFIXES, copy_store, dataset, offer_ttl, seeded_template, triples_of
+from support.contributions import EXAMPLES as EXAMPLE_DIR
+from support.contributions import BASE, PREFIXES, copy_store, dataset, offer_ttl, seeded_template, triples_of
 
 TTL = "text/turtle"
 HISTORY = history_graph(BASE)
@@ -348,7 +349,6 @@ def test_malformed_body_is_400_and_changes_nothing(atlas, store):
 
 # -- the SHACL gate ----------------------------------------------------------------------------------
 
-EXAMPLE_DIR = __import__("contributions_support").EXAMPLES
 
 
 def test_a_violation_is_422_with_focus_node_and_path(atlas, store):

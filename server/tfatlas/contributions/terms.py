@@ -1,21 +1,11 @@
 """The IRIs this package writes and reads (the atlas-wide vocab module may take them over)."""
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SH = "http://www.w3.org/ns/shacl#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-ORG = "http://www.w3.org/ns/org#"
-PROV = "http://www.w3.org/ns/prov#"
-DCT = "http://purl.org/dc/terms/"
-FOAF = "http://xmlns.com/foaf/0.1/"
-CV = "http://data.europa.eu/m8g/"
-VCARD = "http://www.w3.org/2006/vcard/ns#"
+from ..vocab import CV, DCT, FOAF, ORG, OWL, PROV, RDF, RDF_TYPE, RDFS, SCHEMA, SH, SKOS, VCARD, XSD
+
+# The shipped ontology and shapes files use these namespaces whatever the base IRI.
 TFA = "https://w3id.org/tfatlas/ontology#"
 TFASH = "https://w3id.org/tfatlas/shapes#"
 
-RDF_TYPE = RDF + "type"
 UNIT_OF = ORG + "unitOf"
 HAS_UNIT = ORG + "hasUnit"
 MODIFIED = DCT + "modified"
@@ -36,7 +26,7 @@ OPERATOR_CLASSES = frozenset({
     RDFS + "Datatype", SH + "NodeShape", SH + "PropertyShape", SH + "Shape",
 })
 OPERATOR_NAMESPACES = (TFA, TFASH, RDF, RDFS, OWL, SH, SKOS, ORG, PROV, DCT, FOAF, CV, VCARD, XSD,
-                       "https://schema.org/", "http://www.w3.org/ns/dcat#")
+                       SCHEMA, "http://www.w3.org/ns/dcat#")
 
 # Statements whose object says who stands behind a resource: it must be the account's own
 # organisation or one of its units (else an account could attribute offers to another actor).

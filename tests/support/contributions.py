@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from tfatlas.loading import init_store
+from tfatlas.model.loading import init_store
 from tfatlas.store.embedded import EmbeddedStore
 
+from .paths import REPO
+
 BASE = "https://w3id.org/tfatlas/"
-REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "shapes" / "examples"
 
 PREFIXES = """

@@ -330,10 +330,12 @@ def test_a_unit_of_ones_own_is_accepted_and_another_is_not(atlas, store):
     refused(atlas, store, Forbidden, atlas.put, acc, acc.graph, theirs.encode(), TTL)
 
 
-def test_a_blank_node_no_resource_leads_to_is_403(atlas, store):
+def test_an_offer_without_iri_is_403_an_anonymous_person_is_not(atlas, store):
     acc = account(atlas, "beispiel-gmbh")
-    body = PREFIXES + '[] rdfs:label "niemandes (Test)"@de .'
-    refused(atlas, store, Forbidden, atlas.post, acc, acc.graph, body.encode(), TTL, match="blank node")
+    body = PREFIXES + '[] a tfa:Offer ; rdfs:label "niemandes Angebot (Test)"@de .'
+    refused(atlas, store, Forbidden, atlas.post, acc, acc.graph, body.encode(), TTL, match="without an IRI")
+    # an anonymous resource of another kind is the account's own (a GSP client's "[] a foaf:Person")
+    assert atlas.post(acc, acc.graph, (PREFIXES + '[] a foaf:Person ; foaf:name "Alice (Test)" .').encode(), TTL).activity
 
 
 def test_trig_body_naming_another_graph_is_403(atlas, store):

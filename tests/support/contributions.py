@@ -82,3 +82,30 @@ def dataset(store) -> set:
 def triples_of(store, graph: str) -> set:
     return {ox.Triple(q.subject, q.predicate, q.object)
             for q in store.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(graph))}
+
+
+def cli_account(store: Path, actor: str) -> tuple[str, str]:
+    """`tfatlas account add` as the operator runs it (also while the server runs): (id, token)."""
+    import subprocess
+
+    from .servers import tfatlas_command
+
+    done = subprocess.run(tfatlas_command() + ["--store", str(store), "account", "add", "--actor", actor,
+                                               "--label", "written for the test"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    return lines[0].split()[1], lines[-1].strip()
+
+
+ALL_QUADS = "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+def server_state(url: str) -> list[str]:
+    """Every quad the server holds (sorted TSV rows): the store before and after a request."""
+    import requests
+
+    response = requests.post(url + "/sparql", data={"query": ALL_QUADS},
+                             headers={"Accept": "text/tab-separated-values"}, timeout=60)
+    assert response.status_code == 200, response.text
+    return sorted(response.text.splitlines()[1:])

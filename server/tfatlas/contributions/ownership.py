@@ -10,7 +10,8 @@ add or remove a statement in G only when its subject is one of A's own resources
   points, events, the pages it cites as sources), unless it is of a kind only the operator
   maintains (concepts, concept schemes, ontology terms, shapes), another organisation, another
   account's actor, or in a vocabulary namespace;
-* blank nodes reached from those within G.
+* blank nodes reached from those within G, and anonymous resources of other kinds than the
+  atlas's own (a GSP client's ``[] a foaf:Person``).
 
 A subject that another graph describes (a seed file, another actor's graph, the vocabularies) is
 never the account's, even when it is A itself: a seed resource becomes the actor's own only when
@@ -30,7 +31,8 @@ from .accounts import Account
 from .change import batches as _batches, iri_values as _values, Change, roots
 from .errors import Forbidden
 from .terms import (ATTRIBUTING_PREDICATES, HAS_UNIT, OPERATOR_CLASSES, OPERATOR_NAMESPACES,
-                    ORGANISATION_CLASSES, RDF_TYPE, UNIT_CLASSES, UNIT_OF)
+                    ORGANISATION_CLASSES, RDF_TYPE, STAMPED_CLASSES, UNIT_CLASSES, UNIT_OF,
+                    ANONYMOUS_REFUSED)
 
 VOCABULARY_KINDS = ("scheme", "topic", "challenge", "target-group", "offer-type", "delivery-mode",
                     "cost-model", "competency", "account", "change")
@@ -176,17 +178,24 @@ class Ownership:
                                 "nichts geändert.")
 
     def _check_blank_nodes(self, changed) -> None:
-        # Added statements must hang off a resource in the new graph, removed ones off one in the old.
+        # A blank node hangs off one of the account's resources in the graph (a contact point),
+        # or is an anonymous resource of its own (a GSP client's "[] a foaf:Person"); the kinds
+        # the atlas describes (offers, organisations, events, sources, ...) need an IRI.
         for triples, which in ((self.change.after, self.change.added), (self.change.before, self.change.removed)):
             nodes = {t.subject for t in which if isinstance(t.subject, ox.BlankNode)}
             for node, root in roots(triples, nodes).items():
-                if root is None:
-                    raise Forbidden("A blank node that no resource of yours leads to would be written "
-                                    f"(statements about _:{node.value}); describe it from one of your "
-                                    "resources; nothing was changed.",
-                                    "Ein leerer Knoten, zu dem keine Ihrer Ressourcen führt, würde "
-                                    f"geschrieben (Aussagen über _:{node.value}); beschreiben Sie ihn von "
-                                    "einer Ihrer Ressourcen aus; es wurde nichts geändert.")
+                if root is not None:
+                    continue
+                kinds = {t.object.value for t in triples if t.subject == node and t.predicate.value == RDF_TYPE
+                         and isinstance(t.object, ox.NamedNode)}
+                if kinds & (OPERATOR_CLASSES | ORGANISATION_CLASSES | STAMPED_CLASSES | ANONYMOUS_REFUSED):
+                    kind = sorted(kinds & (OPERATOR_CLASSES | ORGANISATION_CLASSES | STAMPED_CLASSES
+                                           | ANONYMOUS_REFUSED))[0]
+                    raise Forbidden(f"A <{kind}> without an IRI (a blank node no resource of yours leads to) "
+                                    "cannot be written: give it an IRI; nothing was changed.",
+                                    f"Ein <{kind}> ohne IRI (ein leerer Knoten, zu dem keine Ihrer Ressourcen "
+                                    "führt) kann nicht geschrieben werden: geben Sie ihm eine IRI; es wurde "
+                                    "nichts geändert.")
 
     def _check_attribution(self, t: ox.Triple) -> None:
         o = t.object

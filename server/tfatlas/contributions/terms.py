@@ -42,6 +42,11 @@ STAMPED_CLASSES = frozenset({
     CV + "PublicEvent",
 })
 
+# Kinds that need an IRI to be written by an account (sources are cited by IRI; contact points
+# hang off the resource they belong to).
+ANONYMOUS_REFUSED = frozenset({FOAF + "Document", VCARD + "Kind", VCARD + "Organization",
+                               VCARD + "Individual"})
+
 
 def history_graph(base_iri: str) -> str:
     """The graph of the write history (one prov:Activity per accepted write)."""

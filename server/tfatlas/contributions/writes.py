@@ -132,32 +132,36 @@ class Contributions:
 
     # -- the interfaces --------------------------------------------------------------------------
 
-    def _body(self, graph: str, body: bytes, content_type: str | None, base_iri: str | None) -> set[ox.Triple]:
-        quads, _fmt = parse_body(body, content_type, base_iri=base_iri or graph or self.base_iri,
-                                 atlas_base=self.base_iri)
+    def _body(self, graph: str, parts, base_iri: str | None) -> set[ox.Triple]:
+        """The triples of a body given as [(bytes, content type)] (several for multipart/form-data)."""
         triples = set()
-        for q in quads:
-            if not isinstance(q.graph_name, ox.DefaultGraph) and q.graph_name.value != graph:
-                raise Forbidden(f"The body has triples in the graph <{q.graph_name.value}>; a request to "
-                                f"<{graph or 'the default graph'}> writes only that graph; nothing was changed.",
-                                f"Der Inhalt enthält Tripel im Graphen <{q.graph_name.value}>; eine Anfrage an "
-                                f"<{graph or 'den Standardgraphen'}> schreibt nur diesen Graphen; es wurde "
-                                "nichts geändert.")
-            triples.add(ox.Triple(q.subject, q.predicate, q.object))
+        for body, content_type in parts:
+            quads, _fmt = parse_body(body, content_type, base_iri=base_iri or graph or self.base_iri,
+                                     atlas_base=self.base_iri)
+            for q in quads:
+                if not isinstance(q.graph_name, ox.DefaultGraph) and q.graph_name.value != graph:
+                    raise Forbidden(
+                        f"The body has triples in the graph <{q.graph_name.value}>; a request to "
+                        f"<{graph or 'the default graph'}> writes only that graph; nothing was changed.",
+                        f"Der Inhalt enthält Tripel im Graphen <{q.graph_name.value}>; eine Anfrage an "
+                        f"<{graph or 'den Standardgraphen'}> schreibt nur diesen Graphen; es wurde "
+                        "nichts geändert.")
+                triples.add(ox.Triple(q.subject, q.predicate, q.object))
         return triples
 
     def put(self, account: Account, graph: str | None, body: bytes, content_type: str | None, *,
             base_iri: str | None = None, interface: str = "gsp") -> WriteResult:
         """Replace the graph with the body (GSP PUT)."""
         graph = self.target(account, graph)
-        new = self._body(graph, body, content_type, base_iri)
+        new = self._body(graph, [(body, content_type)], base_iri)
         return self._write(account, graph, interface, lambda before: keep_blank_nodes(before, new))
 
-    def post(self, account: Account, graph: str | None, body: bytes, content_type: str | None, *,
-             base_iri: str | None = None, interface: str = "gsp") -> WriteResult:
-        """Merge the body into the graph (GSP POST)."""
+    def post(self, account: Account, graph: str | None, body: bytes | list, content_type: str | None = None,
+             *, base_iri: str | None = None, interface: str = "gsp") -> WriteResult:
+        """Merge the body into the graph (GSP POST); ``body`` may be [(bytes, content type)]."""
         graph = self.target(account, graph)
-        new = self._body(graph, body, content_type, base_iri)
+        parts = body if isinstance(body, list) else [(body, content_type)]
+        new = self._body(graph, parts, base_iri)
         return self._write(account, graph, interface, lambda before: before | new)
 
     def delete(self, account: Account, graph: str | None, *, interface: str = "gsp") -> WriteResult:

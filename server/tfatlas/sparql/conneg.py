@@ -3,7 +3,9 @@
 ``negotiate(kind, accept, format_param)`` picks the serialisation of a result:
 
 * ``kind`` is what the query produces: ``solutions`` (SELECT), ``boolean`` (ASK), ``graph``
-  (CONSTRUCT, DESCRIBE) or ``description`` (the Service Description, which browsers get as HTML).
+  (CONSTRUCT, DESCRIBE) or ``description`` (the Service Description, which browsers get as HTML);
+  ``page`` (a page that is also data, HTML first) and ``report`` (a write's answer: text, JSON,
+  or the SHACL report as Turtle or JSON-LD) serve the contribution routes.
 * ``accept`` is the HTTP Accept header. Each offered media type gets the quality of the *most
   specific* range that matches it (``type/subtype`` over ``type/*`` over ``*/*``, as RFC 9110
   section 12.5.1 says), so ``*/*, text/csv;q=0`` excludes CSV and ``*/*;q=0.1`` is a low but
@@ -53,6 +55,8 @@ RDFXML = Choice("rdfxml", "application/rdf+xml", RdfFormat.RDF_XML, ("applicatio
 TRIG = Choice("trig", "application/trig", RdfFormat.TRIG)
 NQUADS = Choice("nquads", "application/n-quads", RdfFormat.N_QUADS)
 HTML = Choice("html", "text/html", None, ("application/xhtml+xml",))
+TEXT = Choice("text", "text/plain", None)
+JSON = Choice("json", "application/json", None)
 
 #: What each kind of result can be served as, in the server's order of preference.
 OFFERS: dict[str, tuple[Choice, ...]] = {
@@ -60,6 +64,10 @@ OFFERS: dict[str, tuple[Choice, ...]] = {
     "boolean": (SPARQL_JSON, SPARQL_XML),
     "graph": (TURTLE, NTRIPLES, JSONLD, RDFXML, TRIG, NQUADS),
     "description": (TURTLE, HTML, NTRIPLES, JSONLD, RDFXML, TRIG, NQUADS),
+    # pages for people that are also data (HTML for browsers and */*)
+    "page": (HTML, TURTLE, JSONLD, NTRIPLES, RDFXML),
+    # a write's answer or refusal: a message, its JSON, or the SHACL report as RDF
+    "report": (TEXT, JSON, TURTLE, JSONLD),
 }
 
 _SHORT_NAMES = {"ttl": "turtle", "nt": "ntriples", "n-triples": "ntriples", "json-ld": "jsonld",

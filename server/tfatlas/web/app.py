@@ -25,13 +25,15 @@ def create_app(config: Config | None = None, store: AtlasStore | None = None) ->
 
     from .blueprints import metrics, sparql  # SPARQL endpoint and /-/metrics (issue 4)
 
+    from .blueprints import graph_store  # actors' writes: Graph Store Protocol, history (issue 10)
+
     # CORS for reads: any origin, never credentials; flask-cors answers preflights before any auth.
     from flask_cors import CORS
 
     CORS(app, origins="*", send_wildcard=True, supports_credentials=False, max_age=86400)
     metrics.init_app(app)
 
-    for blueprint in (ops.bp, pages.bp, api.bp, finder.bp, downloads.bp, sparql.bp, metrics.bp,):
+    for blueprint in (ops.bp, pages.bp, api.bp, finder.bp, downloads.bp, sparql.bp, metrics.bp, graph_store.bp):
         app.register_blueprint(blueprint)
     return app
 

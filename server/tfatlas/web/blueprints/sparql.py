@@ -13,8 +13,11 @@ from ...sparql import conneg
 from ...errors import AtlasError, DeadlineExceeded
 from ...sparql.service import QueryService
 from ...model.files import model_dir
+from ...contributions.errors import WriteRefused
 from ...sparql.protocol import Operation, parse_request
-from ..deps import get_query_service, get_store
+from ...sparql.text import add_using
+from ..deps import get_contributions, get_query_service, get_store
+from ..write_responses import accepted, refusal
 from ...vocab import SD, VOID
 
 bp = Blueprint("sparql", __name__)
@@ -60,6 +63,9 @@ def sparql():
         if op.kind == "description":
             return _description(service, op)
         if op.kind == "update":
+            by_account = account_update(op, request.headers.get("Authorization"), request.base_url)
+            if by_account is not None:
+                return by_account
             service.update(op, authorization=request.headers.get("Authorization"),
                            base_iri=request.base_url)
             done = Response(status=204)
@@ -75,6 +81,28 @@ def sparql():
         if isinstance(exc, DeadlineExceeded):
             request.environ["tfatlas.timeout"] = True
         return _text(exc.status, exc.message, exc.headers)
+
+
+def account_update(op: Operation, authorization: str | None, base_iri: str) -> Response | None:
+    """An update sent with an account's token, through the contribution gate; None for the
+    operator's token (or no token), whose updates keep the direct path."""
+    contributions = get_contributions(current_app)
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    try:
+        account = contributions.authenticate(authorization)
+    except WriteRefused as exc:
+        if not contributions.admin_sha256 and not contributions.accounts.list():
+            return None  # updates are disabled altogether: the direct path says so
+        return refusal(exc)
+    if account.admin:
+        return None
+    try:
+        text = add_using(op.text, op.default_graphs, op.named_graphs)
+        return accepted(contributions.update(account, text, base_iri=base_iri), 204)
+    except WriteRefused as exc:
+        return refusal(exc)
 
 
 # -- Service Description and query UI ------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The IRIs this package writes and reads (the atlas-wide vocab module may take them over)."""
 
+from ..vocab import history_graph  # noqa: F401  (re-exported)
 from ..vocab import CV, DCT, FOAF, ORG, OWL, PROV, RDF, RDF_TYPE, RDFS, SCHEMA, SH, SKOS, VCARD, XSD
 
 # The shipped ontology and shapes files use these namespaces whatever the base IRI.
@@ -46,11 +47,6 @@ STAMPED_CLASSES = frozenset({
 # hang off the resource they belong to).
 ANONYMOUS_REFUSED = frozenset({FOAF + "Document", VCARD + "Kind", VCARD + "Organization",
                                VCARD + "Individual"})
-
-
-def history_graph(base_iri: str) -> str:
-    """The graph of the write history (one prov:Activity per accepted write)."""
-    return base_iri + "graph/history"
 
 
 def actor_iri(base_iri: str, slug: str) -> str:

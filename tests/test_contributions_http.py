@@ -264,3 +264,42 @@ def test_rate_limit_gives_a_clear_429(tmp_path):
                    body.replace(b"/limit/x", b"/limit/other")).status_code == 201
     finally:
         server.stop()
+
+
+def test_the_atlas_authorises_writes_also_over_a_remote_store(tmp_path):
+    """Oxigraph's server has no authentication: the atlas in front of it enforces accounts,
+    ownership and the gate, and the data lands on the remote server."""
+    from support.servers import OxigraphServer
+
+    oxigraph = OxigraphServer(tmp_path / "oxigraph")
+    accounts = tmp_path / "accounts.json"
+    env = {"TFATLAS_STORE_URL": oxigraph.url, "TFATLAS_ACCOUNTS_FILE": str(accounts)}
+    try:
+        init = subprocess.run(tfatlas_command() + ["--store-url", oxigraph.url, "init", "--no-progress"],
+                              capture_output=True, text=True, timeout=600)
+        assert init.returncode == 0, init.stderr
+        made = subprocess.run(tfatlas_command() + ["account", "add", "--actor", "fern-gmbh"], capture_output=True,
+                              text=True, env={**__import__("os").environ, **env})
+        assert made.returncode == 0, made.stderr
+        token = made.stdout.splitlines()[-1].strip()
+        server = Server(tmp_path / "unused-store", env=env)
+        try:
+            graph = BASE + "graph/actor/fern-gmbh"
+            actor = BASE + "id/org/fern-gmbh"
+            body = PREFIXES + f"""<{actor}> a tfa:TransformationActor , org:FormalOrganization ;
+                rdfs:label "Fern GmbH (für den Test)"@de ; dct:source <https://example.org/test-quelle> .
+            """ + offer_ttl("fern-angebot", actor)
+            assert gsp(server, "PUT", graph, token, body.encode()).status_code == 201
+            direct = requests.post(oxigraph.url + "/query", data={"query": f"ASK {{ GRAPH <{graph}> {{ "
+                                   f"<{BASE}id/offer/fern-angebot> ?p ?o }} }}"},
+                                   headers={"Accept": "application/sparql-results+json"})
+            assert direct.json()["boolean"] is True
+            before = server_state(server.url)
+            assert gsp(server, "POST", graph, token, STATEMENT.format(s=BASE + "id/org/zendis").encode()).status_code == 403
+            bad = (EXAMPLES / "offer" / "invalid-no-provider.ttl").read_bytes()
+            assert gsp(server, "PUT", graph, token, bad).status_code == 422
+            assert server_state(server.url) == before
+        finally:
+            server.stop()
+    finally:
+        oxigraph.stop()

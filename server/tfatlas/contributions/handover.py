@@ -67,5 +67,6 @@ def handover(store, account: Account, resources: list[str], *, by: Account | Non
     store.update(
         f"DELETE {{ GRAPH ?src {{ ?s ?p ?o . ?o ?bp ?bo }} }} "
         f"INSERT {{ GRAPH <{graph}> {{ ?s ?p ?o . ?o ?bp ?bo }} }} WHERE {{ {pattern} }} ;\n"
-        f"INSERT DATA {{ GRAPH <{history_graph(base)}> {{\n{history_text}\n}} }}")
+        f"INSERT DATA {{ GRAPH <{history_graph(base)}> {{\n{history_text}\n}} }}",
+        graphs=[graph, history_graph(base), *sorted(sources)])
     return iri, len(moved)

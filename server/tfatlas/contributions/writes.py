@@ -253,7 +253,7 @@ class Contributions:
             inserted = added
         parts.append("INSERT DATA {\n" + (_in_graph(graph, inserted) + "\n" if inserted else "")
                      + history_by_graph + "\n}")
-        self.store.update(" ;\n".join(parts))
+        self.store.update(" ;\n".join(parts), graphs=[graph or "", history_graph(self.base_iri)])
         return rewrite
 
     def _notify(self, notice: WriteNotice) -> None:

@@ -179,7 +179,10 @@ class AtlasStore(abc.ABC):
         """
 
     @abc.abstractmethod
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None: ...
+    def update(self, sparql: str, *, base_iri: str | None = None,
+               graphs: Iterable[str] | None = None) -> None:
+        """Run a SPARQL Update in one transaction. ``graphs``: the graphs it changes, when the
+        caller knows them (the subscribers hear them; None: any graph may have changed)."""
 
     @abc.abstractmethod
     def dump(self, out: BinaryIO, fmt: Format) -> None:

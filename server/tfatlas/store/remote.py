@@ -123,7 +123,8 @@ class RemoteStore(AtlasStore):
         raise StoreError(f"the remote store at {self.query_url} answered with {media or 'no type'}, "
                          f"expected {RESULTS_JSON} or application/n-triples")
 
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+    def update(self, sparql: str, *, base_iri: str | None = None,
+               graphs: Iterable[str] | None = None) -> None:
         if (too_deep := nesting_error(sparql)) is not None:
             raise QueryError(f"malformed update: {too_deep}")
         self._request("POST", self.update_url, what="update",

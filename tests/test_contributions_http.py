@@ -303,3 +303,14 @@ def test_the_atlas_authorises_writes_also_over_a_remote_store(tmp_path):
             server.stop()
     finally:
         oxigraph.stop()
+
+
+def test_an_actor_graph_page_links_its_history(server):
+    token = cli_account(server.store, "link-gmbh")[1]
+    body = b"<https://example.org/link/x> <http://www.w3.org/2000/01/rdf-schema#label> \"x (Test)\" ."
+    assert gsp(server, "PUT", BASE + "graph/actor/link-gmbh", token, body).status_code == 201
+    page = requests.get(server.url + "/graph/actor/link-gmbh?lang=en", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and 'href="/graph/actor/link-gmbh/history?lang=en"' in page.text
+    assert requests.get(server.url + "/graph/actor/link-gmbh/history?lang=en").status_code == 200
+    described = requests.get(server.url + "/sparql", headers={"Accept": "text/turtle"})
+    assert "SPARQL11Update" in described.text  # accounts can update

@@ -126,7 +126,7 @@ def service_description(endpoint: str, service: QueryService) -> list[ox.Triple]
     triples = [ox.Triple(node, RDF_TYPE, sd("Service")), ox.Triple(node, sd("endpoint"), node),
                ox.Triple(node, sd("supportedLanguage"), sd("SPARQL11Query")),
                ox.Triple(node, sd("feature"), sd("UnionDefaultGraph"))]
-    if service.admin_hash:
+    if service.admin_hash or get_contributions(current_app).accounts.list():
         triples.append(ox.Triple(node, sd("supportedLanguage"), sd("SPARQL11Update")))
     if service.allow:
         triples.append(ox.Triple(node, sd("feature"), sd("BasicFederatedQuery")))

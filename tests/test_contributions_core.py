@@ -155,7 +155,7 @@ def test_malformed_bodies_name_line_and_column():
         parse_body(b'{"@id": "http://e.org/a", ', "application/ld+json", base_iri=BASE)
     with pytest.raises(BadBody) as raised:
         parse_body(b'<http://e.org/a> <http://e.org/p> .', TTL, base_iri=BASE)
-    assert "Zeile 1" in raised.value.message("de")
+    assert "Zeile 1" in raised.value.in_language("de")
 
 
 @pytest.mark.parametrize("content_type", [None, "", "text/html", "application/octet-stream",
@@ -194,7 +194,7 @@ def test_rdfxml_external_entities_are_never_resolved(tmp_path):
                     '<rdf:Description rdf:about="http://e.org/a"><ex:p>&x;</ex:p></rdf:Description></rdf:RDF>').encode()
             with pytest.raises(BadBody) as raised:
                 parse_body(body, "application/rdf+xml", base_iri=BASE)
-            assert "the secret" not in raised.value.message("en")
+            assert "the secret" not in raised.value.in_language("en")
         assert hits == []
     finally:
         server.shutdown()
@@ -362,7 +362,7 @@ def test_a_violation_is_422_with_focus_node_and_path(atlas, store):
     assert BASE + "id/offer/beispiel-scrum-grundlagen" in focus
     assert "tfa:hasTopic" in {f.path for f in error.report.violations}
     assert "sh:ValidationReport" in error.report.turtle() or "ValidationReport" in error.report.turtle()
-    assert "nichts gespeichert" in error.message("de")
+    assert "nichts gespeichert" in error.in_language("de")
 
 
 def test_a_change_that_breaks_a_related_node_is_refused(atlas, store):

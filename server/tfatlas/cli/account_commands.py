@@ -9,7 +9,7 @@ import click
 from ..contributions.accounts import actor_of
 from ..contributions.handover import candidates, handover
 from ..contributions.setup import accounts_for, accounts_path
-from .context import Context, pass_context
+from .context import Session, pass_context
 
 
 @click.group()
@@ -21,7 +21,7 @@ def account():
 @click.option("--actor", required=True, help="The actor's slug (bva) or IRI (<base>id/org/bva).")
 @click.option("--label", default="", help="A note for the operator (who holds the token); never published.")
 @pass_context
-def add(ctx: Context, actor: str, label: str):
+def add(ctx: Session, actor: str, label: str):
     """Create an account and print its token once (only its SHA-256 is kept)."""
     accounts = accounts_for(ctx.config)
     created, token = accounts.add(actor, label)
@@ -34,7 +34,7 @@ def add(ctx: Context, actor: str, label: str):
 @account.command("list")
 @click.option("--json", "as_json", is_flag=True, help="JSON for programs.")
 @pass_context
-def list_accounts(ctx: Context, as_json: bool):
+def list_accounts(ctx: Session, as_json: bool):
     """The accounts, with their state (never a token or a hash)."""
     listed = accounts_for(ctx.config).list()
     if as_json:
@@ -50,7 +50,7 @@ def list_accounts(ctx: Context, as_json: bool):
 @account.command("revoke")
 @click.argument("which")
 @pass_context
-def revoke(ctx: Context, which: str):
+def revoke(ctx: Session, which: str):
     """Revoke an account (its id), or every account of an actor (slug or IRI)."""
     for revoked in accounts_for(ctx.config).revoke(which):
         click.echo(f"revoked {revoked}")
@@ -60,7 +60,7 @@ def revoke(ctx: Context, which: str):
 @click.option("--actor", required=True, help="The actor's slug or IRI.")
 @click.argument("resources", nargs=-1)
 @pass_context
-def handover_command(ctx: Context, actor: str, resources: tuple[str, ...]):
+def handover_command(ctx: Session, actor: str, resources: tuple[str, ...]):
     """Move seed statements about RESOURCES (default: the actor, its units and what they provide)
     into the actor's graph, so that its account can edit them. Needs the store (server stopped,
     or a remote store)."""

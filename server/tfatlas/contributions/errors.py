@@ -15,7 +15,8 @@ class WriteRefused(AtlasError):
         self.messages = {"en": en, "de": de or en}
         self.headers = headers or {}
 
-    def message(self, lang: str = "en") -> str:
+    def in_language(self, lang: str = "en") -> str:
+        """The message in German or English (``message`` is the English one)."""
         return self.messages.get(lang) or self.messages["en"]
 
 

@@ -19,12 +19,13 @@ import pyoxigraph as ox
 from .accounts import Account, operator
 from .change import Change
 from .history import activity, now
-from .terms import ORG, PROV, TFA, history_graph
+from .terms import ORG, PROV, for_base, history_graph
 from ._deps import meta_graph
 
 
 def candidates(store, actor: str) -> list[str]:
     """IRIs the operator would hand over to ``actor``: the actor, its units and what they provide."""
+    TFA = for_base(store.base_iri).TFA
     rows = store.query(f"""
         SELECT DISTINCT ?r WHERE {{
           {{ BIND(<{actor}> AS ?r) }}

@@ -31,8 +31,7 @@ import pyoxigraph as ox
 
 from .accounts import Account
 from .change import Change, resources
-from .terms import (ADDED_STATEMENT, CHANGED_GRAPH, MODIFIED, PROV, RDF, RDF_TYPE, REMOVED_STATEMENT,
-                    STAMPED_CLASSES, TRIPLES_ADDED, TRIPLES_REMOVED, VIA_INTERFACE, XSD, history_graph)
+from .terms import MODIFIED, PROV, RDF, RDF_TYPE, XSD, for_base, history_graph
 
 N = ox.NamedNode
 
@@ -45,7 +44,7 @@ def activity_iri(base_iri: str, when: _dt.datetime) -> str:
     return f"{base_iri}id/change/{when.strftime('%Y%m%dT%H%M%S%fZ')}-{secrets.token_hex(3)}"
 
 
-def stamp_modified(change: Change, when: _dt.datetime, other_types=None) -> None:
+def stamp_modified(change: Change, when: _dt.datetime, base_iri: str, other_types=None) -> None:
     """Set ``dct:modified`` (the day of the write) on each changed resource of an atlas kind.
 
     ``other_types`` maps resources to the classes the other graphs give them. Resources the
@@ -60,7 +59,7 @@ def stamp_modified(change: Change, when: _dt.datetime, other_types=None) -> None
     subjects = {t.subject for t in change.after}
     for resource in resources(change):
         kinds = types.get(resource, set()) | set((other_types or {}).get(resource, ()))
-        if resource not in subjects or not kinds & STAMPED_CLASSES:
+        if resource not in subjects or not kinds & for_base(base_iri).STAMPED_CLASSES:
             continue
         change.after -= {t for t in change.after if t.subject == resource and t.predicate == modified}
         change.after.add(ox.Triple(resource, modified, today))
@@ -69,6 +68,7 @@ def stamp_modified(change: Change, when: _dt.datetime, other_types=None) -> None
 def activity(change: Change, account: Account, base_iri: str, started: _dt.datetime,
              ended: _dt.datetime, iri: str | None = None) -> tuple[str, list[ox.Quad]]:
     """The activity's IRI and its quads in the history graph."""
+    own = for_base(base_iri)  # the atlas's terms on its base IRI
     graph = N(history_graph(base_iri))
     act = N(iri or activity_iri(base_iri, started))
     stamp = ox.NamedNode(XSD + "dateTime")
@@ -86,14 +86,14 @@ def activity(change: Change, account: Account, base_iri: str, started: _dt.datet
     if account.actor:
         add(act, PROV + "wasAssociatedWith", N(account.actor))
         add(agent, PROV + "actedOnBehalfOf", N(account.actor))
-    add(act, CHANGED_GRAPH, N(change.graph) if change.graph else N(base_iri + "graph/default"))
-    add(act, VIA_INTERFACE, ox.Literal(change.interface))
+    add(act, own.CHANGED_GRAPH, N(change.graph) if change.graph else N(base_iri + "graph/default"))
+    add(act, own.VIA_INTERFACE, ox.Literal(change.interface))
     added, removed = change.added, change.removed
-    add(act, TRIPLES_ADDED, ox.Literal(str(len(added)), datatype=N(XSD + "nonNegativeInteger")))
-    add(act, TRIPLES_REMOVED, ox.Literal(str(len(removed)), datatype=N(XSD + "nonNegativeInteger")))
+    add(act, own.TRIPLES_ADDED, ox.Literal(str(len(added)), datatype=N(XSD + "nonNegativeInteger")))
+    add(act, own.TRIPLES_REMOVED, ox.Literal(str(len(removed)), datatype=N(XSD + "nonNegativeInteger")))
     for resource in sorted(resources(change), key=lambda n: n.value):
         add(act, PROV + "influenced", resource)
-    for link, triples in ((ADDED_STATEMENT, added), (REMOVED_STATEMENT, removed)):
+    for link, triples in ((own.ADDED_STATEMENT, added), (own.REMOVED_STATEMENT, removed)):
         for t in sorted(triples, key=str):
             statement = ox.BlankNode()
             add(act, link, statement)

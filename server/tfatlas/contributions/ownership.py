@@ -30,9 +30,7 @@ import pyoxigraph as ox
 from .accounts import Account
 from .change import batches as _batches, iri_values as _values, Change, roots
 from .errors import Forbidden
-from .terms import (ATTRIBUTING_PREDICATES, HAS_UNIT, OPERATOR_CLASSES, OPERATOR_NAMESPACES,
-                    ORGANISATION_CLASSES, RDF_TYPE, STAMPED_CLASSES, UNIT_CLASSES, UNIT_OF,
-                    ANONYMOUS_REFUSED)
+from .terms import HAS_UNIT, RDF_TYPE, UNIT_OF, for_base
 
 VOCABULARY_KINDS = ("scheme", "topic", "challenge", "target-group", "offer-type", "delivery-mode",
                     "cost-model", "competency", "account", "change")
@@ -50,6 +48,7 @@ class Ownership:
         self.actor = ox.NamedNode(account.actor) if account.actor else None
         self.other_actors = {a for a in other_actors if a != account.actor}
         self.base = store.base_iri
+        self.t = for_base(self.base)  # the atlas's own terms on its base IRI
         self._elsewhere: dict[str, str] = {}
         self._types: dict[ox.NamedNode, set[str]] = {}
         self._checked_elsewhere: set = set()
@@ -135,13 +134,13 @@ class Ownership:
             self._check_subject(subject)
         self._check_blank_nodes(changed)
         for t in sorted(self.change.added, key=str):
-            if t.predicate.value in ATTRIBUTING_PREDICATES:
+            if t.predicate.value in self.t.ATTRIBUTING_PREDICATES:
                 self._check_attribution(t)
 
     def _check_subject(self, s: ox.NamedNode) -> None:
         iri = s.value
         name = f"<{iri}>"
-        if iri.startswith(OPERATOR_NAMESPACES) or iri.startswith(
+        if iri.startswith(self.t.OPERATOR_NAMESPACES) or iri.startswith(
                 tuple(f"{self.base}id/{k}/" for k in VOCABULARY_KINDS)) or iri.startswith(
                 (self.base + "ontology", self.base + "shapes", self.base + "graph/")):
             raise Forbidden(f"{name} belongs to the vocabularies, the ontology or the shapes, which only "
@@ -163,14 +162,14 @@ class Ownership:
                             "kann Ihnen eine Ressource aus den Ausgangsdaten übergeben); es wurde nichts "
                             "geändert.")
         kinds = self._types.get(s, set())
-        if kinds & OPERATOR_CLASSES:
-            kind = sorted(kinds & OPERATOR_CLASSES)[0]
+        if kinds & self.t.OPERATOR_CLASSES:
+            kind = sorted(kinds & self.t.OPERATOR_CLASSES)[0]
             raise Forbidden(f"{name} would be a <{kind}>; concepts, concept schemes, ontology terms and "
                             "shapes are maintained by the operator; nothing was changed.",
                             f"{name} wäre ein <{kind}>; Begriffe, Konzeptschemata, Ontologie-Terme und "
                             "Shapes pflegt der Betrieb; es wurde nichts geändert.")
-        if s != self.actor and kinds & ORGANISATION_CLASSES:
-            if not (kinds & UNIT_CLASSES and self._is_unit_of_actor(s)):
+        if s != self.actor and kinds & self.t.ORGANISATION_CLASSES:
+            if not (kinds & self.t.UNIT_CLASSES and self._is_unit_of_actor(s)):
                 raise Forbidden(f"{name} is an organisation other than your actor <{self.account.actor}> "
                                 "and not one of its units (org:unitOf); nothing was changed.",
                                 f"{name} ist eine andere Organisation als Ihr Akteur "
@@ -188,9 +187,9 @@ class Ownership:
                     continue
                 kinds = {t.object.value for t in triples if t.subject == node and t.predicate.value == RDF_TYPE
                          and isinstance(t.object, ox.NamedNode)}
-                if kinds & (OPERATOR_CLASSES | ORGANISATION_CLASSES | STAMPED_CLASSES | ANONYMOUS_REFUSED):
-                    kind = sorted(kinds & (OPERATOR_CLASSES | ORGANISATION_CLASSES | STAMPED_CLASSES
-                                           | ANONYMOUS_REFUSED))[0]
+                if kinds & (self.t.OPERATOR_CLASSES | self.t.ORGANISATION_CLASSES | self.t.STAMPED_CLASSES | self.t.ANONYMOUS_REFUSED):
+                    kind = sorted(kinds & (self.t.OPERATOR_CLASSES | self.t.ORGANISATION_CLASSES | self.t.STAMPED_CLASSES
+                                           | self.t.ANONYMOUS_REFUSED))[0]
                     raise Forbidden(f"A <{kind}> without an IRI (a blank node no resource of yours leads to) "
                                     "cannot be written: give it an IRI; nothing was changed.",
                                     f"Ein <{kind}> ohne IRI (ein leerer Knoten, zu dem keine Ihrer Ressourcen "

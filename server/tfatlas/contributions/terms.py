@@ -1,9 +1,13 @@
 """The IRIs this package writes and reads (the atlas-wide vocab module may take them over)."""
 
+from functools import lru_cache
+from types import SimpleNamespace
+
+from ..vocab import MODEL_BASE
 from ..vocab import history_graph  # noqa: F401  (re-exported)
 from ..vocab import CV, DCT, FOAF, ORG, OWL, PROV, RDF, RDF_TYPE, RDFS, SCHEMA, SH, SKOS, VCARD, XSD
 
-# The shipped ontology and shapes files use these namespaces whatever the base IRI.
+# The shipped model's namespaces; on an atlas with another base IRI use ``for_base(base).TFA``.
 TFA = "https://w3id.org/tfatlas/ontology#"
 TFASH = "https://w3id.org/tfatlas/shapes#"
 
@@ -63,3 +67,23 @@ TRIPLES_REMOVED = TFA + "triplesRemoved"
 ADDED_STATEMENT = TFA + "addedStatement"
 REMOVED_STATEMENT = TFA + "removedStatement"
 VIA_INTERFACE = TFA + "viaInterface"
+
+
+def on_base(iri: str, base_iri: str) -> str:
+    """An IRI of the shipped model (written for ``MODEL_BASE``) on an atlas with ``base_iri``:
+    ``tfatlas init`` rebases the ontology, shapes and data onto the configured base."""
+    return base_iri + iri[len(MODEL_BASE):] if iri.startswith(MODEL_BASE) else iri
+
+
+@lru_cache(maxsize=8)
+def for_base(base_iri: str) -> SimpleNamespace:
+    """Every constant of this module (IRIs, sets and tuples of IRIs) on the atlas's base IRI."""
+    found = {}
+    for name, value in globals().items():
+        if not name.isupper():
+            continue
+        if isinstance(value, str):
+            found[name] = on_base(value, base_iri)
+        elif isinstance(value, (frozenset, tuple)):
+            found[name] = type(value)(on_base(v, base_iri) for v in value)
+    return SimpleNamespace(**found)

@@ -206,7 +206,7 @@ class Contributions:
             # which says what to fix (either way nothing is stored).
             report = self.gate.check(change)
             Ownership(self.store, account, change, other_actors=self._other_actors()).check()
-            stamp_modified(change, started, self._other_types(change))
+            stamp_modified(change, started, self.base_iri, self._other_types(change))
             if change.empty:  # only the client's dct:modified differed from the stored one
                 return WriteResult(graph=graph, activity=None, created=False, report=report)
             ended = now()

@@ -31,14 +31,13 @@ import requests
 
 from ..errors import InputError, QueryError, StoreError
 from ..sparql.text import nesting_error
-from ..model.formats import Format
+from ..model.formats import FORMATS, Format
 from .base import AtlasStore, LoadReport, Progress, Source, provenance_update
 from .embedded import _CountingReader, _open_source, syntax_message
 
 RESULTS_JSON = "application/sparql-results+json"
 ACCEPT_QUERY = f"{RESULTS_JSON}, application/n-triples;q=0.9"
-_MEDIA = {ox.RdfFormat.N_QUADS: "application/n-quads", ox.RdfFormat.TRIG: "application/trig",
-          ox.RdfFormat.N_TRIPLES: "application/n-triples"}
+_MEDIA = {f.oxigraph: f.media_type for f in FORMATS}  # the one table of RDF formats
 
 
 class RemoteStore(AtlasStore):
@@ -177,7 +176,7 @@ class RemoteStore(AtlasStore):
                 report.graphs[graph] = int(rows[0]["n"].value) if rows else 0
             if sources:
                 self.update(" ;\n".join(
-                    provenance_update(self.base_iri, s.graph, s.path, report.graphs.get(s.graph, 0))
+                    provenance_update(self.base_iri, s.graph, s.provenance_path, report.graphs.get(s.graph, 0))
                     for s in {s.graph: s for s in sources}.values()))
         report.seconds = time.perf_counter() - started
         return report

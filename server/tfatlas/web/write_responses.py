@@ -14,11 +14,10 @@ from ..contributions.errors import ShapesViolated, WriteRefused
 from ..errors import NotAcceptable
 from ..sparql import conneg
 from ..validation.shacl import PREFIXES
+from .urls import reader_language
 
 
 def language() -> str:
-    from .blueprints.pages import reader_language
-
     return reader_language()[0]
 
 
@@ -40,13 +39,13 @@ def refusal(exc: WriteRefused) -> Response:
             prefixes=PREFIXES)
         response = Response(body, status=exc.status, content_type=choice.content_type)
     elif choice is conneg.JSON or (choice.engine_format is not None and report is None):
-        document = {"status": exc.status, "message": exc.message(lang), "messages": exc.messages}
+        document = {"status": exc.status, "message": exc.in_language(lang), "messages": exc.messages}
         if report is not None:
             document["report"] = report.as_json()
         response = Response(json.dumps(document, ensure_ascii=False, indent=2) + "\n", status=exc.status,
                             content_type="application/json; charset=utf-8")
     else:
-        response = Response(exc.message(lang).rstrip() + "\n", status=exc.status,
+        response = Response(exc.in_language(lang).rstrip() + "\n", status=exc.status,
                             content_type="text/plain; charset=utf-8")
     for name, value in exc.headers.items():
         response.headers[name] = value

@@ -20,9 +20,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ...contributions.errors import BadBody, NotFound, WriteRefused
-from ...contributions.terms import (ADDED_STATEMENT, CHANGED_GRAPH, PROV, RDF, REMOVED_STATEMENT,
-                                    TRIPLES_ADDED, TRIPLES_REMOVED, VIA_INTERFACE, actor_graph,
-                                    history_graph)
+from ...contributions.terms import PROV, RDF, actor_graph, for_base, history_graph
 from ...errors import NotAcceptable
 from ...sparql import conneg
 from ...vocab import prefixes
@@ -151,14 +149,16 @@ _HISTORY_TEXT = {
            "none": "No changes are recorded for this graph.", "statements": "Statements",
            "graph": "Graph"},
 }
-_SUFFIXES = {"html": conneg.HTML, "ttl": conneg.TURTLE, "jsonld": conneg.JSONLD, "nt": conneg.NTRIPLES,
-             "rdf": conneg.RDFXML}
+_SUFFIXES = {"html": conneg.HTML, "ttl": conneg.TURTLE, "jsonld": conneg.JSONLD, "nt": conneg.PAGE_NTRIPLES,
+             "rdf": conneg.PAGE_RDFXML}
 HISTORY_LIMIT = 200  # activities per page, newest first
 
 
 def history_triples(store, base: str, graph: str) -> list[ox.Triple]:
     """Every statement of the history about changes of ``graph`` (activities, reified triples)."""
     history = history_graph(base)
+    own = for_base(base)
+    ADDED_STATEMENT, REMOVED_STATEMENT, CHANGED_GRAPH = own.ADDED_STATEMENT, own.REMOVED_STATEMENT, own.CHANGED_GRAPH
     return list(store.query(f"""
         CONSTRUCT {{ ?act ?p ?o . ?st ?sp ?so . ?agent ?ap ?ao }} WHERE {{ GRAPH <{history}> {{
           ?act <{CHANGED_GRAPH}> <{graph}> .
@@ -168,7 +168,10 @@ def history_triples(store, base: str, graph: str) -> list[ox.Triple]:
         }} }}""", union_default=False))
 
 
-def _activities(triples: list[ox.Triple]) -> list[dict]:
+def _activities(triples: list[ox.Triple], base: str) -> list[dict]:
+    own = for_base(base)
+    VIA_INTERFACE, TRIPLES_ADDED, TRIPLES_REMOVED = own.VIA_INTERFACE, own.TRIPLES_ADDED, own.TRIPLES_REMOVED
+    ADDED_STATEMENT, REMOVED_STATEMENT = own.ADDED_STATEMENT, own.REMOVED_STATEMENT
     acts: dict = {}
     statements: dict = {}
     for t in triples:
@@ -227,7 +230,7 @@ def history(slug: str, ext: str | None = None):
     path = f"{request.script_root}/graph/actor/{slug}/history"
     if choice is conneg.HTML:
         lang = language()
-        activities = _activities(triples)
+        activities = _activities(triples, base)
         body = render_template("history.html", graph=graph, activities=activities[:HISTORY_LIMIT],
                                total=len(activities), h=_HISTORY_TEXT[lang], path=path,
                                formats=[(s, c.media_type) for s, c in _SUFFIXES.items() if s != "html"])

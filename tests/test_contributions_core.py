@@ -495,3 +495,20 @@ def test_shape_examples_as_writes(atlas, store, path):
     expected = " ".join(violations[0])  # e.g. "tfa:providedBy" or "vcard:hasEmail | vcard:hasURL"
     assert expected in paths, (paths, expected)
     assert all(f.focus is not None for f in error.report.violations)
+
+
+def test_check_reports_without_writing(atlas, store):
+    """For an edit page: the report of a proposed change (warnings: "what is missing"), nothing stored."""
+    acc = account(atlas, "beispiel-gmbh")
+    body = (EXAMPLE_DIR / "offer" / "valid-with-warning-no-challenge-no-contact-no-english.ttl").read_bytes()
+    from tfatlas.contributions.rdf_input import parse_body as parse
+
+    new = {ox.Triple(q.subject, q.predicate, q.object) for q in parse(body, TTL, base_iri=BASE)[0]}
+    before = dataset(store)
+    report = atlas.check(acc, acc.graph, lambda current: new)
+    assert report.conforms and "tfa:addressesChallenge" in {f.path for f in report.warnings}
+    assert dataset(store) == before
+    with pytest.raises(Forbidden):
+        atlas.check(acc, acc.graph, lambda current: {ox.Triple(ox.NamedNode(BASE + "id/org/zendis"),
+                                                               ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment"),
+                                                               ox.Literal("x"))})

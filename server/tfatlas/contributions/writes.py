@@ -46,8 +46,9 @@ class WriteNotice:
     """What a write hook hears after a commit: the graph and the triples it gained and lost.
 
     ``replaced`` means the store rewrote the graph (blank nodes were involved): apply it as
-    "the graph is now ``after``" rather than as a delta. ``history`` are the quads added to the
-    history graph.
+    "the graph is now ``after``" rather than as a delta. Otherwise ``removed`` has no blank nodes
+    and the blank nodes of ``added`` are new ones (the store names them anew, so a copy may too).
+    ``history`` are the quads added to the history graph.
     """
 
     graph: str
@@ -190,6 +191,19 @@ class Contributions:
                interface: str) -> WriteResult:
         """Any other interface (the edit page): ``after`` maps the graph's triples to the new ones."""
         return self._write(account, self.target(account, graph), interface, after)
+
+    def check(self, account: Account, graph: str | None, after: Callable[[set], set]):
+        """What a write would meet, without writing: the validation report (violations and
+        warnings, e.g. for an edit page's "what is missing"); Forbidden when it is not the
+        account's to make. Nothing is stored, no history is recorded, no rate is counted."""
+        graph = self.target(account, graph)
+        with self.lock:
+            before = self.read(graph)
+            change = Change(graph, before, set(after(set(before))), "check", existed=bool(before))
+            report = self.gate.validate(change)
+            if report.conforms:
+                Ownership(self.store, account, change, other_actors=self._other_actors()).check()
+        return report
 
     # -- the write -------------------------------------------------------------------------------
 

@@ -314,3 +314,31 @@ def test_an_actor_graph_page_links_its_history(server):
     assert requests.get(server.url + "/graph/actor/link-gmbh/history?lang=en").status_code == 200
     described = requests.get(server.url + "/sparql", headers={"Accept": "text/turtle"})
     assert "SPARQL11Update" in described.text  # accounts can update
+
+
+def test_handover_with_the_cli_then_the_actor_edits_its_seed_entry(tmp_path):
+    store = tmp_path / "store"
+    cli = lambda *args: subprocess.run(tfatlas_command() + ["--store", str(store), *args],  # noqa: E731
+                                       capture_output=True, text=True, timeout=600)
+    assert cli("init", "--no-progress").returncode == 0
+    token = cli_account(store, "bva")[1]
+    label = BASE + "id/org/bva"
+    server = Server(store)
+    try:  # before the hand-over the seed entry is not the actor's
+        refused = update(server, token, f'INSERT DATA {{ <{label}> <http://www.w3.org/2000/01/rdf-schema#label> "Federal Office of Administration"@en }}')
+        assert refused.status_code == 403 and ("übergeben" in refused.text or "hand" in refused.text)
+    finally:
+        server.stop()
+    done = cli("account", "handover", "--actor", "bva")
+    assert done.returncode == 0 and "moved" in done.stdout, done.stderr
+    server = Server(store)
+    try:
+        before = requests.get(f"{server.url}/id/org/bva", headers={"Accept": "application/n-triples"}).text
+        accepted_ = update(server, token, f'INSERT DATA {{ <{label}> <http://www.w3.org/2000/01/rdf-schema#comment> "Geändert vom Akteur (Test)"@de }}')
+        assert accepted_.status_code in (200, 204), accepted_.text
+        after = requests.get(f"{server.url}/id/org/bva", headers={"Accept": "application/n-triples"}).text
+        assert "Geändert vom Akteur (Test)" in after and len(after) > len(before)
+        history = requests.get(f"{server.url}/graph/actor/bva/history.ttl").text
+        assert '"handover"' in history and '"sparql-update"' in history
+    finally:
+        server.stop()

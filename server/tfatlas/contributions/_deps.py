@@ -1,6 +1,6 @@
 """Everything this package takes from the rest of the atlas, in one place."""
 
-from ..errors import AtlasError, InputError, QueryError  # noqa: F401
+from ..errors import AtlasError, InputError  # noqa: F401
 from ..model.files import model_dir  # noqa: F401
 from ..sparql.text import _resolve as sparql_resolve  # noqa: F401
 from ..sparql.text import nesting_error  # noqa: F401

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 
@@ -27,7 +27,6 @@ class Change:
     after: set[Triple]
     interface: str  # "gsp", "sparql-update", "edit-page", "handover", ...
     existed: bool = True  # the graph had triples before
-    notes: list[str] = field(default_factory=list)
 
     @property
     def added(self) -> set[Triple]:

@@ -224,13 +224,15 @@ def test_some_actors_have_expertise_without_an_offer(data):
     assert I("unit", "beki") in experts
 
 
-def test_english_labels_are_never_guessed_translations_of_offer_titles(data):
-    # An English title is given only where the offer's name is the same in both languages.
+def test_an_english_title_stands_next_to_exactly_one_german_title(data):
+    # Issue 15 asks for English titles as faithful translations (@en) of the German one, never instead of it.
     for offer in data.subjects(RDF.type, TFA.Offer):
         en = [label for label in data.objects(offer, RDFS.label) if label.language == "en"]
         de = [label for label in data.objects(offer, RDFS.label) if label.language == "de"]
-        for label in en:
-            assert str(label).split()[0].lower() == str(de[0]).split()[0].lower(), f"{offer}: {label} vs {de[0]}"
+        assert len(de) == 1 and len(en) <= 1, f"{offer}: {de} / {en}"
+        if en:
+            descriptions = {d.language for d in data.objects(offer, DCT.description)}
+            assert "de" in descriptions, f"{offer}: an English title needs the German description it translates"
 
 
 # -- the facts of design.md sections 1 and 4 ------------------------------------------------------

@@ -10,6 +10,10 @@ DV I 3 and the BeKI were BMI units before it and are no BMI units after it.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import requests
@@ -79,3 +83,20 @@ def test_a_malformed_date_is_refused_with_a_message(seeded_server, bad):
     response = requests.get(f"{seeded_server.url}/api/queries/units-on-date", params={"date": bad}, timeout=60)
     assert response.status_code == 400
     assert "date" in response.text
+
+
+# -- the unit shape accepts a dated membership instead of org:unitOf --------------------------------
+
+def unit_findings(path: Path) -> list[str]:
+    done = subprocess.run([sys.executable, "-m", "tfatlas", "validate", "--format", "json", str(path)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    return [result["path"] for node in report["focusNodes"] if node["focusNode"].startswith(ID + "unit/")
+            for result in node["results"]]
+
+
+def test_a_unit_with_only_a_dated_membership_is_not_reported_as_belonging_nowhere():
+    examples = Path(__file__).resolve().parent.parent / "shapes" / "examples" / "unit"
+    assert unit_findings(examples / "valid-unit-with-dated-membership.ttl") == []
+    assert unit_findings(examples / "valid-with-warning-unit-of-nothing.ttl") == ["org:unitOf | ^org:member"]

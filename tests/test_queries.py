@@ -153,13 +153,35 @@ def test_who_helps_includes_narrower_challenges_and_topics(store):
     assert column(narrow, "offer") == {iri("offer", "tech4germany")}
 
 
-def test_who_helps_through_two_levels_of_narrower_topics(store):
-    # The Digitalcheck is filed under Digitaltaugliche Gesetzgebung < Prozessdigitalisierung < Prozessmanagement.
+def test_who_helps_through_a_narrower_topic(store):
+    # The Digitalcheck is filed under Digitaltaugliche Gesetzgebung < Rechtsrahmen und Rechtsetzung (the law
+    # dimension of the brief), no longer under Prozessmanagement (issue 15).
     rows = run(store, "who-helps", challenge=iri("challenge", "prozesse-digitalisieren"),
-               topic=iri("topic", "prozessmanagement"))
-    assert column(rows, "offer") == {iri("offer", "digitalcheck-unterstuetzung")}
-    assert rows[0]["targetGroups"] == "Legistinnen und Legisten"
-    assert set(rows[0]["offerTypes"].split(", ")) == {"Beratung", "Werkzeug"}
+               topic=iri("topic", "rechtsrahmen"))
+    assert iri("offer", "digitalcheck-unterstuetzung") in column(rows, "offer")
+    digitalcheck = by(rows, "offer", iri("offer", "digitalcheck-unterstuetzung"))
+    assert digitalcheck["targetGroups"] == "Legistinnen und Legisten"
+    assert set(digitalcheck["offerTypes"].split(", ")) == {"Beratung", "Werkzeug"}
+    assert iri("offer", "digitalcheck-unterstuetzung") not in column(
+        run(store, "who-helps", topic=iri("topic", "prozessmanagement")), "offer")
+
+
+def test_who_helps_through_two_levels_of_narrower_topics():
+    # A concept two levels below the asked topic, written for this test: the walk goes all the way down.
+    extra = ox.Store()
+    load_model(extra)
+    graph = ox.NamedNode("urn:test:graph:two-levels")
+    skos, tfa = "http://www.w3.org/2004/02/skos/core#", "https://w3id.org/tfatlas/ontology#"
+    deep, offer = ox.NamedNode(iri("topic", "test-tiefer-begriff")), ox.NamedNode(iri("offer", "test-tief"))
+    for s, p, o in ((deep, skos + "broader", ox.NamedNode(iri("topic", "digitaltaugliche-gesetzgebung"))),
+                    (offer, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", ox.NamedNode(tfa + "Offer")),
+                    (offer, tfa + "hasTopic", deep),
+                    (offer, tfa + "addressesChallenge", ox.NamedNode(iri("challenge", "prozesse-digitalisieren"))),
+                    (offer, tfa + "providedBy", ox.NamedNode(iri("org", "digitalservice")))):
+        extra.add(ox.Quad(s, ox.NamedNode(p), o, graph))
+    rows = run(extra, "who-helps", challenge=iri("challenge", "prozesse-digitalisieren"),
+               topic=iri("topic", "rechtsrahmen"))
+    assert iri("offer", "test-tief") in column(rows, "offer")
 
 
 def test_who_helps_without_topic_and_in_english(store):

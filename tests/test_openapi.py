@@ -17,7 +17,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def test_description_of_the_draft_query_validates_and_types_its_parameters():
-    description = openapi.describe(sq.discover(FIXTURES / "queries"))
+    description = openapi.document(sq.discover(FIXTURES / "queries"))
     validate(description)
     operation = description["paths"]["/api/queries/offers-mini"]["get"]
     params = {p["name"]: p for p in operation["parameters"]}

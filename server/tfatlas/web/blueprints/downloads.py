@@ -94,7 +94,7 @@ def catalog(ext: str | None = None):
 
 def _html(root: Path) -> str:
     lang, _ = reader_language()
-    context = dict(catalog=catalog_model.describe(root / "catalog.ttl"), lang=lang, text=TEXT[lang],
+    context = dict(catalog=catalog_model.read_catalogue(root / "catalog.ttl"), lang=lang, text=TEXT[lang],
                    downloads=request.script_root + "/downloads/", catalog_url=request.script_root + "/catalog")
     # Inside the site's frame when the linked-data pages (their base.html and context) are there.
     if "pages" in current_app.blueprints:

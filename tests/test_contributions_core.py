@@ -23,7 +23,7 @@ from tfatlas.contributions.rdf_input import parse_body
 from tfatlas.contributions.terms import history_graph
 from tfatlas.errors import InputError
 
-from support.contributions import EXAMPLES as EXAMPLE_DIR
+from support.contributions import EXAMPLES as EXAMPLE_DIR, operators_write as _operators
 from support.contributions import BASE, PREFIXES, copy_store, dataset, offer_ttl, seeded_template, triples_of
 
 TTL = "text/turtle"
@@ -466,7 +466,6 @@ def test_rate_limit_is_429_with_retry_after(atlas, store):
 
 # -- every shape example as a write -------------------------------------------------------------------
 
-OPERATOR_KINDS = ("concept", "concept-scheme", "network")  # kinds only the operator writes
 
 
 def _expectations(path):
@@ -480,7 +479,7 @@ def test_shape_examples_as_writes(atlas, store, path):
     import hashlib
 
     atlas.admin_sha256 = hashlib.sha256(b"op").hexdigest()
-    if path.parent.name in OPERATOR_KINDS:
+    if _operators(path):
         writer, graph = atlas.authenticate("Bearer op"), BASE + "graph/user/examples"
     else:
         writer = account(atlas, "beispiel-gmbh")

@@ -11,7 +11,8 @@ import subprocess
 import pytest
 import requests
 
-from support.contributions import (BASE, EXAMPLES, PREFIXES, cli_account, offer_ttl, server_state)
+from support.contributions import (BASE, EXAMPLES, PREFIXES, cli_account, offer_ttl, server_state,
+                                  operators_write as _operators)
 from support.servers import Server, tfatlas_command
 
 ADMIN = "operator-token-written-for-the-test"
@@ -107,7 +108,6 @@ def test_an_account_writes_nothing_that_is_not_its_own_through_any_interface(ser
 
 # -- acceptance 3: the shape examples as writes -------------------------------------------------
 
-OPERATOR_KINDS = ("concept", "concept-scheme", "network")
 
 
 def _expected_violation(path) -> str | None:
@@ -119,7 +119,7 @@ def _expected_violation(path) -> str | None:
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*/*.ttl")), ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_shape_examples_sent_as_writes(server, path):
-    if path.parent.name in OPERATOR_KINDS:
+    if _operators(path):
         token, graph = ADMIN, BASE + "graph/user/examples"
         # the examples describe the same Beispiel GmbH: one graph at a time holds it
         gsp(server, "DELETE", BASE + "graph/actor/beispiel-gmbh", _beispiel(server), content_type=None)
@@ -139,7 +139,7 @@ def test_shape_examples_sent_as_writes(server, path):
         assert focus and all(f and f.startswith(("https://", "http://")) for f in focus), report
         assert server_state(server.url) == before
     finally:
-        if path.parent.name in OPERATOR_KINDS:
+        if _operators(path):
             gsp(server, "DELETE", graph, ADMIN, content_type=None)
 
 

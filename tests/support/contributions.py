@@ -37,6 +37,18 @@ PREFIXES = """
 """
 
 
+# Shape examples only the operator may write: kinds an account never writes, and examples about
+# organisations that are not Beispiel GmbH's own (another ministry and a unit of it by a dated
+# membership; a unit of no organisation).
+OPERATOR_KINDS = ("concept", "concept-scheme", "network")
+OPERATOR_EXAMPLES = ("unit/valid-unit-with-dated-membership.ttl", "unit/valid-with-warning-unit-of-nothing.ttl")
+
+
+def operators_write(example: Path) -> bool:
+    """Whether a shape example is sent with the operator's token (else with Beispiel GmbH's account)."""
+    return example.parent.name in OPERATOR_KINDS or f"{example.parent.name}/{example.name}" in OPERATOR_EXAMPLES
+
+
 def offer_ttl(slug: str, provider: str, *, label: str = "Testangebot (für den Test geschrieben)",
               source: str = "https://example.org/test-quelle", describe_source: bool = True) -> str:
     """An offer written for the tests: complete, citing a page written for the test."""

@@ -224,13 +224,17 @@ def test_some_actors_have_expertise_without_an_offer(data):
     assert {I("unit", "beki"), I("unit", "bmi-referat-dv-i-3")} <= experts
 
 
-def test_english_labels_are_never_guessed_translations_of_offer_titles(data):
-    # An English title is given only where the offer's name is the same in both languages.
+def test_english_texts_of_offers_come_as_a_translated_pair(data):
+    # Issue 15: an offer's English title and short description are a translation of the German
+    # ones, given together (a title without a description, or a copied German text, is not one).
     for offer in data.subjects(RDF.type, TFA.Offer):
-        en = [label for label in data.objects(offer, RDFS.label) if label.language == "en"]
-        de = [label for label in data.objects(offer, RDFS.label) if label.language == "de"]
-        for label in en:
-            assert str(label).split()[0].lower() == str(de[0]).split()[0].lower(), f"{offer}: {label} vs {de[0]}"
+        en_title = [t for t in data.objects(offer, RDFS.label) if t.language == "en"]
+        en_text = [t for t in data.objects(offer, DCT.description) if t.language == "en"]
+        de_text = [t for t in data.objects(offer, DCT.description) if t.language == "de"]
+        assert len(en_title) <= 1 and len(en_text) <= 1, f"{offer}: one English title and description at most"
+        assert bool(en_title) == bool(en_text), f"{offer}: English title and description go together"
+        for text in en_text:
+            assert all(str(text) != str(german) for german in de_text), f"{offer}: English description copies the German"
 
 
 # -- the facts of design.md sections 1 and 4 ------------------------------------------------------

@@ -170,9 +170,34 @@ def dump(ctx: Context, fmt, out):
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+@click.option("--coverage", "show_coverage", is_flag=True,
+              help="Offers per topic and ministry, and the details each offer lacks.")
 @pass_context
-def stats(ctx: Context, as_json):
-    """Triples per graph and instances per class."""
+def stats(ctx: Context, as_json, show_coverage):
+    """Triples per graph and instances per class (or, with --coverage, the offers' coverage)."""
+    if show_coverage:
+        from ..finder.coverage import coverage
+
+        report = coverage(ctx.store)
+        if as_json:
+            import json
+
+            click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+            return
+        console = Console()
+        topics = Table("topic", "offers", title=f"{report['offers']} offers")
+        for topic, count in report["perTopic"].items():
+            topics.add_row(topic, str(count))
+        console.print(topics)
+        ministries = Table("ministry", "offers")
+        for ministry, count in sorted(report["perMinistry"].items()):
+            ministries.add_row(ministry, str(count))
+        console.print(ministries)
+        lacking = Table("offer", "missing")
+        for offer, details in report["missing"].items():
+            lacking.add_row(offer, ", ".join(details))
+        console.print(lacking)
+        return
     result = ctx.store.stats()
     if as_json:
         import json

@@ -256,7 +256,8 @@ def test_actors_on_ki_with_and_without_offers(store):
     offers = {row["actor"]: int(row["offers"]) for row in rows}
     assert offers == {iri("org", "bakoev"): 1, iri("org", "bamf"): 1, iri("org", "bmi"): 1, iri("org", "bmds"): 1,
                       iri("unit", "bmi-datenlabor"): 1, iri("unit", "bmwk-datenlabor"): 1, iri("org", "itzbund"): 1,
-                      iri("org", "ki-kompetenzcenter"): 1, iri("org", "oefit"): 1,
+                      iri("org", "ki-kompetenzcenter"): 1, iri("org", "oefit"): 1, iri("org", "aa"): 1,
+                      iri("org", "bundesdruckerei"): 1,
                       iri("unit", "beki"): 0, iri("unit", "bmi-referat-dv-i-3"): 0}
 
 
@@ -285,7 +286,7 @@ def test_topic_overlaps(store):
     counts = {row["topic"]: int(row["providerCount"]) for row in rows}
     assert counts[iri("topic", "agilitaet")] == 6
     assert counts[iri("topic", "projektmanagement")] == 4
-    assert counts[iri("topic", "ki")] == 9
+    assert counts[iri("topic", "ki")] == 11
     assert iri("topic", "open-source") not in counts  # only ZenDiS
     assert all(n > 1 for n in counts.values())
     agility = by(rows, "topic", iri("topic", "agilitaet"))

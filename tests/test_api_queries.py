@@ -55,6 +55,10 @@ EXPECTED: dict[str, dict] = {
         "params": {"scheme": BASE + "id/scheme/topics"},
         "contains": [("concept", BASE + "id/topic/scrum")],
     },
+    "units-on-date": {
+        "params": {"date": "2025-01-01"},
+        "contains": [("unit", BASE + "id/unit/govlabde"), ("organisation", BASE + "id/org/bmi")],
+    },
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -12,24 +13,49 @@ OFFER = "https://w3id.org/tfatlas/id/offer/"
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory) -> dict:
+def cli(tmp_path_factory) -> list[str]:
     store = tmp_path_factory.mktemp("store")
-    cli = [sys.executable, "-m", "tfatlas", "--store", str(store)]
-    subprocess.run(cli + ["init", "--no-progress"], check=True, capture_output=True)
+    command = [sys.executable, "-m", "tfatlas", "--store", str(store)]
+    subprocess.run(command + ["init", "--no-progress"], check=True, capture_output=True)
+    return command
+
+
+@pytest.fixture(scope="module")
+def report(cli) -> dict:
     out = subprocess.run(cli + ["stats", "--coverage", "--json"], check=True, capture_output=True, text=True)
     return json.loads(out.stdout)
 
 
+def test_the_table_names_offers_by_title_with_what_they_lack(cli):
+    out = subprocess.run(cli + ["stats", "--coverage"], check=True, capture_output=True, text=True,
+                         env={**os.environ, "COLUMNS": "200"}).stdout
+    line = next(line for line in out.splitlines() if "KIPITZ" in line)
+    assert "cost model" in line and "contact point" in line
+    assert "Bundesministerium des Innern" in out
+
+
+def lacking(report, offer: str) -> list[str]:
+    return next((row["missing"] for row in report["missing"] if row["offer"] == offer), [])
+
+
 def test_an_offer_without_cost_model_is_listed_as_lacking_it(report):
-    assert "cost model" in report["missing"][OFFER + "kipitz"]
+    assert "cost model" in lacking(report, OFFER + "kipitz")
     # The FIT-Store's page states its cost model, so it is not listed as lacking one.
-    assert "cost model" not in report["missing"].get(OFFER + "fit-store", [])
+    assert "cost model" not in lacking(report, OFFER + "fit-store")
     assert report["complete"]["cost model"] < report["offers"]
+    # The Digitalcheck publishes a contact; KIPITZ's source gives none.
+    assert "contact point" not in lacking(report, OFFER + "digitalcheck-unterstuetzung")
+    assert "contact point" in lacking(report, OFFER + "kipitz")
+    assert all(row["missing"] for row in report["missing"])  # complete offers are not listed
 
 
 def test_offers_are_counted_per_brief_topic_and_ministry(report):
     assert set(report["perTopic"]) == {"new-work", "projektmanagement", "agilitaet", "digitalkompetenzen", "ki",
                                        "prozessmanagement"}
     assert report["perTopic"]["ki"] >= 1
-    # Offers of the BVA and the BAköV count for the BMI, whose portfolio they belong to.
-    assert report["perMinistry"]["https://w3id.org/tfatlas/id/org/bmi"] > 1
+    ministries = {row["ministry"]: row["offers"] for row in report["perMinistry"]}
+    # Offers of the BVA, its units and the BAköV count for the BMI, whose portfolio they belong to.
+    assert ministries["https://w3id.org/tfatlas/id/org/bmi"] > 5
+    # The data lab's four offers count for the BMWE, whose unit it is; a body is no ministry.
+    assert ministries["https://w3id.org/tfatlas/id/org/bmwe"] >= 4
+    assert "https://w3id.org/tfatlas/id/org/bva" not in ministries

@@ -178,25 +178,7 @@ def stats(ctx: Context, as_json, show_coverage):
     if show_coverage:
         from ..finder.coverage import coverage
 
-        report = coverage(ctx.store)
-        if as_json:
-            import json
-
-            click.echo(json.dumps(report, indent=2, ensure_ascii=False))
-            return
-        console = Console()
-        topics = Table("topic", "offers", title=f"{report['offers']} offers")
-        for topic, count in report["perTopic"].items():
-            topics.add_row(topic, str(count))
-        console.print(topics)
-        ministries = Table("ministry", "offers")
-        for ministry, count in sorted(report["perMinistry"].items()):
-            ministries.add_row(ministry, str(count))
-        console.print(ministries)
-        lacking = Table("offer", "missing")
-        for offer, details in report["missing"].items():
-            lacking.add_row(offer, ", ".join(details))
-        console.print(lacking)
+        _print_coverage(coverage(ctx.store), as_json)
         return
     result = ctx.store.stats()
     if as_json:
@@ -214,6 +196,31 @@ def stats(ctx: Context, as_json, show_coverage):
     for cls, count in result.classes.items():
         classes.add_row(cls, f"{count:,}")
     console.print(classes)
+
+
+def _print_coverage(report: dict, as_json: bool) -> None:
+    if as_json:
+        import json
+
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    console = Console()
+    complete = Table("detail", "offers with it", title=f"{report['offers']} offers")
+    for detail, count in report["complete"].items():
+        complete.add_row(detail, f"{count} of {report['offers']}")
+    console.print(complete)
+    topics = Table("topic of the brief", "offers")
+    for topic, count in report["perTopic"].items():
+        topics.add_row(topic, str(count))
+    console.print(topics)
+    ministries = Table("ministry", "offers")
+    for row in report["perMinistry"]:
+        ministries.add_row(row["label"] or row["ministry"], str(row["offers"]))
+    console.print(ministries)
+    lacking = Table("offer", "missing")
+    for row in report["missing"]:
+        lacking.add_row(row["label"] or row["offer"], ", ".join(row["missing"]))
+    console.print(lacking)
 
 
 @click.command("config")

@@ -1,12 +1,14 @@
-"""Coverage of the offers: per topic of the brief and per ministry how many offers, and per offer
-which details are missing (issue 15). Works on any store whose query() yields rows of terms."""
+"""Coverage of the offers (issue 15): per topic of the brief and per ministry how many offers, and per
+offer which details a Bedarfsträger needs are missing. Works on any store whose query() yields rows
+of terms (the embedded and the remote store alike)."""
 
 from __future__ import annotations
 
 TFA = "https://w3id.org/tfatlas/ontology#"
 TOPIC = "https://w3id.org/tfatlas/id/topic/"
 BRIEF_TOPICS = ("new-work", "projektmanagement", "agilitaet", "digitalkompetenzen", "ki", "prozessmanagement")
-# The details a Bedarfsträger needs, in the order the report shows them.
+ENGLISH = "English title and description"
+# The details in the order the report shows them; the value is the property an offer needs.
 DETAILS = {
     "provider": f"<{TFA}providedBy>",
     "audience": "<http://purl.org/dc/terms/audience>",
@@ -16,34 +18,68 @@ DETAILS = {
     "contact point": "<http://www.w3.org/ns/dcat#contactPoint>",
 }
 
-OFFERS = f"SELECT DISTINCT ?o WHERE {{ ?o a <{TFA}Offer> }}"
-HAS = "SELECT DISTINCT ?o WHERE {{ ?o a <" + TFA + "Offer> ; {p} ?x }}"
-ENGLISH = (f"SELECT DISTINCT ?o WHERE {{ ?o a <{TFA}Offer> ; <http://www.w3.org/2000/01/rdf-schema#label> ?l ;"
-           " <http://purl.org/dc/terms/description> ?d FILTER(LANG(?l) = 'en' && LANG(?d) = 'en') }")
-PER_TOPIC = (f"SELECT ?t (COUNT(DISTINCT ?o) AS ?n) WHERE {{ VALUES ?t {{ {{topics}} }} ?o a <{TFA}Offer> ;"
-             f" <{TFA}hasTopic> ?x . ?x <http://www.w3.org/2004/02/skos/core#broader>* ?t }} GROUP BY ?t")
-# A ministry's offers: those of the ministry, of its units and of bodies in its portfolio (transitively).
-PER_MINISTRY = (f"SELECT ?m (COUNT(DISTINCT ?o) AS ?n) WHERE {{ ?m a <http://data.europa.eu/m8g/PublicOrganisation> ;"
-                " <http://www.w3.org/2000/01/rdf-schema#label> ?ml FILTER(STRSTARTS(STR(?ml), 'Bundesministerium'))"
-                f" ?o a <{TFA}Offer> ; <{TFA}providedBy> ?p ."
-                " ?p (<http://www.w3.org/ns/org#unitOf>|<http://www.w3.org/ns/org#subOrganizationOf>)* ?m } GROUP BY ?m")
+PREFIXES = """PREFIX tfa: <https://w3id.org/tfatlas/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX time: <http://www.w3.org/2006/time#>
+PREFIX cv: <http://data.europa.eu/m8g/>
+"""
+OFFERS = PREFIXES + """SELECT ?o (SAMPLE(?l) AS ?label) WHERE {
+  ?o a tfa:Offer . OPTIONAL { ?o rdfs:label ?l FILTER(LANGMATCHES(LANG(?l), "de")) }
+} GROUP BY ?o"""
+HAS = PREFIXES + "SELECT DISTINCT ?o WHERE {{ ?o a tfa:Offer ; {p} ?x }}"
+HAS_ENGLISH = PREFIXES + """SELECT DISTINCT ?o WHERE {
+  ?o a tfa:Offer ; rdfs:label ?l ; dct:description ?d FILTER(LANG(?l) = "en" && LANG(?d) = "en")
+}"""
+PER_TOPIC = PREFIXES + """SELECT ?t (COUNT(DISTINCT ?o) AS ?n) WHERE {
+  VALUES ?t { %s }
+  ?o a tfa:Offer ; tfa:hasTopic ?x . ?x skos:broader* ?t .
+} GROUP BY ?t"""
+# German federal ministries are named "Bundesministerium …", except the Foreign Office. A ministry's
+# offers are those of the ministry, of its units and bodies (transitively), and of units that are its
+# members now (an org:Membership whose period has no end).
+PER_MINISTRY = PREFIXES + """SELECT ?m (SAMPLE(?ml) AS ?label) (COUNT(DISTINCT ?o) AS ?n) WHERE {
+  ?m a cv:PublicOrganisation ; rdfs:label ?ml .
+  FILTER(LANGMATCHES(LANG(?ml), "de") && (STRSTARTS(STR(?ml), "Bundesministerium") || STR(?ml) = "Auswärtiges Amt"))
+  OPTIONAL {
+    ?o a tfa:Offer ; tfa:providedBy ?p .
+    {
+      ?p (org:unitOf|org:subOrganizationOf)* ?m .
+    } UNION {
+      ?p (org:unitOf|org:subOrganizationOf)* ?x .
+      ?membership org:member ?x ; org:organization ?y .
+      FILTER NOT EXISTS { ?membership org:memberDuring/time:hasEnd ?end }
+      ?y (org:unitOf|org:subOrganizationOf)* ?m .
+    }
+  }
+} GROUP BY ?m"""
 
 
-def _iris(store, sparql: str) -> set[str]:
+def _value(term):
+    return None if term is None else term.value
+
+
+def _offers_having(store, sparql: str) -> set[str]:
     return {row["o"].value for row in store.query(sparql)}
 
 
 def coverage(store) -> dict:
-    """Offers per brief topic and per ministry, and the missing details of each offer."""
-    offers = _iris(store, OFFERS)
-    present = {name: _iris(store, HAS.format(p=p)) for name, p in DETAILS.items()}
-    present["English title and description"] = _iris(store, ENGLISH)
-    missing = {o: [d for d, have in present.items() if o not in have] for o in sorted(offers)}
-    topics_values = " ".join(f"<{TOPIC}{t}>" for t in BRIEF_TOPICS)
-    per_topic = {t: 0 for t in BRIEF_TOPICS}
-    for row in store.query(PER_TOPIC.replace("{topics}", topics_values)):
+    """Offers per brief topic and per ministry, how many offers have each detail, and what each lacks."""
+    labels = {row["o"].value: _value(row["label"]) for row in store.query(OFFERS)}
+    present = {name: _offers_having(store, HAS.format(p=p)) for name, p in DETAILS.items()}
+    present[ENGLISH] = _offers_having(store, HAS_ENGLISH)
+    per_topic = dict.fromkeys(BRIEF_TOPICS, 0)
+    for row in store.query(PER_TOPIC % " ".join(f"<{TOPIC}{t}>" for t in BRIEF_TOPICS)):
         per_topic[row["t"].value[len(TOPIC):]] = int(row["n"].value)
-    per_ministry = {row["m"].value: int(row["n"].value) for row in store.query(PER_MINISTRY)}
-    return {"offers": len(offers), "perTopic": per_topic, "perMinistry": per_ministry,
-            "complete": {d: len(have & offers) for d, have in present.items()},
-            "missing": {o: m for o, m in missing.items() if m}}
+    ministries = sorted(({"ministry": row["m"].value, "label": _value(row["label"]), "offers": int(row["n"].value)}
+                         for row in store.query(PER_MINISTRY)), key=lambda m: (-m["offers"], m["label"] or ""))
+    missing = []
+    for offer in sorted(labels):
+        lacking = [detail for detail, have in present.items() if offer not in have]
+        if lacking:
+            missing.append({"offer": offer, "label": labels[offer], "missing": lacking})
+    return {"offers": len(labels), "perTopic": per_topic, "perMinistry": ministries,
+            "complete": {detail: len(have & labels.keys()) for detail, have in present.items()},
+            "missing": missing}

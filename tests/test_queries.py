@@ -307,7 +307,7 @@ def test_topic_overlaps(store):
     rows = run(store, "topic-overlaps")
     counts = {row["topic"]: int(row["providerCount"]) for row in rows}
     assert counts[iri("topic", "agilitaet")] == 6
-    assert counts[iri("topic", "projektmanagement")] == 4
+    assert counts[iri("topic", "projektmanagement")] == 5
     assert counts[iri("topic", "ki")] == 12
     assert iri("topic", "open-source") not in counts  # only ZenDiS
     assert all(n > 1 for n in counts.values())

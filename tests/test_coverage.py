@@ -59,3 +59,12 @@ def test_offers_are_counted_per_brief_topic_and_ministry(report):
     # The data lab's four offers count for the BMWE, whose unit it is; a body is no ministry.
     assert ministries["https://w3id.org/tfatlas/id/org/bmwe"] >= 4
     assert "https://w3id.org/tfatlas/id/org/bva" not in ministries
+
+
+def test_the_offer_report_leaves_the_overviews_coverage_function_alone():
+    # /overview calls finder.coverage(store, lang); a submodule of that name would replace it on import.
+    import tfatlas.finder as finder
+    from tfatlas.finder.offer_coverage import offer_coverage
+
+    assert callable(finder.coverage) and finder.coverage is not offer_coverage
+    assert finder.coverage.__module__ == "tfatlas.finder.search"

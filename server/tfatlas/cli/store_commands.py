@@ -176,9 +176,9 @@ def dump(ctx: Session, fmt, out):
 def stats(ctx: Session, as_json, show_coverage):
     """Triples per graph and instances per class (or, with --coverage, the offers' coverage)."""
     if show_coverage:
-        from ..finder.coverage import coverage
+        from ..finder.offer_coverage import offer_coverage
 
-        _print_coverage(coverage(ctx.store), as_json)
+        _print_coverage(offer_coverage(ctx.store), as_json)
         return
     result = ctx.store.stats()
     if as_json:

@@ -1,6 +1,8 @@
 """Coverage of the offers (issue 15): per topic of the brief and per ministry how many offers, and per
-offer which details a Bedarfsträger needs are missing. Works on any store whose query() yields rows
-of terms (the embedded and the remote store alike)."""
+offer which details a Bedarfsträger needs are missing (`tfatlas stats --coverage`). The topic ×
+provider overview of /overview is `finder.coverage` (search.py); this module has its own name so
+that importing it never shadows that function on the package. Works on any store whose query()
+yields rows of terms (the embedded and the remote store alike)."""
 
 from __future__ import annotations
 
@@ -65,7 +67,7 @@ def _offers_having(store, sparql: str) -> set[str]:
     return {row["o"].value for row in store.query(sparql)}
 
 
-def coverage(store) -> dict:
+def offer_coverage(store) -> dict:
     """Offers per brief topic and per ministry, how many offers have each detail, and what each lacks."""
     labels = {row["o"].value: _value(row["label"]) for row in store.query(OFFERS)}
     present = {name: _offers_having(store, HAS.format(p=p)) for name, p in DETAILS.items()}

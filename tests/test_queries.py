@@ -201,7 +201,25 @@ def test_who_helps_without_topic_and_in_english(store):
     training = by(rows, "offer", iri("offer", "bva-projektmanagement-schulung"))
     assert training["offerTypes"] == "Training"  # the concept's English label
     assert training["offerLabel"] == "Project management training of the Federal Office of Administration"
-    assert training["providerLabel"] == "BVA Kompetenzzentrum (Groß-)Projektmanagement"  # no English label: German
+    assert training["providerLabel"] == "BVA Competence Centre for (Large-)Project Management"
+
+
+def test_who_helps_falls_back_to_german_labels():
+    # Every seed offer has an English title since issue 15; one written for this test has none.
+    extra = ox.Store()
+    load_model(extra)
+    graph = ox.NamedNode("urn:test:graph:german-only")
+    tfa = "https://w3id.org/tfatlas/ontology#"
+    offer = ox.NamedNode(iri("offer", "test-nur-deutsch"))
+    for p, o in (("http://www.w3.org/1999/02/22-rdf-syntax-ns#type", ox.NamedNode(tfa + "Offer")),
+                 ("http://www.w3.org/2000/01/rdf-schema#label", ox.Literal("Nur deutsch betitelt", language="de")),
+                 (tfa + "hasTopic", ox.NamedNode(iri("topic", "projektsteuerung"))),
+                 (tfa + "addressesChallenge", ox.NamedNode(iri("challenge", "projekte-steuern"))),
+                 (tfa + "providedBy", ox.NamedNode(iri("org", "fitko")))):
+        extra.add(ox.Quad(offer, ox.NamedNode(p), o, graph))
+    rows = run(extra, "who-helps", challenge=iri("challenge", "projekte-steuern"), lang="en")
+    assert by(rows, "offer", offer.value)["offerLabel"] == "Nur deutsch betitelt"
+    assert by(rows, "offer", offer.value)["providerLabel"] == "FITKO (Federal IT Cooperation)"
 
 
 def test_who_helps_shows_the_cost_model(store):

@@ -219,7 +219,7 @@ def test_who_helps_falls_back_to_german_labels():
         extra.add(ox.Quad(offer, ox.NamedNode(p), o, graph))
     rows = run(extra, "who-helps", challenge=iri("challenge", "projekte-steuern"), lang="en")
     assert by(rows, "offer", offer.value)["offerLabel"] == "Nur deutsch betitelt"
-    assert by(rows, "offer", offer.value)["providerLabel"] == "FITKO (Federal IT Cooperation)"
+    assert by(rows, "offer", offer.value)["providerLabel"] == "FITKO (Föderale IT-Kooperation)"  # its @en label
 
 
 def test_who_helps_shows_the_cost_model(store):

@@ -197,7 +197,7 @@ def test_who_helps_without_topic_and_in_english(store):
     assert column(rows, "offer") == {iri("offer", s) for s in (
         "bva-drei-partner-modell", "bva-beratung-grossprojektmanagement", "bva-projektmanagement-schulung",
         "bva-projektkompass", "govlabde-personalressourcen", "fit-project", "fitko-projektbegleitung",
-        "govlabde-auftragsklaerung", "s-o-s-methode")}
+        "govlabde-auftragsklaerung", "s-o-s-methode", "bwconsulting-planspiel-projektmanagement")}
     training = by(rows, "offer", iri("offer", "bva-projektmanagement-schulung"))
     assert training["offerTypes"] == "Training"  # the concept's English label
     assert training["offerLabel"] == "Project management training of the Federal Office of Administration"
@@ -325,7 +325,7 @@ def test_topic_overlaps(store):
     rows = run(store, "topic-overlaps")
     counts = {row["topic"]: int(row["providerCount"]) for row in rows}
     assert counts[iri("topic", "agilitaet")] == 6
-    assert counts[iri("topic", "projektmanagement")] == 5
+    assert counts[iri("topic", "projektmanagement")] == 6
     assert counts[iri("topic", "ki")] == 12
     assert iri("topic", "open-source") not in counts  # only ZenDiS
     assert all(n > 1 for n in counts.values())

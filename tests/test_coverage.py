@@ -47,6 +47,12 @@ def test_an_offer_without_cost_model_is_listed_as_lacking_it(report):
     assert "contact point" not in lacking(report, OFFER + "digitalcheck-unterstuetzung")
     assert "contact point" in lacking(report, OFFER + "kipitz")
     assert all(row["missing"] for row in report["missing"])  # complete offers are not listed
+    # Every detail's count and the offers listed as lacking it add up to all offers.
+    for detail, count in report["complete"].items():
+        lacking_it = sum(detail in row["missing"] for row in report["missing"])
+        assert count + lacking_it == report["offers"], detail
+    # KIPITZ is on KI (through Generative KI as well); it is not listed as off the brief's topics.
+    assert "topic of the brief" not in lacking(report, OFFER + "kipitz")
 
 
 def test_offers_are_counted_per_brief_topic_and_ministry(report):

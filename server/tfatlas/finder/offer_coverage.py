@@ -10,6 +10,7 @@ TFA = "https://w3id.org/tfatlas/ontology#"
 TOPIC = "https://w3id.org/tfatlas/id/topic/"
 BRIEF_TOPICS = ("new-work", "projektmanagement", "agilitaet", "digitalkompetenzen", "ki", "prozessmanagement")
 ENGLISH = "English title and description"
+BRIEF_TOPIC = "topic of the brief"
 # The details in the order the report shows them; the value is the property an offer needs.
 DETAILS = {
     "provider": f"<{TFA}providedBy>",
@@ -34,6 +35,10 @@ OFFERS = PREFIXES + """SELECT ?o (SAMPLE(?l) AS ?label) WHERE {
 HAS = PREFIXES + "SELECT DISTINCT ?o WHERE {{ ?o a tfa:Offer ; {p} ?x }}"
 HAS_ENGLISH = PREFIXES + """SELECT DISTINCT ?o WHERE {
   ?o a tfa:Offer ; rdfs:label ?l ; dct:description ?d FILTER(LANG(?l) = "en" && LANG(?d) = "en")
+}"""
+ON_BRIEF_TOPIC = PREFIXES + """SELECT DISTINCT ?o WHERE {
+  VALUES ?t { %s }
+  ?o a tfa:Offer ; tfa:hasTopic ?x . ?x skos:broader* ?t .
 }"""
 PER_TOPIC = PREFIXES + """SELECT ?t (COUNT(DISTINCT ?o) AS ?n) WHERE {
   VALUES ?t { %s }
@@ -72,8 +77,10 @@ def offer_coverage(store) -> dict:
     labels = {row["o"].value: _value(row["label"]) for row in store.query(OFFERS)}
     present = {name: _offers_having(store, HAS.format(p=p)) for name, p in DETAILS.items()}
     present[ENGLISH] = _offers_having(store, HAS_ENGLISH)
+    brief = " ".join(f"<{TOPIC}{t}>" for t in BRIEF_TOPICS)
+    present[BRIEF_TOPIC] = _offers_having(store, ON_BRIEF_TOPIC % brief)
     per_topic = dict.fromkeys(BRIEF_TOPICS, 0)
-    for row in store.query(PER_TOPIC % " ".join(f"<{TOPIC}{t}>" for t in BRIEF_TOPICS)):
+    for row in store.query(PER_TOPIC % brief):
         per_topic[row["t"].value[len(TOPIC):]] = int(row["n"].value)
     ministries = sorted(({"ministry": row["m"].value, "label": _value(row["label"]), "offers": int(row["n"].value)}
                          for row in store.query(PER_MINISTRY)), key=lambda m: (-m["offers"], m["label"] or ""))

@@ -2,6 +2,7 @@
 
 from ..errors import AtlasError, InputError  # noqa: F401
 from ..model.files import model_dir  # noqa: F401
+from ..store.base import Delta  # noqa: F401
 from ..sparql.text import _resolve as sparql_resolve  # noqa: F401
 from ..sparql.text import nesting_error  # noqa: F401
 from ..sparql.text import prologue as sparql_prologue  # noqa: F401

@@ -29,7 +29,7 @@ from typing import Callable
 
 import pyoxigraph as ox
 
-from ._deps import validation
+from ._deps import Delta, validation
 from .accounts import Account, Accounts, hash_token, operator
 from .change import Change, blank_nodes, keep_blank_nodes, resources
 from .errors import Forbidden, NotFound, Unauthorized
@@ -267,7 +267,14 @@ class Contributions:
             inserted = added
         parts.append("INSERT DATA {\n" + (_in_graph(graph, inserted) + "\n" if inserted else "")
                      + history_by_graph + "\n}")
-        self.store.update(" ;\n".join(parts), graphs=[graph or "", history_graph(self.base_iri)])
+        # The exact change, for the store's followers (the query workers apply it to their copies).
+        name = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        delta = Delta(removed=() if rewrite else tuple(ox.Quad(t.subject, t.predicate, t.object, name)
+                                                       for t in removed),
+                      added=tuple(ox.Quad(t.subject, t.predicate, t.object, name) for t in inserted)
+                      + tuple(history),
+                      cleared=(graph,) if rewrite else ())
+        self.store.update(" ;\n".join(parts), graphs=[graph or "", history_graph(self.base_iri)], delta=delta)
         return rewrite
 
     def _notify(self, notice: WriteNotice) -> None:

@@ -33,6 +33,26 @@ class Load:
 
 
 @dataclass(frozen=True)
+class Apply:
+    """Bring the copy from ``generation - 1`` to ``generation``: empty the ``cleared`` graphs ("" the
+    default graph), remove then add these quads (N-Quads; blank nodes of ``added`` are new ones)."""
+
+    generation: int
+    removed: bytes
+    added: bytes
+    cleared: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Replay:
+    """Bring the copy from ``generation - 1`` to ``generation`` by running the committed update."""
+
+    generation: int
+    text: str
+    base_iri: str | None
+
+
+@dataclass(frozen=True)
 class Evaluate:
     task: QueryTask
 
@@ -46,6 +66,12 @@ class StatusRequest:
 
 @dataclass(frozen=True)
 class Loaded:
+    generation: int
+    released: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Applied:
     generation: int
     released: tuple[int, ...] = ()
 
@@ -72,5 +98,5 @@ class Status:
     released: tuple[int, ...] = ()
 
 
-Request = Load | Evaluate | StatusRequest
-Reply = Loaded | Answered | Failed | Status
+Request = Load | Apply | Replay | Evaluate | StatusRequest
+Reply = Loaded | Applied | Answered | Failed | Status

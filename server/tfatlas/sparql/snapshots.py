@@ -25,6 +25,7 @@ class Snapshots:
         self._paths: dict[int, str] = {}  # generation -> checkpoint path
         self._holders: dict[int, int] = {}  # generation -> workers that may still read its snapshot
         self._lock = threading.Lock()
+        self._made = 0
         root = getattr(store, "root", None)
         # Checkpoints are hard links: they must be on the store's file system.
         parent = str(root) if root is not None else None
@@ -40,22 +41,35 @@ class Snapshots:
             self.generation = max(self.generation, generation)
 
     def take(self) -> tuple[int, str]:
-        """(generation, path) of a snapshot of the current data; the caller holds it until released."""
+        """(generation, path) of a snapshot of the current data; the caller holds it until released.
+
+        The store's ``checkpoint`` returns the generation of exactly the state it copied (writes
+        wait meanwhile), so a copy made from it can follow the later writes' changes. It is taken
+        without this object's lock: a writer holds the store's lock while it tells us of a write."""
+        checkpoint = getattr(self._store, "checkpoint", None)
         with self._lock:
-            generation = self.generation
-            if generation not in self._paths:
-                path = self.root / f"gen-{generation:06d}"
-                oxigraph = getattr(self._store, "oxigraph", None)
-                if oxigraph is not None:
-                    oxigraph.flush()
-                    oxigraph.backup(str(path))
-                else:
-                    path = path.with_suffix(".nq")
-                    with open(path, "wb") as out:
-                        self._store.dump(out, by_name("nquads"))
+            generation = self._store.write_generation if checkpoint is not None else self.generation
+            if generation in self._paths:
+                return self._hold(generation)
+            if checkpoint is None:
+                path = self.root / f"gen-{generation:06d}.nq"
+                with open(path, "wb") as out:
+                    self._store.dump(out, by_name("nquads"))
                 self._paths[generation] = str(path)
-            self._holders[generation] = self._holders.get(generation, 0) + 1
-            return generation, self._paths[generation]
+                return self._hold(generation)
+            self._made += 1
+            path = self.root / f"snapshot-{self._made:06d}"
+        generation = checkpoint(path)
+        with self._lock:
+            if generation in self._paths:  # another thread copied the same state meanwhile
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                self._paths[generation] = str(path)
+            return self._hold(generation)
+
+    def _hold(self, generation: int) -> tuple[int, str]:
+        self._holders[generation] = self._holders.get(generation, 0) + 1
+        return generation, self._paths[generation]
 
     def release(self, generation: int) -> None:
         """A worker no longer reads ``generation``'s snapshot; remove those nobody reads."""

@@ -16,7 +16,9 @@ import pyoxigraph as ox
 
 from ..errors import AtlasError, QueryFailed
 from . import conneg
-from .messages import Answered, Failed, Load, Loaded, QueryTask, Reply, Request, Status, StatusRequest
+from .messages import (Answered, Applied, Apply, Failed, Load, Loaded, QueryTask, Replay, Reply, Request, Status,
+                       StatusRequest)
+from .replay import apply_change
 from .results import Answer, has_dataset_clause, prefixes_of, render_graph, serialize_solutions
 
 
@@ -106,6 +108,20 @@ class _WorkerState:
         lock_path = os.path.join(os.path.dirname(path), "copy.lock")
         threading.Thread(target=self._copy, args=(snapshot, generation, lock_path), daemon=True).start()
 
+    def follow(self, message: Apply | Replay) -> bool:
+        """Apply the next write to the in-memory copy; False when this copy cannot follow it (it
+        is still on disk, or misses a generation): the server then sends a new snapshot."""
+        with self.lock:
+            if self.on_disk is not None or self.generation != message.generation - 1:
+                return False
+            store = self.store
+        # Queries are handled in this same loop, so none reads the copy while it changes. If
+        # applying fails midway the copy is wrong: its generation stays old, so it is replaced.
+        apply_change(store, message)
+        with self.lock:
+            self.generation = message.generation
+        return True
+
     def _leave_disk(self) -> None:
         if self.on_disk is not None and self.on_disk not in self.copying:
             self.released.append(self.on_disk)
@@ -150,6 +166,11 @@ def _handle(state: _WorkerState, message: Request) -> Reply:
         if isinstance(message, Load):
             state.load(message.path, message.generation)
             return Loaded(message.generation, state.take_released())
+        if isinstance(message, (Apply, Replay)):
+            if state.follow(message):
+                return Applied(message.generation, state.take_released())
+            return Failed(409, "this copy cannot follow the write; it needs a new snapshot",
+                          state.take_released())
         if isinstance(message, StatusRequest):
             with state.lock:
                 generation, in_memory = state.generation, state.on_disk is None

@@ -20,8 +20,20 @@ Why the workers hold the data in memory
     makes queries wait for a copy (1M triples: tens of seconds per copy on a busy machine).
     Opening the live database read-only from another process would be undefined behaviour
     (pyoxigraph's docs), a checkpoint is not. Every write through the store (``update``,
-    ``load``, ``drop_graph``) bumps the store's write generation (the store's write hook, ``AtlasStore.subscribe``); before answering, a worker whose data
-    is older opens the new checkpoint, so a query sent after a successful update always sees it.
+    ``load``, ``drop_graph``) bumps the store's write generation (the store's write hook,
+    ``AtlasStore.subscribe``); before answering, a worker whose data is older is brought to the
+    current generation, so a query sent after a successful update always sees it.
+
+Why a write costs readers only its size
+    Copying the store again after each write made reads of a join 2x to 50x slower for about a
+    minute at 1M triples (issue 10). The pool therefore keeps each write's change
+    (:mod:`.replay`): an actor's write and a dropped graph carry their exact delta, an operator's
+    update is replayed from its text when that gives the store's result. A worker behind by a few
+    writes gets them, in generation order, and applies them to its in-memory copy. A worker that
+    cannot follow (its copy is still being made, a change was not kept, or applying failed) gets
+    a checkpoint of the current generation as before, and so does every worker after a load or
+    an update that does not replay exactly. ``tfatlas_query_worker_copies`` and
+    ``tfatlas_query_worker_applied_writes`` on /-/metrics count both ways.
 
     Two workers per core (capped by ``TFATLAS_THREADS``): while one hands its answer back, another
     evaluates. Measured with bench/endpoint.py (2 cores shared with other work, so single runs
@@ -46,12 +58,18 @@ import sys
 import threading
 
 from ..errors import DeadlineExceeded, QueryFailed
-from .messages import Answered, Evaluate, Failed, Load, Loaded, QueryTask, Reply, Request, Status, StatusRequest
+from .messages import (Answered, Applied, Evaluate, Failed, Load, Loaded, QueryTask, Reply, Request, Status,
+                       StatusRequest)
+from .replay import change_message
 from .results import Answer
 from .snapshots import Snapshots
 
 log = logging.getLogger(__name__)
 
+
+
+#: Writes kept for workers that are behind; one further behind gets a new snapshot.
+MAX_CHANGES = 1024
 
 
 class _WorkerBroken(QueryFailed):
@@ -101,12 +119,26 @@ class WorkerPool:
         self._closed = False
         self.snapshots = Snapshots(store)
         self.snapshots.changed(store.write_generation)
-        self._unsubscribe = store.subscribe(lambda event: self.snapshots.changed(event.generation))
+        # generation -> the message that brings a copy to it from the one before (None: copy again)
+        self._changes: dict[int, Request | None] = {}
+        self._unsubscribe = store.subscribe(self._follow)
         self.kills = 0
+        self.copies = 0  # snapshots sent to workers (a copy of the whole store each)
+        self.applied = 0  # writes applied to a worker's copy instead
 
     @property
     def generation(self) -> int:
         return self.snapshots.generation
+
+    def _follow(self, event) -> None:
+        """The store's write hook: keep the change for the workers, then move the generation on
+        (in this order: a query that sees the new generation finds its change)."""
+        message = change_message(event)
+        with self._lock:
+            self._changes[event.generation] = message
+            for old in sorted(self._changes)[:-MAX_CHANGES]:
+                del self._changes[old]
+        self.snapshots.changed(event.generation)
 
     def start(self) -> None:
         """Start the workers; each loads the data in the background before it takes queries."""
@@ -145,8 +177,11 @@ class WorkerPool:
             threading.Thread(target=self._add_worker, args=(True,), daemon=True).start()
 
     def _sync(self, worker: _Worker) -> None:
-        if worker.generation == self.generation:
+        if worker.generation >= self.generation:
             return
+        if self._catch_up(worker):
+            return
+        self.copies += 1
         generation, path = self.snapshots.take()
         worker.holding.add(generation)
         worker.send(Load(path, generation))
@@ -157,6 +192,29 @@ class WorkerPool:
             message = reply.message if isinstance(reply, Failed) else type(reply).__name__
             raise _WorkerBroken(500, f"a query worker could not open the data: {message}")
         worker.generation = reply.generation
+
+    def _catch_up(self, worker: _Worker) -> bool:
+        """Apply the writes since the worker's generation to its copy, in order; False when one is
+        not known here or the worker cannot apply it (then it gets a new snapshot)."""
+        if worker.generation < 0:
+            return False
+        target = self.generation
+        with self._lock:
+            changes = [self._changes.get(g) for g in range(worker.generation + 1, target + 1)]
+        if not changes or any(change is None for change in changes):
+            return False
+        for change in changes:
+            worker.send(change)
+            if not worker.conn.poll(self._load_timeout):
+                raise _WorkerBroken(503, "a query worker did not apply a write in time")
+            reply = self._receive(worker)
+            if not isinstance(reply, Applied):
+                if isinstance(reply, Failed) and reply.status != 409:
+                    log.warning("a query worker could not apply a write (copying again): %s", reply.message)
+                return False
+            worker.generation = reply.generation
+            self.applied += 1
+        return True
 
     def _receive(self, worker: _Worker) -> Reply:
         """The worker's reply; the snapshots it released meanwhile are released here."""
@@ -220,12 +278,14 @@ class WorkerPool:
                 break
             asked.append(worker)
             try:
+                if 0 <= worker.generation < self.generation:
+                    self._catch_up(worker)  # a copy one write behind is at full speed all the same
                 worker.send(StatusRequest())
                 if worker.conn.poll(5):
                     reply = self._receive(worker)
                     if isinstance(reply, Status):
                         worker.in_memory = reply.in_memory and reply.generation == self.generation
-            except (EOFError, OSError):
+            except (EOFError, OSError, QueryFailed):
                 pass
         for worker in asked:
             self._idle.put(worker)

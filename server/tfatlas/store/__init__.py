@@ -2,7 +2,7 @@
 
 from ..config import Config
 from ..vocab import meta_graph
-from .base import AtlasStore, LoadReport, Source, Stats, WriteEvent
+from .base import AtlasStore, Delta, LoadReport, Source, Stats, WriteEvent
 
 
 def open_store(config: Config) -> AtlasStore:
@@ -22,4 +22,4 @@ def open_store(config: Config) -> AtlasStore:
     return EmbeddedStore(config.store, config.base_iri)
 
 
-__all__ = ["AtlasStore", "LoadReport", "Source", "Stats", "WriteEvent", "meta_graph", "open_store"]
+__all__ = ["AtlasStore", "Delta", "LoadReport", "Source", "Stats", "WriteEvent", "meta_graph", "open_store"]

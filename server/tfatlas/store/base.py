@@ -76,6 +76,23 @@ class WriteEvent:
     generation: int
     kind: str  # "load", "update" or "drop"
     graphs: frozenset[str] | None
+    #: The exact change, when the writer knows it (an actor's write, a dropped graph): a follower
+    #: (the query workers' copies) can apply it instead of copying the store again.
+    delta: Delta | None = None
+    #: The committed SPARQL Update text and its base IRI (kind "update").
+    update: str | None = None
+    base_iri: str | None = None
+
+
+@dataclass(frozen=True)
+class Delta:
+    """Quads removed and added by one write, in that order, after emptying ``cleared`` graphs
+    ("" the default graph). The blank nodes of ``added`` are new ones: the store named them
+    anew, so a follower names them anew too (``removed`` has none)."""
+
+    removed: tuple = ()  # of pyoxigraph.Quad
+    added: tuple = ()
+    cleared: tuple[str, ...] = ()
 
 
 #: Called after each committed write, in the writing thread.
@@ -152,11 +169,13 @@ class AtlasStore(abc.ABC):
 
         return unsubscribe
 
-    def _committed(self, kind: str, graphs: Iterable[str] | None) -> WriteEvent:
+    def _committed(self, kind: str, graphs: Iterable[str] | None, *, delta: Delta | None = None,
+                   update: str | None = None, base_iri: str | None = None) -> WriteEvent:
         """Implementations call this once a write is durable; it tells the subscribers."""
         with _HOOK_LOCK:
             self._write_generation += 1
-            event = WriteEvent(self._write_generation, kind, None if graphs is None else frozenset(graphs))
+            event = WriteEvent(self._write_generation, kind, None if graphs is None else frozenset(graphs),
+                               delta, update, base_iri)
             listeners = self._listeners
         for listener in listeners:
             try:
@@ -185,9 +204,10 @@ class AtlasStore(abc.ABC):
 
     @abc.abstractmethod
     def update(self, sparql: str, *, base_iri: str | None = None,
-               graphs: Iterable[str] | None = None) -> None:
+               graphs: Iterable[str] | None = None, delta: Delta | None = None) -> None:
         """Run a SPARQL Update in one transaction. ``graphs``: the graphs it changes, when the
-        caller knows them (the subscribers hear them; None: any graph may have changed)."""
+        caller knows them (the subscribers hear them; None: any graph may have changed);
+        ``delta``: its exact change, when the caller knows it (the subscribers hear it too)."""
 
     @abc.abstractmethod
     def dump(self, out: BinaryIO, fmt: Format) -> None:

@@ -20,6 +20,7 @@ import fcntl
 import gzip
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
 from typing import BinaryIO, Iterable
@@ -30,7 +31,7 @@ from ..errors import InputError, QueryError, StoreError, StoreLocked
 from ..sparql.text import nesting_error
 from ..model.formats import Format
 from ..vocab import meta_graph
-from .base import AtlasStore, LoadReport, Progress, Source, provenance_update
+from .base import AtlasStore, Delta, LoadReport, Progress, Source, provenance_update
 
 ACTIVE = "ACTIVE"
 
@@ -174,6 +175,10 @@ class EmbeddedStore(AtlasStore):
         self._lock_file.truncate()
         self._lock_file.write(f"{os.getpid()}\n")
         self._lock_file.flush()
+        # Held from a write's commit until its announcement, and while a checkpoint is taken: a
+        # checkpoint is then exactly the state of the generation it is labelled with, so a copy
+        # made from it can follow the later writes' deltas.
+        self._write_lock = threading.RLock()
         self._store = self._open_generation(self._active_generation())
         self._remove_leftovers()
 
@@ -254,12 +259,13 @@ class EmbeddedStore(AtlasStore):
             raise
 
         # Switch: from here on the new generation is the store.
-        self._set_active(staged_name)
-        self._store = None
-        self._store = self._open_generation(staged_name)
-        shutil.rmtree(self.root / current, ignore_errors=True)
-        report.seconds = time.perf_counter() - started
-        self._committed("load", [*report.graphs, meta_graph(self.base_iri)])
+        with self._write_lock:
+            self._set_active(staged_name)
+            self._store = None
+            self._store = self._open_generation(staged_name)
+            shutil.rmtree(self.root / current, ignore_errors=True)
+            report.seconds = time.perf_counter() - started
+            self._committed("load", [*report.graphs, meta_graph(self.base_iri)])
         return report
 
     @staticmethod
@@ -322,9 +328,10 @@ class EmbeddedStore(AtlasStore):
                 raise StoreError(f"{source.path}: cannot load into the store: {exc}") from None
 
     def drop_graph(self, graph: str) -> None:
-        if self._store.contains_named_graph(_term(graph)):
-            self._store.remove_graph(_term(graph))
-            self._committed("drop", [graph])
+        with self._write_lock:
+            if self._store.contains_named_graph(_term(graph)):
+                self._store.remove_graph(_term(graph))
+                self._committed("drop", [graph], delta=Delta(cleared=(graph,)))
 
     def query(self, sparql: str, *, default_graphs: Iterable[str] | None = None,
               named_graphs: Iterable[str] | None = None, union_default: bool = True,
@@ -346,16 +353,24 @@ class EmbeddedStore(AtlasStore):
             raise QueryError(f"query failed: {exc}") from None
 
     def update(self, sparql: str, *, base_iri: str | None = None,
-               graphs: Iterable[str] | None = None) -> None:
+               graphs: Iterable[str] | None = None, delta: Delta | None = None) -> None:
         if (too_deep := nesting_error(sparql)) is not None:
             raise QueryError(f"malformed update: {too_deep}")
-        try:
-            self._store.update(sparql, base_iri=base_iri)
-        except SyntaxError as exc:
-            raise QueryError(f"malformed update: {exc}") from None
-        except OSError as exc:
-            raise QueryError(f"update failed: {exc}") from None
-        self._committed("update", graphs)
+        with self._write_lock:
+            try:
+                self._store.update(sparql, base_iri=base_iri)
+            except SyntaxError as exc:
+                raise QueryError(f"malformed update: {exc}") from None
+            except OSError as exc:
+                raise QueryError(f"update failed: {exc}") from None
+            self._committed("update", graphs, delta=delta, update=sparql, base_iri=base_iri)
+
+    def checkpoint(self, path: str | os.PathLike) -> int:
+        """A RocksDB checkpoint (hard links) of the data at ``path``; returns its write generation."""
+        with self._write_lock:
+            self._store.flush()
+            self._store.backup(str(path))
+            return self.write_generation
 
     def dump(self, out: BinaryIO, fmt: Format) -> None:
         if not fmt.has_datasets:

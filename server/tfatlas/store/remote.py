@@ -123,7 +123,7 @@ class RemoteStore(AtlasStore):
                          f"expected {RESULTS_JSON} or application/n-triples")
 
     def update(self, sparql: str, *, base_iri: str | None = None,
-               graphs: Iterable[str] | None = None) -> None:
+               graphs: Iterable[str] | None = None, delta=None) -> None:
         if (too_deep := nesting_error(sparql)) is not None:
             raise QueryError(f"malformed update: {too_deep}")
         self._request("POST", self.update_url, what="update",

@@ -29,6 +29,12 @@ class Metrics:
         self.workers = Gauge("tfatlas_query_workers", "Query worker processes by where their copy of the "
                              "data is (memory: full speed; disk: a copy is being made).", ["data"],
                              registry=self.registry)
+        self.copies = Gauge("tfatlas_query_worker_copies", "Copies of the whole store sent to query "
+                            "workers (at start, after a load, or when a write cannot be applied).",
+                            registry=self.registry)
+        self.applied = Gauge("tfatlas_query_worker_applied_writes", "Writes applied to a query "
+                             "worker's copy instead of copying the store again (per worker).",
+                             registry=self.registry)
         app.before_request(self._start)
         app.after_request(self._finish)
 
@@ -65,4 +71,6 @@ def metrics():
         if service.pool is not None:
             for where, count in service.pool.status().items():
                 collected.workers.labels(where).set(count)
+            collected.copies.set(service.pool.copies)
+            collected.applied.set(service.pool.applied)
     return Response(generate_latest(collected.registry), content_type=CONTENT_TYPE_LATEST)

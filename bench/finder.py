@@ -74,10 +74,10 @@ def timed(action, seconds: float, max_runs: int) -> list[float]:
     return times
 
 
-def start_server(store: Path, log: Path) -> tuple[subprocess.Popen, str]:
+def start_server(store: Path, log: Path, extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "TFATLAS_STORE": str(store), "TFATLAS_BASE_IRI": BASE,
-           "PYTHONPATH": str(REPO / "server")}
+           "PYTHONPATH": str(REPO / "server"), **(extra_env or {})}
     env.pop("TFATLAS_STORE_URL", None)
     # The server's own output goes to a file: when it dies in a run, its last lines say why.
     with open(log, "wb") as out:

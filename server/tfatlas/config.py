@@ -88,6 +88,9 @@ SETTINGS: tuple[Setting, ...] = (
             "error, never a truncated answer.", _positive(int)),
     Setting("result_cache_mb", 64.0, "Megabytes of serialised SPARQL answers kept in an exact cache keyed "
             "on the store's state (embedded store only); 0 disables it.", lambda v: max(0.0, float(v))),
+    Setting("apply_writes", True, "Apply each write to the query workers' in-memory copies; off: "
+            "every worker copies the whole store again after a write (the behaviour before issue 10, "
+            "kept for bench/write.py --before).", _bool),
     Setting("max_body_bytes", 10 * 1024 * 1024, "Largest request body the server accepts, in bytes.",
             _positive(int)),
     Setting("service_allow", (), "Comma-separated IRI prefixes that SERVICE, LOAD and remote FROM may "

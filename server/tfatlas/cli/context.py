@@ -10,6 +10,7 @@ import sys
 import click
 
 from ..config import Config, load_config
+from ..errors import StoreLocked
 from ..store import AtlasStore, open_store
 
 
@@ -35,6 +36,19 @@ class Session:
     def store(self) -> AtlasStore:
         if self._store is None:
             self._store = open_store(self.config)
+        return self._store
+
+    @property
+    def read_store(self) -> AtlasStore:
+        """The store for a command that only reads: while another process (a running
+        `tfatlas serve`) holds the embedded store, a checkpoint of it that the holder makes."""
+        if self._store is None:
+            try:
+                self._store = open_store(self.config)
+            except StoreLocked:
+                from ..store.read_only import ReadOnlyStore
+
+                self._store = ReadOnlyStore(self.config.store, self.config.base_iri)
         return self._store
 
     def close(self) -> None:

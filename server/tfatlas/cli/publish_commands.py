@@ -34,13 +34,13 @@ def publish(ctx: Session, out: Path, base_url: str | None, contributor_id: str |
     Two releases of the same data are byte-identical. The store's meta graph is not published.
     """
     out = out or Path(ctx.config.release_dir)
-    if ctx.store.is_empty():
+    if ctx.read_store.is_empty():
         raise InputError("the store is empty, so there is nothing to publish; "
                          "run `tfatlas init` (or `tfatlas load`) first")
     if base_url is None:
         host = ctx.config.host if ctx.config.host not in ("", "0.0.0.0", "::") else "127.0.0.1"
         base_url = f"http://{'[' + host + ']' if ':' in host else host}:{ctx.config.port}"
-    release = tfatlas.publish(ctx.store, out, base_url=base_url, contributor_id=contributor_id)
+    release = tfatlas.publish(ctx.read_store, out, base_url=base_url, contributor_id=contributor_id)
     table = Table("file", "dataset", "bytes", title=f"Release in {release.directory}")
     for f in release.files:
         table.add_row(f.name, f.dataset, f"{f.size:,}")

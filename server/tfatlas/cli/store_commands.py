@@ -107,7 +107,7 @@ def query(ctx: Session, query, query_file, fmt):
     if (query is None) == (query_file is None):
         raise click.UsageError("give a QUERY or --file, not both or neither")
     text = query_file.read_text(encoding="utf-8") if query_file else query
-    result = ctx.store.query(text)
+    result = ctx.read_store.query(text)
     out = sys.stdout.buffer
     if isinstance(result, ox.QueryBoolean):
         if fmt in RESULT_FORMATS:
@@ -157,12 +157,12 @@ def dump(ctx: Session, fmt, out):
     """Write every graph of the store."""
     target = rdfformats.by_name(fmt)
     if out is None:
-        ctx.store.dump(sys.stdout.buffer, target)
+        ctx.read_store.dump(sys.stdout.buffer, target)
         return
     tmp = out.with_name(out.name + ".part")
     try:
         with open(tmp, "wb") as f:
-            ctx.store.dump(f, target)
+            ctx.read_store.dump(f, target)
         tmp.replace(out)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -179,9 +179,9 @@ def stats(ctx: Session, as_json, show_coverage):
     if show_coverage:
         from ..finder.offer_coverage import offer_coverage
 
-        _print_coverage(offer_coverage(ctx.store), as_json)
+        _print_coverage(offer_coverage(ctx.read_store), as_json)
         return
-    result = ctx.store.stats()
+    result = ctx.read_store.stats()
     if as_json:
         import json
 

@@ -108,8 +108,9 @@ class _Worker:
 class WorkerPool:
     """Query workers with in-memory copies of the store; see the module docstring."""
 
-    def __init__(self, store, size: int, load_timeout: float = 600.0):
+    def __init__(self, store, size: int, load_timeout: float = 600.0, follow_writes: bool = True):
         self._size = size
+        self._follow_writes = follow_writes
         self._load_timeout = load_timeout
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
@@ -133,7 +134,7 @@ class WorkerPool:
     def _follow(self, event) -> None:
         """The store's write hook: keep the change for the workers, then move the generation on
         (in this order: a query that sees the new generation finds its change)."""
-        message = change_message(event)
+        message = change_message(event) if self._follow_writes else None
         with self._lock:
             self._changes[event.generation] = message
             for old in sorted(self._changes)[:-MAX_CHANGES]:

@@ -5,6 +5,7 @@ Layout of a store directory::
     <store>/ACTIVE        name of the generation that holds the data (replaced atomically)
     <store>/gen-000001/   an Oxigraph database
     <store>/lock          held (flock) by the one process that has the store open
+    <store>/readers/      checkpoints for commands that read while it is held (checkpoint_requests)
 
 A load writes into a fresh generation made with ``Store.backup`` (a RocksDB checkpoint of
 hard links, cheap even for large stores), bulk-loads the files there and only then switches
@@ -31,6 +32,7 @@ from ..errors import InputError, QueryError, StoreError, StoreLocked
 from ..sparql.text import nesting_error
 from ..model.formats import Format
 from ..vocab import meta_graph
+from .checkpoint_requests import RequestAnswerer
 from .base import AtlasStore, Delta, LoadReport, Progress, Source, provenance_update
 
 ACTIVE = "ACTIVE"
@@ -181,6 +183,8 @@ class EmbeddedStore(AtlasStore):
         self._write_lock = threading.RLock()
         self._store = self._open_generation(self._active_generation())
         self._remove_leftovers()
+        # Commands that only read (publish, stats, dump, backup) get checkpoints while we hold it.
+        self._readers = RequestAnswerer(self.root, self.checkpoint)
 
     # -- generations -------------------------------------------------------------------------
 
@@ -386,6 +390,9 @@ class EmbeddedStore(AtlasStore):
         return self._store
 
     def close(self) -> None:
+        if getattr(self, "_readers", None) is not None:
+            self._readers.close()
+            self._readers = None
         if self._store is not None:
             self._store.flush()
             self._store = None

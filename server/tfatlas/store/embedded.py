@@ -272,6 +272,26 @@ class EmbeddedStore(AtlasStore):
             self._committed("load", [*report.graphs, meta_graph(self.base_iri)])
         return report
 
+    def replace_data(self, database: Path) -> None:
+        """Make a copy of ``database`` (an Oxigraph directory, e.g. a backup's checkpoint) the
+        store's data, all or nothing, as a load switches generations."""
+        current = self._active_generation()
+        staged_name = f"gen-{int(current.rsplit('-', 1)[1]) + 1:06d}"
+        staged_path = self.root / staged_name
+        shutil.rmtree(staged_path, ignore_errors=True)
+        try:
+            shutil.copytree(database, staged_path)  # copied, not linked: RocksDB appends to some files
+            ox.Store(str(staged_path)).flush()  # it opens for writing here
+        except OSError as exc:
+            shutil.rmtree(staged_path, ignore_errors=True)
+            raise StoreError(f"cannot copy {database} into the store at {self.root}: {exc}") from None
+        with self._write_lock:
+            self._set_active(staged_name)
+            self._store = None
+            self._store = self._open_generation(staged_name)
+            shutil.rmtree(self.root / current, ignore_errors=True)
+            self._committed("load", None)
+
     @staticmethod
     def _target_graphs(sources: list[Source]) -> list[str]:
         graphs: list[str] = []

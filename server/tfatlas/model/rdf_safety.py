@@ -1,0 +1,153 @@
+"""Keeping out data that the store would accept but could not give back, and XML entity bombs.
+
+Literals. pyoxigraph stores ``"x"^^rdf:langString`` (and ``rdf:dirLangString``) when an update
+writes it, or ``STRDT`` makes it, or an RDF/XML or JSON-LD file states it; its own N-Quads,
+N-Triples, Turtle and TriG parsers refuse the same literal ("the datatype of a literal without a
+language tag must not be rdf:langString"). Stored, it breaks every dump: the query workers'
+copy into memory, ``tfatlas dump`` and restore, publishing. tests/test_rdf_roundtrip.py inserts
+terms of every kind, dumps N-Quads and reloads them; these two datatypes without a language tag
+were the only terms that did not come back (invalid language tags and IRIs are refused by the
+parser or left unbound by ``STRLANG``/``IRI``). So they are refused on the way in:
+``update_problem`` reads an update's tokens, ``store_problem`` looks into loaded graphs.
+
+RDF/XML entities. Both RDF/XML parsers the atlas uses (pyoxigraph's and rdflib's, through
+expat) expand internal entities: nine nested ones ("billion laughs") turn 1 KB into a literal of
+10^9 characters. RDF needs no entities, so a document whose DOCTYPE declares any, or names an
+external DTD, is refused before a parser sees it (``rdfxml_problem``).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+NEED_LANGUAGE = (RDF + "langString", RDF + "dirLangString")
+
+
+def literal_problem(datatype: str, language: str | None) -> str | None:
+    if datatype in NEED_LANGUAGE and not language:
+        return (f"a literal of datatype <{datatype}> needs a language tag (write \"text\"@de "
+                "instead); the store could not dump or reload it, so it is not stored")
+    return None
+
+
+# -- updates -------------------------------------------------------------------------------------
+
+def update_problem(text: str) -> str | None:
+    """A message when the update could store a literal of a language datatype without a tag.
+
+    Refused: a typed literal ``"…"^^rdf:langString``; such an IRI called as a cast; ``STRDT``
+    whose datatype is not a fixed IRI (``STRDT(?v, DATATYPE("a"@de))`` makes the same literal).
+    Comparing with the IRI (``FILTER(DATATYPE(?o) = rdf:langString)``), e.g. to delete such
+    literals, stays allowed.
+    """
+    lowered = text.lower()
+    if "langstring" not in lowered and "strdt" not in lowered:
+        return None
+    from ..sparql_protocol import _prologue, _resolve, tokens
+
+    toks = tokens(text)
+    prefixes, base = _prologue(toks, None)
+
+    def iri_of(index: int) -> str | None:
+        if index >= len(toks):
+            return None
+        tok = toks[index]
+        if tok.kind == "iri":
+            return _resolve(tok.text, base)
+        if tok.kind == "pname":
+            prefix, _, local = tok.text.partition(":")
+            return prefixes[prefix] + local if prefix in prefixes else None
+        return None
+
+    for i, tok in enumerate(toks):
+        if tok.text == "^" and i + 2 < len(toks) and toks[i + 1].text == "^":
+            if (iri := iri_of(i + 2)) in NEED_LANGUAGE:
+                return "the update writes " + literal_problem(iri, None)
+        elif tok.kind in ("iri", "pname") and iri_of(i) in NEED_LANGUAGE \
+                and i + 1 < len(toks) and toks[i + 1].text == "(":
+            return f"the update casts to <{iri_of(i)}>, which needs a language tag; use STRLANG"
+        elif tok.is_word("STRDT"):
+            datatype = _second_argument(toks, i + 1)
+            if datatype is None or len(datatype) != 1 or iri_of(toks.index(datatype[0])) is None:
+                return ("STRDT in an update needs a fixed datatype IRI as its second argument, so "
+                        "that no literal of a language datatype without a tag is stored")
+            if (iri := iri_of(toks.index(datatype[0]))) in NEED_LANGUAGE:
+                return "the update writes " + literal_problem(iri, None)
+    return None
+
+
+def _second_argument(toks, open_index: int):
+    """The tokens of a call's second argument, or None when the call does not have one."""
+    if open_index >= len(toks) or toks[open_index].text != "(":
+        return None
+    depth, argument, found = 0, 0, []
+    for tok in toks[open_index:]:
+        if tok.text in "([{" and tok.kind in ("open", "other"):
+            depth += 1
+            if depth == 1:
+                continue
+        elif tok.text in ")]}" and tok.kind in ("close", "other"):
+            depth -= 1
+            if depth == 0:
+                return found if argument == 1 else None
+        elif tok.text == "," and depth == 1:
+            argument += 1
+            continue
+        if argument == 1:
+            found.append(tok)
+    return None
+
+
+# -- loads ---------------------------------------------------------------------------------------
+
+_FIND = """SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o
+  FILTER(isLiteral(?o) && LANG(?o) = "" && DATATYPE(?o) IN (<{a}>, <{b}>)) }} }} LIMIT 1"""
+
+
+def store_problem(store, graph: str) -> str | None:
+    """A message when ``graph`` of a pyoxigraph store holds a literal that could not be dumped."""
+    for row in store.query(_FIND.format(graph=graph, a=NEED_LANGUAGE[0], b=NEED_LANGUAGE[1])):
+        literal = row["o"]
+        return (f"<{row['s'].value}> <{row['p'].value}> \"{literal.value[:40]}\": "
+                + literal_problem(literal.datatype.value, None))
+    return None
+
+
+# -- RDF/XML -------------------------------------------------------------------------------------
+
+PROLOG_BYTES = 1 << 20  # a DOCTYPE comes before the root element; no real prolog is this long
+_DOCTYPE = re.compile(r"<!DOCTYPE\b(.*?)(?:\[(.*?)\])?\s*>", re.DOTALL)
+
+
+def _as_text(head: bytes) -> str:
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                          (codecs.BOM_UTF16_BE, "utf-16")):
+        if head.startswith(bom):
+            return head.decode(encoding, "replace")
+    if head[:2] in (b"<\x00", b"\x00<"):  # UTF-16 without a byte order mark
+        return head.decode("utf-16-le" if head[0] == 0x3C else "utf-16-be", "replace")
+    return head.decode("utf-8", "replace")
+
+
+def rdfxml_problem(head: bytes) -> str | None:
+    """A message when an RDF/XML document (its first ``PROLOG_BYTES``) declares entities."""
+    text = _as_text(head)
+    match = _DOCTYPE.search(text)
+    if match is None:
+        if len(head) >= PROLOG_BYTES and not re.search(r"<[^?!]", text):
+            return (f"the RDF/XML document has no root element in its first {PROLOG_BYTES:,} "
+                    "bytes; this atlas does not read a prolog that long")
+        return None
+    before = text[:match.start()]
+    if re.search(r"<[^?!]", before):  # a DOCTYPE after the root element is not one
+        return None
+    if "<!ENTITY" in (match.group(2) or "") or "<!ENTITY" in match.group(0):
+        return ("the RDF/XML document declares XML entities in its DOCTYPE; this atlas does not "
+                "expand entities (nested ones can grow 1 KB into gigabytes, external ones read "
+                "files or URLs). Write the values out and remove the DOCTYPE")
+    if re.search(r"\b(SYSTEM|PUBLIC)\b", match.group(1)):
+        return ("the RDF/XML document names an external DTD in its DOCTYPE; this atlas reads no "
+                "external DTD or entity. Remove the DOCTYPE")
+    return None

@@ -1,0 +1,132 @@
+"""The guard refuses every shape the fuzzer found crashing; the large stack survives what it admits.
+
+The shapes come from tools/fuzz_engine.py (the same grammar the fuzzer searches). A crash is a
+process dying by signal, so those checks run the engine in a subprocess.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from conftest import REPO, SHARED
+from tfatlas.sparql import guard
+
+sys.path.insert(0, str(REPO / "tools"))
+import fuzz_engine  # noqa: E402
+
+SHAPES = fuzz_engine.shapes()
+
+# Shapes that crashed pyoxigraph 0.5.13 on an 8 MiB stack (tools/fuzz_engine.py --stacks 0),
+# with the limit that refuses them.
+CRASHING = {
+    "expr:plus@select": "MAX_CHAIN", "expr:times@filter": "MAX_CHAIN", "expr:or@filter": "MAX_CHAIN",
+    "expr:and@update": "MAX_CHAIN", "expr:not@order": "MAX_CHAIN", "expr:parens@select": "MAX_DEPTH",
+    "expr:str_calls@select": "MAX_DEPTH", "expr:exists_nest@filter": "MAX_DEPTH",
+    "group:union@select": "MAX_UNIONS", "group:union@update": "MAX_UNIONS",
+    "group:minus@select": "MAX_ELEMENTS", "group:bind@construct": "MAX_ELEMENTS",
+    "group:bind@update": "MAX_UPDATE_ELEMENTS", "group:triples_same@select": "MAX_ELEMENTS",
+    "group:path_alt@select": "MAX_CHAIN", "group:path_seq@update": "MAX_CHAIN",
+    "group:groups_nest@select": "MAX_DEPTH", "group:subselect_nest@select": "MAX_DEPTH",
+}
+
+# The seven texts of issue 13, finding 2.
+ISSUE = {
+    "plus": "SELECT (" + "+".join(["1"] * 20000) + " AS ?x) {}",
+    "or": "SELECT * { FILTER(" + "||".join(["true"] * 20000) + ") }",
+    "union": "SELECT * { " + " UNION ".join(["{ ?s ?p ?o }"] * 20000) + " }",
+    "path_alt": "SELECT * { ?s " + "|".join(["<http://e/p>"] * 20000) + " ?o }",
+    "path_seq": "SELECT * { ?s " + "/".join(["<http://e/p>"] * 10000) + " ?o }",
+    "bind": "SELECT * { " + " ".join(f"BIND(1 AS ?v{i})" for i in range(20000)) + " }",
+    "triples": "SELECT * { " + " ".join(f"?s <http://e/p{i}> ?o{i} ." for i in range(20000)) + " }",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ISSUE))
+def test_issue_shapes_are_refused_naming_the_limit(name):
+    message = guard.problem(ISSUE[name])
+    assert message is not None and "(limit MAX_" in message and "1:" in message, message
+
+
+@pytest.mark.parametrize("shape,limit", sorted(CRASHING.items()))
+def test_crashing_shapes_refused_just_above_their_limit(shape, limit):
+    kind, text = SHAPES[shape](getattr(guard, limit) + 2)  # n terms have n - 1 operators
+    message = guard.problem(text, update=kind == "update")
+    assert message is not None and f"limit {limit}" in message, (shape, message)
+
+
+def test_real_queries_and_the_w3c_suites_pass():
+    texts = [p.read_text(encoding="utf-8") for p in sorted((REPO / "queries").glob("*.rq"))]
+    texts += [p.read_text(encoding="utf-8", errors="replace")
+              for p in sorted((SHARED / "w3c").rglob("*.r[qu]"))] if SHARED.exists() else []
+    assert len(texts) >= 6
+    refused = [t[:80] for t in texts if guard.problem(t)]
+    assert refused == []
+    # Data blocks count for depth only: a large INSERT DATA (an admin's bulk write) is fine.
+    data = "INSERT DATA { " + " ".join(f"<http://e/s{i}> <http://e/p> {i} ." for i in range(60000)) + " }"
+    assert guard.problem(data) is None
+    values = "SELECT * { VALUES ?x { " + " ".join(["1"] * 150000) + " } }"
+    assert guard.problem(values) is None
+
+
+def test_counting_skips_strings_iris_and_comments():
+    inside = 'SELECT * { ?s ?p "' + "+" * 5000 + '" } # ' + "UNION " * 2000
+    assert guard.problem(inside) is None
+    assert "MAX_CHAIN" in guard.problem("SELECT * { ?s ?p ?o FILTER(" + "1+" * 2001 + "1) }")
+
+
+def test_updates_have_a_smaller_pattern_limit():
+    # The engine's join planning takes seconds for a few hundred patterns, and an update runs in
+    # the server process where no deadline can stop it.
+    body = " ".join(f"?s <http://e/p{i}> ?o{i} ." for i in range(guard.MAX_UPDATE_ELEMENTS + 1))
+    assert "MAX_UPDATE_ELEMENTS" in guard.problem(f"DELETE {{ ?s ?p ?o }} WHERE {{ {body} }}", update=True)
+    assert guard.problem(f"SELECT * {{ {body} }}") is None
+
+
+def worst_case_at_the_limits() -> str:
+    """Prefix operators (the most stack per token measured) nested, up to MAX_TOKENS in total."""
+    per_level = guard.MAX_CHAIN - 1
+    levels = min(guard.MAX_DEPTH - 2, (guard.MAX_TOKENS - 100) // (per_level + 2))
+    expression = "true"
+    for _ in range(levels):
+        expression = "(" + "!" * per_level + expression + ")"
+    return f"SELECT * {{ FILTER({expression}) }}"
+
+
+RUN = textwrap.dedent("""
+    import sys, pyoxigraph as ox
+    from tfatlas.sparql.stack import on_large_stack
+    text = sys.stdin.read()
+    def run():
+        return ox.Store().query(text).serialize(format=ox.QueryResultsFormat.JSON)
+    body = on_large_stack(run) if sys.argv[1] == "large" else run()
+    print(len(body))
+""")
+
+
+def _run(text: str, where: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", RUN, where], input=text, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_large_stack_survives_the_worst_text_the_guard_admits():
+    text = worst_case_at_the_limits()
+    assert guard.problem(text) is None
+    on_large = _run(text, "large")
+    assert on_large.returncode == 0, on_large.stderr[-500:]
+    # The same text kills a process that runs the engine on its main thread: the stack is the fix.
+    on_main = _run(text, "main")
+    assert on_main.returncode < 0, (on_main.returncode, on_main.stdout)
+
+
+def test_large_stack_passes_results_and_errors_through():
+    from tfatlas.sparql.stack import on_large_stack
+
+    assert on_large_stack(lambda a, b=0: a + b, 2, b=3) == 5
+    with pytest.raises(SyntaxError):
+        import pyoxigraph as ox
+
+        on_large_stack(ox.Store().query, "SELECT nonsense")

@@ -12,7 +12,8 @@ import textwrap
 
 import pytest
 
-from conftest import REPO, SHARED
+from support.engine_shapes import ISSUE_SHAPES, worst_case_at_the_limits
+from support.paths import REPO, SHARED
 from tfatlas.sparql import guard
 
 sys.path.insert(0, str(REPO / "tools"))
@@ -33,21 +34,9 @@ CRASHING = {
     "group:groups_nest@select": "MAX_DEPTH", "group:subselect_nest@select": "MAX_DEPTH",
 }
 
-# The seven texts of issue 13, finding 2.
-ISSUE = {
-    "plus": "SELECT (" + "+".join(["1"] * 20000) + " AS ?x) {}",
-    "or": "SELECT * { FILTER(" + "||".join(["true"] * 20000) + ") }",
-    "union": "SELECT * { " + " UNION ".join(["{ ?s ?p ?o }"] * 20000) + " }",
-    "path_alt": "SELECT * { ?s " + "|".join(["<http://e/p>"] * 20000) + " ?o }",
-    "path_seq": "SELECT * { ?s " + "/".join(["<http://e/p>"] * 10000) + " ?o }",
-    "bind": "SELECT * { " + " ".join(f"BIND(1 AS ?v{i})" for i in range(20000)) + " }",
-    "triples": "SELECT * { " + " ".join(f"?s <http://e/p{i}> ?o{i} ." for i in range(20000)) + " }",
-}
-
-
-@pytest.mark.parametrize("name", sorted(ISSUE))
+@pytest.mark.parametrize("name", sorted(ISSUE_SHAPES))
 def test_issue_shapes_are_refused_naming_the_limit(name):
-    message = guard.problem(ISSUE[name])
+    message = guard.problem(ISSUE_SHAPES[name])
     assert message is not None and "(limit MAX_" in message and "1:" in message, message
 
 
@@ -84,16 +73,6 @@ def test_updates_have_a_smaller_pattern_limit():
     body = " ".join(f"?s <http://e/p{i}> ?o{i} ." for i in range(guard.MAX_UPDATE_ELEMENTS + 1))
     assert "MAX_UPDATE_ELEMENTS" in guard.problem(f"DELETE {{ ?s ?p ?o }} WHERE {{ {body} }}", update=True)
     assert guard.problem(f"SELECT * {{ {body} }}") is None
-
-
-def worst_case_at_the_limits() -> str:
-    """Prefix operators (the most stack per token measured) nested, up to MAX_TOKENS in total."""
-    per_level = guard.MAX_CHAIN - 1
-    levels = min(guard.MAX_DEPTH - 2, (guard.MAX_TOKENS - 100) // (per_level + 2))
-    expression = "true"
-    for _ in range(levels):
-        expression = "(" + "!" * per_level + expression + ")"
-    return f"SELECT * {{ FILTER({expression}) }}"
 
 
 RUN = textwrap.dedent("""

@@ -19,7 +19,11 @@ external DTD, is refused before a parser sees it (``rdfxml_problem``).
 from __future__ import annotations
 
 import codecs
+import gzip
 import re
+from pathlib import Path
+
+from ..errors import InputError
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 NEED_LANGUAGE = (RDF + "langString", RDF + "dirLangString")
@@ -45,10 +49,10 @@ def update_problem(text: str) -> str | None:
     lowered = text.lower()
     if "langstring" not in lowered and "strdt" not in lowered:
         return None
-    from ..sparql_protocol import _prologue, _resolve, tokens
+    from ..sparql.text import _resolve, prologue, tokens
 
     toks = tokens(text)
-    prefixes, base = _prologue(toks, None)
+    prefixes, base = prologue(toks, None)
 
     def iri_of(index: int) -> str | None:
         if index >= len(toks):
@@ -151,3 +155,22 @@ def rdfxml_problem(head: bytes) -> str | None:
         return ("the RDF/XML document names an external DTD in its DOCTYPE; this atlas reads no "
                 "external DTD or entity. Remove the DOCTYPE")
     return None
+
+
+def check_rdfxml_file(path: Path) -> None:
+    """Raise InputError when the RDF/XML file (gzip when it ends in .gz) declares entities."""
+    try:
+        with (gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")) as raw:
+            head = raw.read(PROLOG_BYTES)
+    except OSError:
+        return  # the parser that follows reports a missing or unreadable file
+    if (problem := rdfxml_problem(head)) is not None:
+        raise InputError(f"{path}: {problem}")
+
+
+def check_literal(term) -> str | None:
+    """``literal_problem`` for a pyoxigraph term (None for IRIs, blank nodes and good literals)."""
+    datatype = getattr(term, "datatype", None)
+    if datatype is None or datatype.value not in NEED_LANGUAGE:
+        return None
+    return literal_problem(datatype.value, term.language)

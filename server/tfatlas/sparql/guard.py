@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..sparql_protocol import _TOKEN  # the endpoint's SPARQL lexer (strings, IRIs, comments)
+from .text import _TOKEN  # the endpoint's SPARQL lexer (strings, IRIs, comments)
 
 MAX_DEPTH = 256
 MAX_CHAIN = 2000

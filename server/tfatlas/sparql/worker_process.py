@@ -17,6 +17,7 @@ import pyoxigraph as ox
 from ..errors import AtlasError, QueryFailed
 from . import conneg
 from .messages import Answered, Failed, Load, Loaded, QueryTask, Reply, Request, Status, StatusRequest
+from .stack import on_large_stack
 from .results import Answer, has_dataset_clause, prefixes_of, render_graph, serialize_solutions
 
 
@@ -40,10 +41,8 @@ def evaluate(store: ox.Store, task: QueryTask) -> Answer:
                               **_dataset_kwargs(task.default_graphs, task.named_graphs, text))
     except SyntaxError as exc:
         raise QueryFailed(400, f"malformed query: {exc}") from None
-    except RuntimeError as exc:  # parsed, but the engine cannot evaluate it (e.g. an unknown function)
-        raise QueryFailed(400, f"the query cannot be evaluated: {exc}") from None
-    except OSError as exc:
-        raise QueryFailed(502 if "http" in str(exc).lower() else 500, f"query failed: {exc}") from None
+    except (RuntimeError, OSError) as exc:
+        raise _evaluation_failed(exc) from None
     try:
         if isinstance(results, ox.QueryBoolean):
             choice = conneg.negotiate("boolean", task.accept, task.format)
@@ -54,8 +53,20 @@ def evaluate(store: ox.Store, task: QueryTask) -> Answer:
         choice = conneg.negotiate("graph", task.accept, task.format)
         return render_graph(results.serialize(format=ox.RdfFormat.N_TRIPLES), choice, task.cap,
                             prefixes_of(text))
-    except OSError as exc:
-        raise QueryFailed(502 if "http" in str(exc).lower() else 500, f"query failed: {exc}") from None
+    except (RuntimeError, OSError) as exc:  # results are lazy: most evaluation happens here
+        raise _evaluation_failed(exc) from None
+
+
+def _evaluation_failed(exc: Exception) -> QueryFailed:
+    message = str(exc)
+    if "service" in message.lower():
+        # A SERVICE endpoint that answers what the engine cannot read (e.g. text/turtle), or not
+        # at all, is a bad upstream: not the client's fault, nor the atlas's.
+        return QueryFailed(502, f"a SERVICE endpoint of this query failed: {message}")
+    if isinstance(exc, OSError):
+        return QueryFailed(502 if "http" in message.lower() else 500, f"query failed: {message}")
+    # parsed, but the engine cannot evaluate it (e.g. an unknown function)
+    return QueryFailed(400, f"the query cannot be evaluated: {message}")
 
 
 def copy_to_memory(snapshot: ox.Store) -> ox.Store:
@@ -156,7 +167,8 @@ def _handle(state: _WorkerState, message: Request) -> Reply:
             return Status(generation, in_memory, state.take_released())
         with state.lock:
             store = state.store
-        answer = evaluate(store, message.task)
+        # Parse, evaluation and serialisation recurse: on a large stack what the guard admits is safe.
+        answer = on_large_stack(evaluate, store, message.task)
         return Answered(answer.body, answer.content_type, answer.rows, state.take_released())
     except AtlasError as exc:  # QueryFailed, NotAcceptable: each carries its status
         return Failed(exc.status, exc.message, state.take_released())

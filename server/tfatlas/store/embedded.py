@@ -27,7 +27,9 @@ from typing import BinaryIO, Iterable
 import pyoxigraph as ox
 
 from ..errors import InputError, QueryError, StoreError, StoreLocked
-from ..sparql.text import nesting_error
+from ..model.rdf_safety import check_rdfxml_file, store_problem, update_problem
+from ..sparql.guard import problem as guard_problem
+from ..sparql.stack import on_large_stack
 from ..model.formats import Format
 from ..vocab import meta_graph
 from .base import AtlasStore, LoadReport, Progress, Source, provenance_update
@@ -62,6 +64,8 @@ class _CountingReader:
 # peak memory stays near a window's worth.
 WINDOW_BYTES = 32 << 20
 _LINE_FORMATS = (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS)
+# The parsers that accept a literal of a language datatype without a tag (model/rdf_safety.py).
+_STATES_BAD_LITERALS = (ox.RdfFormat.RDF_XML, ox.RdfFormat.JSON_LD)
 
 
 class _LineBlocks:
@@ -284,6 +288,8 @@ class EmbeddedStore(AtlasStore):
                    offset: tuple[int, int]) -> tuple[int, int]:
         fmt = source.format.oxigraph
         base_iri = source.path.resolve().as_uri()
+        if fmt is ox.RdfFormat.RDF_XML:
+            check_rdfxml_file(source.path)
         with _open_source(source.path) as raw:
             try:
                 if fmt in _LINE_FORMATS:
@@ -313,6 +319,8 @@ class EmbeddedStore(AtlasStore):
                     return blocks.bytes, blocks.lines
                 reader = _CountingReader(raw, progress, offset)
                 store.bulk_load(reader, fmt, base_iri=base_iri, to_graph=_term(source.graph))
+                if fmt in _STATES_BAD_LITERALS and (bad := store_problem(store, source.graph)):
+                    raise InputError(f"{source.path}: {bad}")
                 return reader.bytes, reader.lines
             except SyntaxError as exc:
                 raise InputError(syntax_message(source.path, exc)) from None
@@ -336,8 +344,8 @@ class EmbeddedStore(AtlasStore):
             kwargs["use_default_graph_as_union"] = True
         if named_graphs is not None:
             kwargs["named_graphs"] = graph_terms(named_graphs)
-        if (too_deep := nesting_error(sparql)) is not None:
-            raise QueryError(f"malformed query: {too_deep}")
+        if (too_large := guard_problem(sparql)) is not None:
+            raise QueryError(f"malformed query: {too_large}")
         try:
             return self._store.query(sparql, base_iri=base_iri, **kwargs)
         except SyntaxError as exc:
@@ -346,10 +354,13 @@ class EmbeddedStore(AtlasStore):
             raise QueryError(f"query failed: {exc}") from None
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
-        if (too_deep := nesting_error(sparql)) is not None:
-            raise QueryError(f"malformed update: {too_deep}")
+        if (too_large := guard_problem(sparql, update=True)) is not None:
+            raise QueryError(f"malformed update: {too_large}")
+        if (unsafe := update_problem(sparql)) is not None:
+            raise InputError(unsafe)
         try:
-            self._store.update(sparql, base_iri=base_iri)
+            # Parse and evaluation recurse; a large stack keeps what the guard admits from crashing.
+            on_large_stack(self._store.update, sparql, base_iri=base_iri)
         except SyntaxError as exc:
             raise QueryError(f"malformed update: {exc}") from None
         except OSError as exc:

@@ -15,12 +15,15 @@ that stack survives and far above what a real query uses:
 ``MAX_CHAIN``      operators in one expression or property path (``+ - * / || && ! | ^``...)
 ``MAX_UNIONS``     ``UNION`` in one group
 ``MAX_ELEMENTS``   triple patterns, ``BIND``, ``FILTER``, ``OPTIONAL``, ``MINUS`` and sub-groups
-                   in one group (the separators ``.``, ``;``, ``,`` are counted)
+                   in one group (counted: the separators ``.``, ``;``, ``,``, blank nodes ``[``
+                   and path steps ``/``, which the engine joins like patterns)
 ``MAX_UPDATE_`     the same for an update: it runs in the server process, where no deadline
 ``ELEMENTS``       stops it, and the engine's join planning takes seconds for a few hundred
                    patterns (0.5 s for 100 on a loaded machine, 8 s for 200)
 ``MAX_TOKENS``     tokens of the whole text, outside ``INSERT DATA``/``DELETE DATA``/``VALUES``
                    blocks (data blocks are read as flat lists; they count for depth only)
+``MAX_UPDATE_``    the same for an update, smaller for the same reason as its elements: many
+``TOKENS``         groups of 100 patterns each would add up to minutes
 =================  ===========================================================================
 
 Counting is an upper bound: a ``-`` of a negative number counts as an operator, a ``.`` of a
@@ -39,6 +42,7 @@ MAX_UNIONS = 1000
 MAX_ELEMENTS = 1000
 MAX_UPDATE_ELEMENTS = 100
 MAX_TOKENS = 100_000
+MAX_UPDATE_TOKENS = 10_000
 
 _OPERATORS = frozenset("|&+-*/^!=<>")
 _ELEMENT_WORDS = frozenset({"OPTIONAL", "MINUS", "BIND", "FILTER", "VALUES", "GRAPH", "SERVICE"})
@@ -79,6 +83,7 @@ def check(text: str, *, update: bool = False) -> None:
     if len(text) <= _SMALLEST:
         return
     elements = (MAX_UPDATE_ELEMENTS, "MAX_UPDATE_ELEMENTS") if update else (MAX_ELEMENTS, "MAX_ELEMENTS")
+    most_tokens = (MAX_UPDATE_TOKENS, "MAX_UPDATE_TOKENS") if update else (MAX_TOKENS, "MAX_TOKENS")
     scopes = [_Scope("", False)]
     tokens = 0
     previous_word = ""
@@ -93,8 +98,8 @@ def check(text: str, *, update: bool = False) -> None:
         scope = scopes[-1]
         if not scope.data:
             tokens += 1
-            if tokens > MAX_TOKENS:
-                raise _refuse(text, start, "tokens outside data blocks", MAX_TOKENS, "MAX_TOKENS")
+            if tokens > most_tokens[0]:
+                raise _refuse(text, start, "tokens outside data blocks", *most_tokens)
         if kind == "word":
             word = token.upper()
             if word == "UNION" and not scope.data:
@@ -107,7 +112,8 @@ def check(text: str, *, update: bool = False) -> None:
             previous_word = word
             continue
         if token in _OPENERS:
-            if token == "{" and scope.bracket and previous_word != "UNION":
+            # A sub-group is joined with its siblings; a blank node "[ ... ]" is one more pattern.
+            if (token == "{" and scope.bracket and previous_word != "UNION") or token == "[":
                 _add_element(text, scopes, start, elements)
             data = scope.data or (token == "{" and (previous_word == "DATA" or values_pending))
             if token == "{":
@@ -127,7 +133,8 @@ def check(text: str, *, update: bool = False) -> None:
                     if scope.operators > MAX_CHAIN:
                         raise _refuse(text, start, "operators in one expression or path",
                                       MAX_CHAIN, "MAX_CHAIN")
-            elif token in _SEPARATORS and scope.bracket in ("{", "["):
+            if token in _SEPARATORS and scope.bracket in ("{", "[") or token == "/" and scope.bracket != "(":
+                # "/" outside parentheses is a path step: the engine joins one pattern per step
                 _add_element(text, scopes, start, elements)
             last_char, last_end = token, match.end()
         previous_word = previous_word if kind == "word" else ""

@@ -233,11 +233,12 @@ class Finding:
     bytes_at_crash: int | None
     outcome_below: str  # what the engine did at largest_safe (ok or its error)
     stopped: str  # why the search ended
+    slow_from: int | None = None  # smallest n whose probe ran past --timeout (alive, not finished)
 
 
 def search(name: str, make: Callable[[int], tuple[str, str]], stack_mb: int, args, deadline: float) -> Finding:
     n, safe, crash, below, stopped = args.start, None, None, "", "limit"
-    crash_bytes = None
+    crash_bytes = slow = None
     while True:  # doubling until a crash or the byte limit
         kind, text = make(n)
         if len(text.encode()) > args.max_bytes:
@@ -248,12 +249,16 @@ def search(name: str, make: Callable[[int], tuple[str, str]], stack_mb: int, arg
             break
         result = probe(kind, text, stack_mb, args.timeout)
         if result.outcome == "timeout":
-            stopped = "timeout"
-            break
+            # Slow (the engine's join planning), not dead: larger sizes may still crash early, in
+            # the parser, so the search goes on in bigger steps; a crash after the timeout is missed.
+            slow = slow or n
+            n *= 4
+            continue
         if result.crashed:
             crash, crash_bytes = n, len(text.encode())
             break
-        safe, below = n, result.outcome
+        if slow is None:
+            safe, below = n, result.outcome
         n *= 2
     if crash is not None:  # bisect to 5 %
         low = safe or 0
@@ -263,12 +268,10 @@ def search(name: str, make: Callable[[int], tuple[str, str]], stack_mb: int, arg
             result = probe(kind, text, stack_mb, args.timeout)
             if result.crashed:
                 crash, crash_bytes = mid, len(text.encode())
-            elif result.outcome == "timeout":
-                break
-            else:
+            else:  # a timeout counts as alive: crashes of the parser come early
                 low, below = mid, result.outcome
         safe = low or None
-    return Finding(name, make(1)[0], stack_mb, safe, crash, crash_bytes, below[:100], stopped)
+    return Finding(name, make(1)[0], stack_mb, safe, crash, crash_bytes, below[:100], stopped, slow)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -294,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
             finding = search(name, make, stack_mb, args, deadline)
             findings.append(finding)
             where = f"crash at n={finding.smallest_crash}" if finding.smallest_crash else "no crash"
-            print(f"{name:45s} stack={stack_mb or 'main':>5} {where:20s} safe={finding.largest_safe} "
+            slow = f" slow from n={finding.slow_from}" if finding.slow_from else ""
+            print(f"{name:45s} stack={stack_mb or 'main':>5} {where:20s} safe={finding.largest_safe}{slow} "
                   f"({finding.stopped}; {finding.outcome_below[:50]})", file=sys.stderr, flush=True)
     json.dump([asdict(f) for f in findings], sys.stdout, indent=1)
     print()

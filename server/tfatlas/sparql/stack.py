@@ -10,10 +10,12 @@ text touches it. ``tfatlas.sparql.guard`` refuses what is too large even for thi
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Callable, TypeVar
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # 512 MiB: 64 times a main thread's stack. Linux reserves it as address space only; pages are
 # committed when a deep text touches them and returned when the thread ends.
@@ -41,8 +43,14 @@ def on_large_stack(function: Callable[..., T], *args, **kwargs) -> T:
         try:
             thread = threading.Thread(target=run, name="tfatlas-engine", daemon=True)
             thread.start()
+        except RuntimeError:  # no address space for it (strict overcommit, ulimit -v)
+            log.warning("cannot start a thread with a %d MiB stack; the engine runs on the calling "
+                        "thread, and only the guard's limits protect it", ENGINE_STACK_BYTES >> 20)
+            thread = None
         finally:
             threading.stack_size(previous)
+    if thread is None:
+        return function(*args, **kwargs)
     thread.join()
     ok, value = outcome[0]
     if not ok:

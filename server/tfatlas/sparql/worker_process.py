@@ -167,8 +167,7 @@ def _handle(state: _WorkerState, message: Request) -> Reply:
             return Status(generation, in_memory, state.take_released())
         with state.lock:
             store = state.store
-        # Parse, evaluation and serialisation recurse: on a large stack what the guard admits is safe.
-        answer = on_large_stack(evaluate, store, message.task)
+        answer = evaluate(store, message.task)
         return Answered(answer.body, answer.content_type, answer.rows, state.take_released())
     except AtlasError as exc:  # QueryFailed, NotAcceptable: each carries its status
         return Failed(exc.status, exc.message, state.take_released())
@@ -190,4 +189,6 @@ def worker_entry(fd: int) -> None:
         os._exit(0)
 
     threading.Thread(target=watch, daemon=True).start()
-    worker_main(multiprocessing.connection.Connection(fd))
+    # Parse, evaluation and serialisation recurse: the loop runs on a thread with a large stack, so
+    # that what the guard admits cannot overflow it (one thread for the worker's life: no cost per query).
+    on_large_stack(worker_main, multiprocessing.connection.Connection(fd))

@@ -15,11 +15,13 @@ from ...sparql.service import QueryService
 from ...model.files import model_dir
 from ...sparql.protocol import Operation, parse_request
 from ..deps import get_query_service, get_store
-from ...vocab import SD, VOID
+from ...sparql.default_graph import NOTE as DEFAULT_GRAPH_NOTE
+from ...vocab import RDFS, SD, VOID
 
 bp = Blueprint("sparql", __name__)
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDFS_COMMENT = ox.NamedNode(RDFS + "comment")
 
 
 @bp.record_once
@@ -113,6 +115,8 @@ def service_description(endpoint: str, service: QueryService) -> list[ox.Triple]
                 ox.Triple(dataset, sd("defaultGraph"), default),
                 ox.Triple(dataset, void("sparqlEndpoint"), node),
                 ox.Triple(default, RDF_TYPE, sd("Graph")),
+                *(ox.Triple(default, RDFS_COMMENT, ox.Literal(text, language=lang))
+                  for lang, text in DEFAULT_GRAPH_NOTE.items()),
                 ox.Triple(default, void("triples"), ox.Literal(str(stats.triples), datatype=_INTEGER)),
                 ox.Triple(default, void("classes"), ox.Literal(str(len(stats.classes)), datatype=_INTEGER))]
     for cls, count in stats.classes.items():

@@ -120,10 +120,11 @@ def test_literals_that_could_not_be_dumped_are_refused_and_the_store_is_unchange
     for text in (f'INSERT DATA {{ GRAPH <{GRAPH}> {{ <http://e/s> <http://e/p> "x"^^<{RDF}langString> }} }}',
                  f'PREFIX rdf: <{RDF}> INSERT DATA {{ GRAPH <{GRAPH}> {{ <http://e/s> <http://e/p> "x"^^rdf:dirLangString }} }}',
                  f'INSERT {{ GRAPH <{GRAPH}> {{ <http://e/s> <http://e/p> ?o }} }} '
-                 f'WHERE {{ BIND(STRDT("x", DATATYPE("a"@de)) AS ?o) }}'):
+                 f'WHERE {{ BIND(STRDT("x", DATATYPE("a"@de)) AS ?o) }}',
+                 f'INSERT DATA {{ GRAPH <{GRAPH}> {{ <http://e/s> <http://e/p> <<( <http://e/s> <http://e/p> 1 )>> }} }}'):
         response = _update(server, text)
         assert response.status_code == 400, response.text
-        assert "language tag" in response.text or "fixed datatype" in response.text, response.text
+        assert any(w in response.text for w in ("language tag", "fixed datatype", "triple term")), response.text
     assert _count(server) == before
     fine = f'INSERT DATA {{ GRAPH <{GRAPH}> {{ <http://e/s> <http://e/p> "x"@de, "y"@en--ltr }} }}'
     assert _update(server, fine).status_code in (200, 204)
@@ -168,14 +169,24 @@ def test_cli_load_and_validate_refuse_entity_declarations(tmp_path, run_cli):
     assert code == 0 and "example.org/s" not in out
 
 
-def test_cli_load_refuses_a_literal_the_store_could_not_dump(tmp_path, run_cli):
-    path = tmp_path / "bad.rdf"
-    path.write_text(f'<rdf:RDF xmlns:rdf="{RDF}" xmlns:e="http://example.org/"><rdf:Description '
-                    f'rdf:about="http://example.org/s"><e:p rdf:datatype="{RDF}langString">x</e:p>'
-                    "</rdf:Description></rdf:RDF>", encoding="utf-8")
+def test_cli_load_refuses_terms_the_store_could_not_dump_or_publish(tmp_path, run_cli):
+    files = {
+        "literal.rdf": (f'<rdf:RDF xmlns:rdf="{RDF}" xmlns:e="http://example.org/"><rdf:Description '
+                        f'rdf:about="http://example.org/s"><e:p rdf:datatype="{RDF}langString">x</e:p>'
+                        "</rdf:Description></rdf:RDF>", "language tag"),
+        "literal.jsonld": ('{"@id": "http://example.org/s", "http://example.org/p": '
+                           f'{{"@value": "x", "@type": "{RDF}langString"}}}}', "language tag"),
+        "term.ttl": ("<http://example.org/s> <http://example.org/p> "
+                     "<<( <http://example.org/s> <http://example.org/p> 1 )>> .", "triple term"),
+        "term.nt": ("<http://example.org/s> <http://example.org/p> "
+                    "<<( <http://example.org/s> <http://example.org/p> <http://example.org/o> )>> .\n", "triple term"),
+    }
     store = tmp_path / "store"
-    code, _, err = run_cli("--store", str(store), "load", "--force", "--no-progress", str(path))
-    assert code == 2 and "language tag" in err, err[-500:]
+    for name, (text, message) in files.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        code, _, err = run_cli("--store", str(store), "load", "--force", "--no-progress", str(path))
+        assert code == 2 and message in err, (name, err[-500:])
     code, out, _ = run_cli("--store", str(store), "dump")
     assert code == 0 and "example.org/s" not in out
 

@@ -29,11 +29,19 @@ def _nq(store: ox.Store) -> bytes:
     return out.getvalue()
 
 
+PUBLISHED = (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.JSON_LD, ox.RdfFormat.RDF_XML)
+
+
 def _round_trips(store: ox.Store) -> bool:
+    """Dump and reload (what workers, dump and restore do), and every format a release is written in."""
     copy = ox.Store()
     try:
         copy.bulk_load(_nq(store), ox.RdfFormat.N_QUADS)
-    except SyntaxError:
+        triples = [q.triple for q in store]
+        for fmt in PUBLISHED:
+            if len(set(ox.parse(ox.serialize(triples, format=fmt), fmt))) != len(set(triples)):
+                return False
+    except (SyntaxError, ValueError, OSError):
         return False
     return len(copy) == len(store)
 
@@ -43,8 +51,8 @@ lexical = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
 
 @settings(max_examples=300, deadline=None)
 @given(value=lexical, datatype=st.sampled_from(DATATYPES), language=st.sampled_from(LANGUAGES),
-       computed=st.booleans())
-def test_every_update_the_checks_admit_round_trips(value, datatype, language, computed):
+       computed=st.booleans(), quoted=st.sampled_from([None, "term", "reified", "function"]))
+def test_every_update_the_checks_admit_round_trips(value, datatype, language, computed, quoted):
     escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
     if language:
         term = f'"{escaped}"@{language}'
@@ -55,6 +63,13 @@ def test_every_update_the_checks_admit_round_trips(value, datatype, language, co
         update = f"INSERT {{ GRAPH <http://e/g> {{ <http://e/s> <http://e/p> ?o }} }} WHERE {{ BIND({call} AS ?o) }}"
     else:
         update = f"INSERT DATA {{ GRAPH <http://e/g> {{ <http://e/s> <http://e/p> {term} }} }}"
+    if quoted == "term":
+        update = f"INSERT DATA {{ GRAPH <http://e/g> {{ <http://e/s> <http://e/p> <<( <http://e/s> <http://e/p> {term} )>> }} }}"
+    elif quoted == "reified":
+        update = f"INSERT DATA {{ GRAPH <http://e/g> {{ << <http://e/s> <http://e/p> {term} >> <http://e/p> 1 }} }}"
+    elif quoted == "function":
+        update = (f"INSERT {{ GRAPH <http://e/g> {{ <http://e/s> <http://e/p> ?t }} }} "
+                  f"WHERE {{ BIND(TRIPLE(<http://e/s>, <http://e/p>, {term}) AS ?t) }}")
     store = ox.Store()
     problem = rdf_safety.update_problem(update)
     if problem is None:
@@ -64,7 +79,7 @@ def test_every_update_the_checks_admit_round_trips(value, datatype, language, co
             return  # the engine refused it itself
         assert _round_trips(store), (update, _nq(store))
     else:
-        assert not language and datatype in rdf_safety.NEED_LANGUAGE, (update, problem)
+        assert quoted or not language and datatype in rdf_safety.NEED_LANGUAGE, (update, problem)
 
 
 def test_updates_that_write_a_language_datatype_without_a_tag_are_refused():
@@ -86,6 +101,17 @@ def test_updates_that_write_a_language_datatype_without_a_tag_are_refused():
         'INSERT DATA { <http://e/s> <http://e/p> "mentions rdf:langString and STRDT in a string" }',
     ]
     assert [rdf_safety.update_problem(u) for u in allowed] == [None] * len(allowed)
+
+
+def test_triple_terms_are_refused_in_updates():
+    for update in ('INSERT DATA { <http://e/s> <http://e/p> <<( <http://e/s> <http://e/p> 1 )>> }',
+                   'INSERT DATA { <<<http://e/s> <http://e/p> 1>> <http://e/p> 1 }',
+                   'INSERT { <http://e/s> <http://e/p> ?t } WHERE { BIND(triple(?s, ?p, ?o) AS ?t) ?s ?p ?o }'):
+        assert "triple term" in rdf_safety.update_problem(update), update
+    # "<" comparisons, IRIs and strings with "<<" are no triple terms
+    for update in ('INSERT { <http://e/s> <http://e/p> ?o } WHERE { ?s <http://e/p> ?o FILTER(?o < <http://e/x>) }',
+                   'INSERT DATA { <http://e/s> <http://e/p> "a << b", "TRIPLE(x)" }'):
+        assert rdf_safety.update_problem(update) is None, update
 
 
 def test_loaded_graph_with_such_a_literal_is_found():

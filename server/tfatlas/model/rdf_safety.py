@@ -4,11 +4,18 @@ Literals. pyoxigraph stores ``"x"^^rdf:langString`` (and ``rdf:dirLangString``) 
 writes it, or ``STRDT`` makes it, or an RDF/XML or JSON-LD file states it; its own N-Quads,
 N-Triples, Turtle and TriG parsers refuse the same literal ("the datatype of a literal without a
 language tag must not be rdf:langString"). Stored, it breaks every dump: the query workers'
-copy into memory, ``tfatlas dump`` and restore, publishing. tests/test_rdf_roundtrip.py inserts
-terms of every kind, dumps N-Quads and reloads them; these two datatypes without a language tag
-were the only terms that did not come back (invalid language tags and IRIs are refused by the
-parser or left unbound by ``STRLANG``/``IRI``). So they are refused on the way in:
-``update_problem`` reads an update's tokens, ``store_problem`` looks into loaded graphs.
+copy into memory, ``tfatlas dump`` and restore, publishing. tests/test_rdf_safety.py inserts
+terms of every kind, dumps N-Quads, reloads them and writes every publishing format; these two
+datatypes without a language tag were the only literals that did not come back (invalid language
+tags and IRIs are refused by the parser or left unbound by ``STRLANG``/``IRI``).
+
+Triple terms. RDF 1.2 triple terms (``<<( s p o )>>``, also made by the reification syntax
+``<< s p o >>`` and by ``TRIPLE()``) dump and reload, but pyoxigraph's JSON-LD writer refuses them
+("JSON-LD does not support RDF 1.2 yet"), and the atlas publishes JSON-LD (the release, every
+resource's ``.jsonld``); the SHACL validation through rdflib has no such term either.
+
+Both are refused on the way in: ``update_problem`` reads an update's tokens, ``store_problem``
+looks into loaded graphs.
 
 RDF/XML entities. Both RDF/XML parsers the atlas uses (pyoxigraph's and rdflib's, through
 expat) expand internal entities: nine nested ones ("billion laughs") turn 1 KB into a literal of
@@ -23,6 +30,8 @@ import gzip
 import re
 from pathlib import Path
 
+from pyoxigraph import Triple
+
 from ..errors import InputError
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -36,6 +45,11 @@ def literal_problem(datatype: str, language: str | None) -> str | None:
     return None
 
 
+TRIPLE_TERMS = ("RDF 1.2 triple terms (<<( s p o )>>, << s p o >>, TRIPLE()) are not stored: the "
+                "atlas publishes JSON-LD, which cannot hold them; state the triple itself, or "
+                "describe it with a resource of its own")
+
+
 # -- updates -------------------------------------------------------------------------------------
 
 def update_problem(text: str) -> str | None:
@@ -47,7 +61,7 @@ def update_problem(text: str) -> str | None:
     literals, stays allowed.
     """
     lowered = text.lower()
-    if "langstring" not in lowered and "strdt" not in lowered:
+    if "langstring" not in lowered and "strdt" not in lowered and "<<" not in text and "triple" not in lowered:
         return None
     from ..sparql.text import _resolve, prologue, tokens
 
@@ -66,6 +80,11 @@ def update_problem(text: str) -> str | None:
         return None
 
     for i, tok in enumerate(toks):
+        if tok.text == "<" and i + 1 < len(toks) and toks[i + 1].text == "<" \
+                and toks[i + 1].start == tok.start + 1:
+            return "the update writes a triple term; " + TRIPLE_TERMS
+        if tok.is_word("TRIPLE") and i + 1 < len(toks) and toks[i + 1].text == "(":
+            return "the update makes a triple term with TRIPLE(); " + TRIPLE_TERMS
         if tok.text == "^" and i + 2 < len(toks) and toks[i + 1].text == "^":
             if (iri := iri_of(i + 2)) in NEED_LANGUAGE:
                 return "the update writes " + literal_problem(iri, None)
@@ -106,16 +125,20 @@ def _second_argument(toks, open_index: int):
 
 # -- loads ---------------------------------------------------------------------------------------
 
-_FIND = """SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o
-  FILTER(isLiteral(?o) && LANG(?o) = "" && DATATYPE(?o) IN (<{a}>, <{b}>)) }} }} LIMIT 1"""
+_FIND = """SELECT ?s ?p ?o WHERE {{ GRAPH {graph} {{ ?s ?p ?o
+  FILTER(isTRIPLE(?s) || isTRIPLE(?o) || isLiteral(?o) && LANG(?o) = "" && DATATYPE(?o) IN (<{a}>, <{b}>))
+}} }} LIMIT 1"""
 
 
-def store_problem(store, graph: str) -> str | None:
-    """A message when ``graph`` of a pyoxigraph store holds a literal that could not be dumped."""
-    for row in store.query(_FIND.format(graph=graph, a=NEED_LANGUAGE[0], b=NEED_LANGUAGE[1])):
-        literal = row["o"]
-        return (f"<{row['s'].value}> <{row['p'].value}> \"{literal.value[:40]}\": "
-                + literal_problem(literal.datatype.value, None))
+def store_problem(store, graph: str | None = None) -> str | None:
+    """A message when ``graph`` (None: every named graph) of a pyoxigraph store holds a term that
+    could not be dumped or published."""
+    name = f"<{graph}>" if graph else "?g"
+    for row in store.query(_FIND.format(graph=name, a=NEED_LANGUAGE[0], b=NEED_LANGUAGE[1])):
+        subject, term = row["s"], row["o"]
+        if (problem := check_term(term) or check_term(subject)) is None:
+            continue
+        return f"{str(subject)[:80]} <{row['p'].value}> {str(term)[:80]}: {problem}"
     return None
 
 
@@ -168,8 +191,10 @@ def check_rdfxml_file(path: Path) -> None:
         raise InputError(f"{path}: {problem}")
 
 
-def check_literal(term) -> str | None:
-    """``literal_problem`` for a pyoxigraph term (None for IRIs, blank nodes and good literals)."""
+def check_term(term) -> str | None:
+    """Why a pyoxigraph term could not be dumped or published, or None (IRIs, blank nodes, good literals)."""
+    if isinstance(term, Triple):
+        return TRIPLE_TERMS
     datatype = getattr(term, "datatype", None)
     if datatype is None or datatype.value not in NEED_LANGUAGE:
         return None

@@ -44,10 +44,14 @@ class _CountingReader:
         self._raw = raw
         self._progress = progress
         self.bytes, self.lines = offset
+        self.double_angle, self._last = False, b""
 
     def read(self, size: int = -1) -> bytes:
         chunk = self._raw.read(size if size and size > 0 else 1 << 20)
         self.bytes += len(chunk)
+        # "<<" opens an RDF 1.2 triple term, which the store would take but could not publish
+        self.double_angle = self.double_angle or b"<<" in chunk or (self._last == b"<" and chunk[:1] == b"<")
+        self._last = chunk[-1:]
         # Line-based formats have one statement per line: a cheap, exact count for progress.
         self.lines += chunk.count(b"\n")
         if self._progress is not None:
@@ -79,6 +83,7 @@ class _LineBlocks:
         # Blank node labels are scoped to one parse; once one appears, the rest of the file must
         # go into one parse so that `_:b1` stays one node (earlier windows had none).
         self.blank_nodes = False
+        self.double_angle = False
         self.progress: Progress | None = None  # called per block while streaming
 
     def next(self) -> bytes:
@@ -98,6 +103,7 @@ class _LineBlocks:
             self.lines += block.count(b"\n")
             if not self.blank_nodes and b"_:" in block:
                 self.blank_nodes = True
+            self.double_angle = self.double_angle or b"<<" in block  # a triple term (one line each)
             if self.progress is not None:
                 self.progress(self.bytes, self.lines)
             return block
@@ -124,6 +130,12 @@ class _Rest:
 
     def readable(self) -> bool:
         return True
+
+
+def _refuse_unpublishable(store: ox.Store, source: Source) -> None:
+    """InputError when the staged load holds a term the store could not dump or publish."""
+    if (bad := store_problem(store, None if source.format.has_datasets else source.graph)) is not None:
+        raise InputError(f"{source.path}: {bad}")
 
 
 def _open_source(path: Path) -> BinaryIO:
@@ -316,11 +328,13 @@ class EmbeddedStore(AtlasStore):
                             raise
                         if progress is not None:
                             progress(blocks.bytes, blocks.lines)
+                    if blocks.double_angle:
+                        _refuse_unpublishable(store, source)
                     return blocks.bytes, blocks.lines
                 reader = _CountingReader(raw, progress, offset)
                 store.bulk_load(reader, fmt, base_iri=base_iri, to_graph=_term(source.graph))
-                if fmt in _STATES_BAD_LITERALS and (bad := store_problem(store, source.graph)):
-                    raise InputError(f"{source.path}: {bad}")
+                if fmt in _STATES_BAD_LITERALS or reader.double_angle:
+                    _refuse_unpublishable(store, source)
                 return reader.bytes, reader.lines
             except SyntaxError as exc:
                 raise InputError(syntax_message(source.path, exc)) from None

@@ -169,7 +169,7 @@ def test_cli_load_and_validate_refuse_entity_declarations(tmp_path, run_cli):
     assert code == 0 and "example.org/s" not in out
 
 
-def test_cli_load_refuses_terms_the_store_could_not_dump_or_publish(tmp_path, run_cli):
+def test_cli_load_refuses_what_the_store_could_not_parse_dump_or_publish(tmp_path, run_cli):
     files = {
         "literal.rdf": (f'<rdf:RDF xmlns:rdf="{RDF}" xmlns:e="http://example.org/"><rdf:Description '
                         f'rdf:about="http://example.org/s"><e:p rdf:datatype="{RDF}langString">x</e:p>'
@@ -178,6 +178,9 @@ def test_cli_load_refuses_terms_the_store_could_not_dump_or_publish(tmp_path, ru
                            f'{{"@value": "x", "@type": "{RDF}langString"}}}}', "language tag"),
         "term.ttl": ("<http://example.org/s> <http://example.org/p> "
                      "<<( <http://example.org/s> <http://example.org/p> 1 )>> .", "triple term"),
+        # 4,000 nested objects killed `tfatlas load` (SIGSEGV in pyoxigraph's JSON-LD parser)
+        "deep.jsonld": ('{"@id": "http://example.org/s", ' + '"http://example.org/p": {' * 4000
+                        + '"@value": 1' + "}" * 4001, "levels deep"),
         "term.nt": ("<http://example.org/s> <http://example.org/p> "
                     "<<( <http://example.org/s> <http://example.org/p> <http://example.org/o> )>> .\n", "triple term"),
     }

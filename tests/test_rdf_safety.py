@@ -159,3 +159,13 @@ def test_entity_declarations_and_external_dtds_are_refused():
     assert rdf_safety.rdfxml_problem(plain) is None
     mention = b'<rdf:RDF><e:p>&lt;!DOCTYPE x [&lt;!ENTITY a "b"&gt;]&gt;</e:p></rdf:RDF>'
     assert rdf_safety.rdfxml_problem(mention) is None
+
+
+def test_json_nesting_is_measured_outside_strings_and_across_chunks():
+    deep = b'{"@id": "http://e/s", ' + b'"http://e/p": {' * (rdf_safety.MAX_JSON_DEPTH + 1) + b'"@value": 1' \
+        + b"}" * (rdf_safety.MAX_JSON_DEPTH + 2)
+    for chunk in (7, 1 << 20):
+        assert "levels deep" in rdf_safety.jsonld_problem(io.BytesIO(deep), chunk_bytes=chunk)
+    braces_in_strings = b'{"a": "' + b"{[" * 1000 + b'", "b": [[1]], "c": "\\"{{"}'
+    for chunk in (3, 1 << 20):
+        assert rdf_safety.jsonld_problem(io.BytesIO(braces_in_strings), chunk_bytes=chunk) is None

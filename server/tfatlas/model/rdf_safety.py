@@ -199,3 +199,55 @@ def check_term(term) -> str | None:
     if datatype is None or datatype.value not in NEED_LANGUAGE:
         return None
     return literal_problem(datatype.value, term.language)
+
+
+# -- JSON-LD -------------------------------------------------------------------------------------
+
+# pyoxigraph's JSON-LD parser recurses per nested object: 4,000 levels (a 100 KB file) killed the
+# process by SIGSEGV (tools/fuzz_engine.py, shape jsonld_object_nest). Real documents nest a few
+# levels; the limit matches the SPARQL guard's.
+MAX_JSON_DEPTH = 256
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]|"')
+
+
+def jsonld_problem(raw, chunk_bytes: int = 1 << 20) -> str | None:
+    """A message when the JSON read from ``raw`` nests objects and arrays deeper than MAX_JSON_DEPTH."""
+    depth, carry, offset = 0, b"", 0
+    while chunk := raw.read(chunk_bytes):
+        data, carry = carry + chunk, b""
+        for match in _JSON_TOKEN.finditer(data):
+            token = match.group()
+            if token == b'"':  # a string that goes on in the next chunk
+                carry = data[match.start():]
+                break
+            if token in (b"{", b"["):
+                depth += 1
+                if depth > MAX_JSON_DEPTH:
+                    return (f"the JSON-LD nests objects or arrays more than {MAX_JSON_DEPTH} levels "
+                            f"deep (at byte {offset + match.start():,}); this atlas does not parse that, "
+                            "since the parser's recursion could crash on it")
+            elif token in (b"}", b"]"):
+                depth = max(0, depth - 1)
+        offset += len(data) - len(carry)
+    return None
+
+
+def check_jsonld_file(path: Path) -> None:
+    """Raise InputError when the JSON-LD file (gzip when it ends in .gz) nests too deeply."""
+    try:
+        with (gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")) as raw:
+            problem = jsonld_problem(raw)
+    except OSError:
+        return  # the parser that follows reports a missing or unreadable file
+    if problem is not None:
+        raise InputError(f"{path}: {problem}")
+
+
+def check_file(path: Path, fmt) -> None:
+    """The checks a file of pyoxigraph format ``fmt`` needs before any parser sees it."""
+    from pyoxigraph import RdfFormat
+
+    if fmt is RdfFormat.RDF_XML:
+        check_rdfxml_file(path)
+    elif fmt is RdfFormat.JSON_LD:
+        check_jsonld_file(path)

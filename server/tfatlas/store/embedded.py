@@ -27,7 +27,7 @@ from typing import BinaryIO, Iterable
 import pyoxigraph as ox
 
 from ..errors import InputError, QueryError, StoreError, StoreLocked
-from ..model.rdf_safety import check_rdfxml_file, store_problem, update_problem
+from ..model.rdf_safety import check_file, store_problem, update_problem
 from ..sparql.guard import problem as guard_problem
 from ..sparql.stack import on_large_stack
 from ..model.formats import Format
@@ -300,8 +300,7 @@ class EmbeddedStore(AtlasStore):
                    offset: tuple[int, int]) -> tuple[int, int]:
         fmt = source.format.oxigraph
         base_iri = source.path.resolve().as_uri()
-        if fmt is ox.RdfFormat.RDF_XML:
-            check_rdfxml_file(source.path)
+        check_file(source.path, fmt)  # entity bombs, nesting that would crash the parser
         with _open_source(source.path) as raw:
             try:
                 if fmt in _LINE_FORMATS:

@@ -30,7 +30,7 @@ import pyoxigraph as ox
 import requests
 
 from ..errors import InputError, QueryError, StoreError
-from ..model.rdf_safety import check_rdfxml_file, check_term, update_problem
+from ..model.rdf_safety import check_file, check_term, update_problem
 from ..sparql.guard import problem as guard_problem
 from ..model.formats import Format
 from .base import AtlasStore, LoadReport, Progress, Source, provenance_update
@@ -221,8 +221,7 @@ def _normalise(source: Source, out: Path, progress: Progress | None,
     dataset = source.format.has_datasets
     target = ox.NamedNode(source.graph)
     graphs: set[str] = {source.graph}
-    if source.format.oxigraph is ox.RdfFormat.RDF_XML:
-        check_rdfxml_file(source.path)
+    check_file(source.path, source.format.oxigraph)  # entity bombs, nesting that would crash the parser
     with _open_source(source.path) as raw:
         reader = _CountingReader(raw, None, offset)
         count = [offset[1]]

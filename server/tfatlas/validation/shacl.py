@@ -32,7 +32,7 @@ from rdflib.namespace import RDF, RDFS, SH
 from ..model import formats as rdfformats
 from ..errors import InputError
 from ..model.files import model_dir, rdf_files
-from ..model.rdf_safety import check_rdfxml_file
+from ..model.rdf_safety import check_file
 from ..vocab import DCT, SKOS
 
 TFA = "https://w3id.org/tfatlas/ontology#"
@@ -368,8 +368,7 @@ def _rdflib_format(path: Path) -> str:
 def parse_file(path: Path, fmt: str | None = None) -> list[ox.Quad]:
     """All quads of an RDF file; a syntax error becomes an InputError with file:line:column."""
     form = rdfformats.for_path(path, fmt)
-    if form.oxigraph is ox.RdfFormat.RDF_XML:  # before any parser: both would expand entities
-        check_rdfxml_file(path)
+    check_file(path, form.oxigraph)  # before any parser: entity bombs, nesting that would crash it
     try:
         raw = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
     except FileNotFoundError:

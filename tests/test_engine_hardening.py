@@ -57,11 +57,20 @@ def turtle_peer():
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, turtle_peer):
+def down_peer():
+    """An allow-listed SERVICE address where nothing listens."""
+    from support.servers import free_port
+
+    return f"http://127.0.0.1:{free_port()}/sparql"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, turtle_peer, down_peer):
     store = tmp_path_factory.mktemp("hardening") / "store"
     load_store(store, "<http://example.org/s> <http://example.org/p> <http://example.org/o> .\n", "tiny.ttl")
     running = Server(store, env={"TFATLAS_ADMIN_TOKEN_SHA256": hashlib.sha256(TOKEN.encode()).hexdigest(),
-                                 "TFATLAS_SERVICE_ALLOW": turtle_peer.rsplit("/", 1)[0] + "/"})
+                                 "TFATLAS_SERVICE_ALLOW": ",".join(p.rsplit("/", 1)[0] + "/"
+                                                                   for p in (turtle_peer, down_peer))})
     yield running
     running.stop()
 
@@ -131,11 +140,13 @@ def test_literals_that_could_not_be_dumped_are_refused_and_the_store_is_unchange
     assert _count(server) == before + 2
 
 
-def test_service_answering_turtle_is_a_bad_gateway(server, turtle_peer):
+def test_service_answering_turtle_or_not_at_all_is_a_bad_gateway(server, turtle_peer, down_peer):
     response = _query(server, f"SELECT * {{ SERVICE <{turtle_peer}> {{ ?s ?p ?o }} }}",
                       Accept="application/sparql-results+json")
     assert response.status_code == 502, (response.status_code, response.text[:300])
     assert "SERVICE" in response.text and "text/turtle" in response.text
+    down = _query(server, f"SELECT * {{ SERVICE <{down_peer}> {{ ?s ?p ?o }} }}")
+    assert down.status_code == 502 and "SERVICE" in down.text, (down.status_code, down.text[:300])
     assert requests.get(server.url + "/-/health", timeout=30).status_code == 200
 
 

@@ -9,6 +9,7 @@ import io
 import logging
 import multiprocessing.connection
 import os
+import socket
 import threading
 import time
 
@@ -18,6 +19,7 @@ from ..errors import AtlasError, QueryFailed
 from . import conneg
 from .messages import Answered, Failed, Load, Loaded, QueryTask, Reply, Request, Status, StatusRequest
 from .stack import on_large_stack
+from .text import outgoing_targets
 from .results import Answer, has_dataset_clause, prefixes_of, render_graph, serialize_solutions
 
 
@@ -42,7 +44,7 @@ def evaluate(store: ox.Store, task: QueryTask) -> Answer:
     except SyntaxError as exc:
         raise QueryFailed(400, f"malformed query: {exc}") from None
     except (RuntimeError, OSError) as exc:
-        raise _evaluation_failed(exc) from None
+        raise _evaluation_failed(exc, text) from None
     try:
         if isinstance(results, ox.QueryBoolean):
             choice = conneg.negotiate("boolean", task.accept, task.format)
@@ -54,14 +56,16 @@ def evaluate(store: ox.Store, task: QueryTask) -> Answer:
         return render_graph(results.serialize(format=ox.RdfFormat.N_TRIPLES), choice, task.cap,
                             prefixes_of(text))
     except (RuntimeError, OSError) as exc:  # results are lazy: most evaluation happens here
-        raise _evaluation_failed(exc) from None
+        raise _evaluation_failed(exc, text) from None
 
 
-def _evaluation_failed(exc: Exception) -> QueryFailed:
+def _evaluation_failed(exc: Exception, text: str) -> QueryFailed:
     message = str(exc)
-    if "service" in message.lower():
-        # A SERVICE endpoint that answers what the engine cannot read (e.g. text/turtle), or not
-        # at all, is a bad upstream: not the client's fault, nor the atlas's.
+    # A SERVICE endpoint that answers what the engine cannot read (e.g. text/turtle), or cannot be
+    # reached, is a bad upstream: not the client's fault, nor the atlas's. A query does no other
+    # network I/O, so any connection error means its SERVICE.
+    network = isinstance(exc, (ConnectionError, TimeoutError, socket.gaierror))
+    if "service" in message.lower() or network and outgoing_targets(text):
         return QueryFailed(502, f"a SERVICE endpoint of this query failed: {message}")
     if isinstance(exc, OSError):
         return QueryFailed(502 if "http" in message.lower() else 500, f"query failed: {message}")

@@ -59,6 +59,13 @@ def test_real_queries_and_the_w3c_suites_pass():
     assert guard.problem(data) is None
     values = "SELECT * { VALUES ?x { " + " ".join(["1"] * 150000) + " } }"
     assert guard.problem(values) is None
+    # In a data block brackets in strings, IRIs and escapes are text; real ones still count for depth.
+    texty = 'INSERT DATA { <http://e/s> <http://e/p> "((((", <http://e/(((>, ex:a\\( } ; ' * 200
+    assert guard.problem(texty + "INSERT DATA { <http://e/s> <http://e/p> 1 }", update=True) is None
+    nested = "INSERT DATA { <http://e/s> <http://e/p> " + "[ <http://e/p> " * 300 + "1" + " ]" * 300 + " }"
+    assert "MAX_DEPTH" in guard.problem(nested, update=True)
+    after = "INSERT DATA { <http://e/s> <http://e/p> 1 } ; DELETE { ?s ?p ?o } WHERE { FILTER(" + "1+" * 2001 + "1) }"
+    assert "MAX_CHAIN" in guard.problem(after, update=True)  # the text after a data block is read
 
 
 def test_counting_skips_strings_iris_and_comments():

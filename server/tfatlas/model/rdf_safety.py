@@ -52,6 +52,8 @@ TRIPLE_TERMS = ("RDF 1.2 triple terms (<<( s p o )>>, << s p o >>, TRIPLE()) are
 
 # -- updates -------------------------------------------------------------------------------------
 
+_MAY_WRITE_BAD_TERMS = re.compile(r"langstring|\bstrdt\s*\(|<<|\btriple\s*\(", re.IGNORECASE)
+
 def update_problem(text: str) -> str | None:
     """A message when the update could store a literal of a language datatype without a tag.
 
@@ -60,8 +62,7 @@ def update_problem(text: str) -> str | None:
     Comparing with the IRI (``FILTER(DATATYPE(?o) = rdf:langString)``), e.g. to delete such
     literals, stays allowed.
     """
-    lowered = text.lower()
-    if "langstring" not in lowered and "strdt" not in lowered and "<<" not in text and "triple" not in lowered:
+    if not _MAY_WRITE_BAD_TERMS.search(text):  # nearly every update: not tokenized at all
         return None
     from ..sparql.text import _resolve, prologue, tokens
 

@@ -32,6 +32,10 @@ CRASHING = {
     "group:bind@update": "MAX_UPDATE_ELEMENTS", "group:triples_same@select": "MAX_ELEMENTS",
     "group:path_alt@select": "MAX_CHAIN", "group:path_seq@update": "MAX_UPDATE_ELEMENTS",
     "group:groups_nest@select": "MAX_DEPTH", "group:subselect_nest@select": "MAX_DEPTH",
+    "group:collection_flat@select": "MAX_ELEMENTS", "group:collection_flat@update": "MAX_UPDATE_ELEMENTS",
+    "group:object_list@select": "MAX_ELEMENTS", "group:optional@select": "MAX_ELEMENTS",
+    "group:bnode_nest@select": "MAX_DEPTH", "group:collection_nest@select": "MAX_DEPTH",
+    "group:triples_distinct@select": "MAX_ELEMENTS", "other:insert_data_bnode_nest": "MAX_DEPTH",
 }
 
 @pytest.mark.parametrize("name", sorted(ISSUE_SHAPES))

@@ -15,8 +15,9 @@ that stack survives and far above what a real query uses:
 ``MAX_CHAIN``      operators in one expression or property path (``+ - * / || && ! | ^``...)
 ``MAX_UNIONS``     ``UNION`` in one group
 ``MAX_ELEMENTS``   triple patterns, ``BIND``, ``FILTER``, ``OPTIONAL``, ``MINUS`` and sub-groups
-                   in one group (counted: the separators ``.``, ``;``, ``,``, blank nodes ``[``
-                   and path steps ``/``, which the engine joins like patterns)
+                   in one group (counted: the separators ``.``, ``;``, ``,``, blank nodes ``[``,
+                   path steps ``/`` and the tokens of a collection ``( … )``, all of which the
+                   engine joins as patterns)
 ``MAX_UPDATE_`     the same for an update: it runs in the server process, where no deadline
 ``ELEMENTS``       stops it, and the engine's join planning takes seconds for a few hundred
                    patterns (0.5 s for 100 on a loaded machine, 8 s for 200)
@@ -73,6 +74,7 @@ class TooLarge(ValueError):
 @dataclass
 class _Scope:
     bracket: str
+    collection: bool = False  # "( 1 2 3 )" in a pattern: an RDF list, two patterns per item
     operators: int = 0
     unions: int = 0
     elements: int = 0
@@ -100,6 +102,7 @@ def check(text: str, *, update: bool = False) -> None:
     previous_word = ""
     values_pending = False
     last_char, last_end = "", -1
+    previous_kind = ""
     position: int | None = 0
     while position is not None:
         resume, position = position, None
@@ -107,9 +110,12 @@ def check(text: str, *, update: bool = False) -> None:
             kind = match.lastgroup
             if kind in ("space", "comment"):
                 continue
+            before, previous_kind = previous_kind, kind
             token = match.group()
             start = match.start()
             scope = scopes[-1]
+            if scope.collection:
+                _add_element(text, scopes, start, elements)  # an upper bound: every token of an item
             tokens += 1
             if tokens > most_tokens[0]:
                 raise _refuse(text, start, "tokens outside data blocks", *most_tokens)
@@ -133,7 +139,10 @@ def check(text: str, *, update: bool = False) -> None:
                 # A sub-group is joined with its siblings; a blank node "[ ... ]" is one more pattern.
                 if (token == "{" and scope.bracket and previous_word != "UNION") or token == "[":
                     _add_element(text, scopes, start, elements)
-                scopes.append(_Scope(token))
+                # "(" where a term goes (not after FILTER, BIND, VALUES or another keyword) is a list
+                collection = token == "(" and (scope.bracket in ("{", "[") or scope.collection) \
+                    and before != "word"
+                scopes.append(_Scope(token, collection))
                 if len(scopes) - 1 > MAX_DEPTH:
                     raise _too_deep(text, start)
             elif token in _CLOSERS:
@@ -185,8 +194,8 @@ def _add_element(text: str, scopes: list[_Scope], offset: int, limit: tuple[int,
                 raise _refuse(text, offset, "patterns, BINDs, FILTERs and sub-groups in one group",
                               *limit)
             return
-        if scope.bracket == "(":
-            return  # separators inside an expression or a collection: not a group's element
+        if scope.bracket == "(" and not scope.collection:
+            return  # separators inside an expression: not a group's element
 
 
 def problem(text: str, *, update: bool = False) -> str | None:

@@ -126,3 +126,16 @@ def test_large_stack_passes_results_and_errors_through():
         import pyoxigraph as ox
 
         on_large_stack(ox.Store().query, "SELECT nonsense")
+
+
+def test_the_fuzzer_finds_a_crashing_shape_and_bisects_its_size():
+    done = subprocess.run([sys.executable, str(REPO / "tools" / "fuzz_engine.py"), "--only", "expr:str_calls@select",
+                           "--stacks", "0", "--start", "500", "--budget", "120", "--timeout", "30"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-500:]
+    import json
+
+    (finding,) = json.loads(done.stdout)
+    assert finding["smallest_crash"] is not None and finding["largest_safe"] < finding["smallest_crash"]
+    assert finding["smallest_crash"] - finding["largest_safe"] <= finding["smallest_crash"] // 20 + 1
+    assert guard.MAX_DEPTH < finding["largest_safe"]  # the guard's limit sits below the crash

@@ -201,6 +201,8 @@ def test_cli_load_refuses_what_the_store_could_not_parse_dump_or_publish(tmp_pat
         path.write_text(text, encoding="utf-8")
         code, _, err = run_cli("--store", str(store), "load", "--force", "--no-progress", str(path))
         assert code == 2 and message in err, (name, err[-500:])
+        code, _, err = run_cli("validate", str(path))  # what load refuses is no valid input either
+        assert code == 2 and message in err, (name, err[-500:])
     code, out, _ = run_cli("--store", str(store), "dump")
     assert code == 0 and "example.org/s" not in out
 

@@ -139,8 +139,23 @@ def store_problem(store, graph: str | None = None) -> str | None:
         subject, term = row["s"], row["o"]
         if (problem := check_term(term) or check_term(subject)) is None:
             continue
-        return f"{str(subject)[:80]} <{row['p'].value}> {str(term)[:80]}: {problem}"
+        return f"{show(subject)} <{row['p'].value}> {show(term)}: {problem}"
     return None
+
+
+def show(term) -> str:
+    """A term as N-Triples would write it (triple terms as ``<<( s p o )>>``), shortened."""
+    if isinstance(term, Triple):
+        return f"<<( {show(term.subject)} {show(term.predicate)} {show(term.object)} )>>"
+    text = str(term)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def quad_problem(quad) -> str | None:
+    """Why a parsed quad could not be stored, dumped or published, with the quad; or None."""
+    if (problem := check_term(quad.object) or check_term(quad.subject)) is None:
+        return None
+    return f"{show(quad.subject)} {show(quad.predicate)} {show(quad.object)}: {problem}"
 
 
 # -- RDF/XML -------------------------------------------------------------------------------------

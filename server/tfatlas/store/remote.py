@@ -30,7 +30,7 @@ import pyoxigraph as ox
 import requests
 
 from ..errors import InputError, QueryError, StoreError
-from ..model.rdf_safety import check_file, check_term, update_problem
+from ..model.rdf_safety import check_file, quad_problem, update_problem
 from ..sparql.guard import problem as guard_problem
 from ..model.formats import FORMATS, Format
 from .base import AtlasStore, LoadReport, Progress, Source, provenance_update
@@ -228,7 +228,7 @@ def _normalise(source: Source, out: Path, progress: Progress | None,
         def quads():
             parsed = ox.parse(reader, source.format.oxigraph, base_iri=source.path.resolve().as_uri())
             for item in parsed:
-                if (bad := check_term(item.object) or check_term(item.subject)) is not None:
+                if (bad := quad_problem(item)) is not None:
                     raise InputError(f"{source.path}: {bad}")
                 if dataset:
                     graph = item.graph_name

@@ -90,6 +90,11 @@ def test_updates_that_write_a_language_datatype_without_a_tag_are_refused():
         'INSERT { <http://e/s> <http://e/p> ?o } WHERE { BIND(STRDT("x", DATATYPE("a"@de)) AS ?o) }',
         'INSERT { <http://e/s> <http://e/p> ?o } WHERE { ?x <http://e/t> ?t BIND(STRDT("x", ?t) AS ?o) }',
         prefix + 'INSERT { <http://e/s> <http://e/p> ?o } WHERE { BIND(rdf:langString("x") AS ?o) }',
+        # the IRI spelled so that "langString" is nowhere in the text
+        f'PREFIX r: <{RDF}la> INSERT DATA {{ <http://e/s> <http://e/p> "x"^^r:ngString }}',
+        'INSERT DATA { <http://e/s> <http://e/p> "x"^^<http://www.w3.org/1999/02/22-rdf-syntax-ns\\u0023lang\\u0053tring> }',
+        f'BASE <{RDF[:-1]}> INSERT DATA {{ <http://e/s> <http://e/p> "x"^^<#dirLangString> }}',
+        'INSERT { <http://e/s> <http://e/p> ?o } WHERE { BIND(STRDT(STR(STRDT("1", <http://e/t>)), ?t) AS ?o) }',
     ]
     for update in refused:
         message = rdf_safety.update_problem(update)

@@ -1,5 +1,6 @@
-"""The store interface, run against both implementations: the embedded Oxigraph store on disk and a
-remote SPARQL 1.1 server (a real `oxigraph serve` process started and stopped here)."""
+"""The store interface, run against every implementation: the embedded Oxigraph store on disk and
+a remote SPARQL 1.1 server, both a real `oxigraph serve` process and Virtuoso 7.2 (started and
+stopped here; Virtuoso once per session, emptied between tests)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 import requests
 
 from conftest import free_port, tfatlas_command
+from support_virtuoso import virtuoso_session  # noqa: F401  (a fixture)
 from tfatlas import rdfformats
 from tfatlas.errors import InputError, QueryError, StoreError
 from tfatlas.loading import sources_for
@@ -74,20 +76,25 @@ class OxigraphServer:
 class Backend:
     """One store implementation under test, with a way to 'restart' it over the same data."""
 
-    def __init__(self, kind: str, tmp: Path):
+    def __init__(self, kind: str, tmp: Path, virtuoso=None):
         self.kind, self.tmp = kind, tmp
         self.server: OxigraphServer | None = None
+        self.virtuoso = virtuoso
         self.store = self._open()
 
     def _open(self) -> AtlasStore:
         if self.kind == "embedded":
             return EmbeddedStore(self.tmp / "store", BASE)
+        if self.kind == "virtuoso":
+            return self.virtuoso.store(BASE, timeout=30)
         self.server = OxigraphServer(self.tmp / "oxigraph")
         url = self.server.url
         return RemoteStore(url + "/query", url + "/update", url + "/store", BASE, timeout=30)
 
     def restart(self) -> AtlasStore:
         self.close()
+        if self.virtuoso is not None:
+            self.virtuoso.restart()
         self.store = self._open()
         return self.store
 
@@ -98,9 +105,12 @@ class Backend:
             self.server = None
 
 
-@pytest.fixture(params=["embedded", "remote"])
+@pytest.fixture(params=["embedded", "remote", "virtuoso"])
 def backend(request, tmp_path):
-    b = Backend(request.param, tmp_path)
+    virtuoso = request.getfixturevalue("virtuoso_session") if request.param == "virtuoso" else None
+    if virtuoso is not None:
+        virtuoso.empty()
+    b = Backend(request.param, tmp_path, virtuoso)
     yield b
     b.close()
 

@@ -1,0 +1,220 @@
+"""What differs between the SPARQL servers the remote store talks to, in one place.
+
+``Dialect`` is a standard SPARQL 1.1 server laid out like ``oxigraph serve`` (which Fuseki shares
+for what the atlas uses); ``Virtuoso`` is OpenLink Virtuoso 7.2. Each answers: how to ask for
+the atlas's dataset (union default graph, the store's own default graph), which result formats
+to request, how to tell the server the deadline, which answers are not what they look like
+(partial results on timeout, results cut at a row limit), and what the Graph Store endpoint can
+do (dataset POST and GET). Measured against Virtuoso 7.2.5 (Debian); README "Virtuoso".
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Iterable
+
+import requests
+
+# The lexer of the SPARQL text; kept in one import so it is easy to repoint.
+from ..sparql_protocol import query_form, tokens
+
+XML_RESULTS = "application/sparql-results+xml"
+NO_GRAPH = "urn:x-tfatlas:no-graph"  # an IRI no graph has: an operation that touches nothing
+JSON_RESULTS = "application/sparql-results+json"
+N_TRIPLES = "application/n-triples"
+
+
+class RemoteAnswerError(Exception):
+    """An answer with a success status that is not a complete answer; ``timed_out`` says why."""
+
+    def __init__(self, message: str, timed_out: bool = False):
+        super().__init__(message)
+        self.timed_out = timed_out
+
+
+class Dialect:
+    """A standard SPARQL 1.1 server with Oxigraph's conventions."""
+
+    name = "oxigraph"
+    layout = ("/query", "/update", "/store")  # query, update and Graph Store paths under STORE_URL
+    results_accept = f"{JSON_RESULTS}, {XML_RESULTS};q=0.9"
+    dataset_post = True  # the Graph Store endpoint takes N-Quads without ?graph=
+    dataset_get = True  # ... and answers GET without ?graph= with the whole dataset
+    #: Graph that plays the store's own default graph; None: the server has a real one.
+    own_default_graph: str | None = None
+
+    def accept(self, text: str) -> str:
+        """The Accept header for a query's answer."""
+        return f"{self.results_accept}, {N_TRIPLES};q=0.9"
+
+    def graphs_query(self) -> str:
+        """A query whose ``?g`` are the atlas's named graphs (sent without dataset fields)."""
+        return "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+    def query(self, text: str, *, default_graphs: list[str] | None, named_graphs: list[str] | None,
+              union_default: bool, has_from: bool, graphs: Callable[[], list[str]]
+              ) -> tuple[str, list[tuple[str, str]], dict[str, str]]:
+        """The query text, form fields and URL parameters that ask for the given dataset.
+
+        ``graphs`` lists the atlas's named graphs (one request), for dialects that must name them.
+        """
+        if default_graphs is None and union_default and named_graphs is not None and not has_from:
+            # The protocol forbids union-default-graph next to named-graph-uri: name every graph.
+            default_graphs = graphs()
+        form = [("default-graph-uri", g) for g in default_graphs or ()]
+        form += [("named-graph-uri", g) for g in named_graphs or ()]
+        params: dict[str, str] = {}
+        if default_graphs is None and union_default and not has_from:
+            params["union-default-graph"] = ""
+        return text, form, params
+
+    def update(self, text: str, graphs: Callable[[], list[str]]) -> str:
+        return text
+
+    def deadline(self, seconds: float) -> dict[str, str]:
+        """Form fields that make the server itself end evaluation at the deadline."""
+        return {}
+
+    def check(self, response: requests.Response) -> None:
+        """Raise RemoteAnswerError for a 2xx answer that is not the complete answer."""
+        if response.status_code == 206:
+            raise RemoteAnswerError("the remote store sent a partial answer (206)", timed_out=True)
+
+    def forbidden(self, text: str) -> str | None:
+        """Why the server must not be sent this query text from a client, or None."""
+        return None
+
+
+class Virtuoso(Dialect):
+    """OpenLink Virtuoso 7.2 (``/sparql``, ``/sparql-graph-crud``).
+
+    What it does differently, and what this class does about it:
+
+    - Without FROM, the default graph and ``GRAPH ?g`` range over every graph, Virtuoso's own
+      included (its RDF views ``virtrdf#``, the LDP vocabulary, the service description). With
+      only default graphs declared, ``GRAPH <iri>`` matches nothing while ``GRAPH ?g`` still
+      ranges over every graph. So every query and update names its whole dataset: the atlas's
+      graphs (all graphs but Virtuoso's) as default and named graphs, one request to list them.
+    - It has no default graph of its own (``INSERT DATA`` without ``GRAPH`` and ``CLEAR
+      DEFAULT`` are errors): a reserved graph plays it, named in a ``define`` for updates and
+      as ``default-graph-uri`` when the store's own default graph is asked for.
+    - ``DROP ALL`` / ``CLEAR ALL`` / ``... NAMED`` answer 200 and change nothing: they are sent
+      as one ``DROP SILENT GRAPH`` per graph of the atlas.
+    - A ``query`` parameter may hold an update, which it executes; ``define`` pragmas reach its
+      SQL layer: client texts with either are refused before they are sent.
+    - Its TSV is not SPARQL TSV (quoted IRIs) and its JSON writes booleans as ``"1"``: results
+      are requested as XML.
+    - The ``timeout`` parameter (ms) ends evaluation at the deadline, but the answer is then a
+      200 with the rows found so far (``X-SQL-State: S1TAT``); ``ResultSetMaxRows`` cuts a
+      result silently but for ``X-SPARQL-MaxRows``: both become errors, never an answer.
+    - Its Graph Store endpoint takes only single graphs (``?graph=``): dataset files are sent
+      graph by graph, and a dump is one GET per graph, each checked against the graph's count.
+    """
+
+    name = "virtuoso"
+    layout = ("/sparql", "/sparql", "/sparql-graph-crud")
+    results_accept = XML_RESULTS
+    dataset_post = False
+    dataset_get = False
+    own_default_graph = "urn:x-tfatlas:default-graph"
+    #: Graphs a fresh Virtuoso 7.2 holds; the service description graph is found at first use.
+    SYSTEM_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#")
+    SD_SERVICE = "http://www.w3.org/ns/sparql-service-description#Service"
+    FIND_SYSTEM_GRAPHS = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g a <{SD_SERVICE}> }} }}"
+    _UPDATE_ONLY = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY",
+                    "WITH", "DEFINE"}
+
+    def __init__(self, system_graphs: Iterable[str] = ()):
+        self.system_graphs = tuple(dict.fromkeys([*self.SYSTEM_GRAPHS, *system_graphs]))
+
+    def hidden(self) -> tuple[str, ...]:
+        """Graphs that are not the atlas's named graphs."""
+        return (*self.system_graphs, self.own_default_graph)
+
+    def accept(self, text: str) -> str:
+        # Its content negotiation answers 406 to a list with q-values: one type, by query form.
+        return N_TRIPLES if query_form(text) in ("CONSTRUCT", "DESCRIBE") else XML_RESULTS
+
+    def graphs_query(self) -> str:
+        hidden = ", ".join(f"<{g}>" for g in self.hidden())
+        return f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g NOT IN ({hidden})) }}"
+
+    def query(self, text, *, default_graphs, named_graphs, union_default, has_from, graphs):
+        if has_from:  # the text names its dataset; the protocol's fields would override it
+            return text, [], {}
+        atlas = graphs() if default_graphs is None and union_default or named_graphs is None else []
+        if default_graphs is None:
+            default_graphs = [*atlas, self.own_default_graph] if union_default else [self.own_default_graph]
+        if named_graphs is None:
+            named_graphs = atlas
+        form = [("default-graph-uri", g) for g in default_graphs]
+        form += [("named-graph-uri", g) for g in named_graphs or [NO_GRAPH]]
+        return text, form, {}
+
+    def update(self, text: str, graphs) -> str:
+        # Declaring only a default graph would make GRAPH <iri> in WHERE match nothing: name both.
+        named = graphs() or [NO_GRAPH]
+        defines = [f"define input:default-graph-uri <{self.own_default_graph}>",
+                   *(f"define input:named-graph-uri <{g}>" for g in named)]
+        return "\n".join([*defines, _expand_drop_all(text, lambda: named, self.own_default_graph)])
+
+    def deadline(self, seconds: float) -> dict[str, str]:
+        return {"timeout": str(max(1, math.floor(seconds * 1000)))}
+
+    def check(self, response: requests.Response) -> None:
+        super().check(response)
+        if response.headers.get("X-SQL-State") == "S1TAT":
+            raise RemoteAnswerError("Virtuoso ended the query at its timeout and sent the rows "
+                                    "found so far", timed_out=True)
+        if (rows := response.headers.get("X-SPARQL-MaxRows")) is not None:
+            raise RemoteAnswerError(f"Virtuoso cut the result at {rows} rows (its ResultSetMaxRows); "
+                                    f"raise ResultSetMaxRows in virtuoso.ini above TFATLAS_RESULT_LIMIT")
+
+    def forbidden(self, text: str) -> str | None:
+        for tok in tokens(text):
+            if tok.kind == "word" and tok.text.upper() in self._UPDATE_ONLY:
+                return (f"{tok.text!r} has no place in a query (updates go in the 'update' "
+                        f"parameter; Virtuoso's pragmas are not accepted)")
+            if tok.kind in ("iri", "pname") and tok.text.lstrip("<").lower().startswith(("bif:", "sql:")):
+                return f"{tok.text} calls into Virtuoso's SQL layer, which this server does not allow"
+        return None
+
+
+def _expand_drop_all(text: str, graphs, own_default: str) -> str:
+    """``DROP|CLEAR [SILENT] ALL|NAMED|DEFAULT`` as one operation per graph (Virtuoso ignores them)."""
+    toks = tokens(text)
+    out, last, listed = [], 0, None
+    for i, tok in enumerate(toks):
+        if tok.depth or not tok.is_word("DROP", "CLEAR"):
+            continue
+        j = i + 1 + (i + 1 < len(toks) and toks[i + 1].is_word("SILENT"))
+        if j >= len(toks) or not toks[j].is_word("ALL", "NAMED", "DEFAULT"):
+            continue
+        scope = toks[j].text.upper()
+        if listed is None and scope != "DEFAULT":
+            listed = list(graphs())
+        targets = {"ALL": [*(listed or ()), own_default], "NAMED": listed or [NO_GRAPH],
+                   "DEFAULT": [own_default]}[scope]
+        out.append(text[last:tok.start])
+        out.append(" ;\n".join(f"{tok.text.upper()} SILENT GRAPH <{g}>" for g in targets))
+        last = toks[j].start + len(toks[j].text)
+    out.append(text[last:])
+    return "".join(out)
+
+
+def has_from(text: str) -> bool:
+    """The query names its own dataset (FROM / FROM NAMED), which the protocol's fields override."""
+    if "from" not in text.lower():  # most queries: no tokenizing
+        return False
+    return any(t.depth == 0 and t.is_word("FROM") for t in tokens(text))
+
+
+DIALECTS = {"oxigraph": Dialect, "virtuoso": Virtuoso}
+
+
+def detect(server_header: str) -> Dialect:
+    """The dialect of a server from its ``Server`` header (auto mode)."""
+    return Virtuoso() if server_header.lower().startswith("virtuoso") else Dialect()
+
+
+__all__ = ["DIALECTS", "Dialect", "RemoteAnswerError", "Virtuoso", "detect", "has_from"]

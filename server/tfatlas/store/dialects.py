@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 import requests
 
 # The lexer of the SPARQL text; kept in one import so it is easy to repoint.
-from ..sparql_protocol import query_form, tokens
+from ..sparql.text import query_form, tokens
 
 XML_RESULTS = "application/sparql-results+xml"
 NO_GRAPH = "urn:x-tfatlas:no-graph"  # an IRI no graph has: an operation that touches nothing

@@ -15,15 +15,15 @@ def create_app(config: Config | None = None, store: AtlasStore | None = None) ->
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions["tfatlas.store"] = store or open_store(config)
 
-    from . import ops
+    from .blueprints import ops
 
-    from . import pages  # linked-data pages (issue 5)
+    from .blueprints import pages  # linked-data pages (issue 5)
 
-    from . import api, finder  # stored-query API and finder (issue 6)
+    from .blueprints import api, finder  # stored-query API and finder (issue 6)
 
-    from . import downloads  # open-data release: /catalog, /downloads/ (issue 5)
+    from .blueprints import downloads  # open-data release: /catalog, /downloads/ (issue 5)
 
-    from . import metrics, sparql  # SPARQL endpoint and /-/metrics (issue 4)
+    from .blueprints import metrics, sparql  # SPARQL endpoint and /-/metrics (issue 4)
 
     # CORS for reads: any origin, never credentials; flask-cors answers preflights before any auth.
     from flask_cors import CORS
@@ -35,6 +35,3 @@ def create_app(config: Config | None = None, store: AtlasStore | None = None) ->
         app.register_blueprint(blueprint)
     return app
 
-
-def get_store(app: Flask) -> AtlasStore:
-    return app.extensions["tfatlas.store"]

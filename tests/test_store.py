@@ -226,6 +226,30 @@ def test_update(store):
     assert [r["o"].value for r in store.query(f"SELECT ?o WHERE {{ <{EX}x> <{EX}p> ?o }}")] == [EX + "rel"]
 
 
+def test_blank_nodes_in_insert_data_and_in_results(store):
+    store.update(f'INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}x> <{EX}p> _:b . _:b <{EX}name> "inner" . '
+                 f'<{EX}x> <{EX}q> [ <{EX}name> "anonymous" ] }} }}')
+    rows = list(store.query(f"SELECT ?b ?n WHERE {{ <{EX}x> ?p ?b . ?b <{EX}name> ?n }}"))
+    assert sorted(r["n"].value for r in rows) == ["anonymous", "inner"]
+    assert all(isinstance(r["b"], ox.BlankNode) for r in rows) and rows[0]["b"] != rows[1]["b"]
+
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def test_equal_values_of_different_datatypes_stay_apart(backend, request):
+    if backend.kind == "virtuoso":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "Virtuoso stores typed literals by value: 3 (integer), 3.0 (decimal) and 3e0 (double) "
+            "are one object, and so are true (boolean) and 1 (integer); README, Virtuoso")))
+    store = backend.store
+    store.update(f'INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}x> <{EX}p> "3"^^<{XSD}integer>, "3.0"^^<{XSD}decimal>, '
+                 f'"3"^^<{XSD}double>, "true"^^<{XSD}boolean>, "1"^^<{XSD}integer> }} }}')
+    rows = store.query(f"SELECT ?o WHERE {{ <{EX}x> <{EX}p> ?o }}")
+    assert sorted(r["o"].datatype.value.rsplit("#", 1)[1] for r in rows) == \
+        ["boolean", "decimal", "double", "integer", "integer"]
+
+
 # -- dump, stats, restart ------------------------------------------------------------------
 
 @pytest.mark.parametrize("fmt", ["nquads", "trig"])

@@ -13,15 +13,19 @@ from __future__ import annotations
 import math
 from typing import Callable, Iterable
 
+import pyoxigraph as ox
 import requests
 
 # The lexer of the SPARQL text; kept in one import so it is easy to repoint.
 from ..sparql.text import query_form, tokens
 
 XML_RESULTS = "application/sparql-results+xml"
+#: Seconds an HTTP wait lasts beyond a deadline passed to the server, for its "stopped" answer.
+GRACE = 2.0
 NO_GRAPH = "urn:x-tfatlas:no-graph"  # an IRI no graph has: an operation that touches nothing
 JSON_RESULTS = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
+TSV = "text/tab-separated-values"
 
 
 class RemoteAnswerError(Exception):
@@ -42,6 +46,20 @@ class Dialect:
     dataset_get = True  # ... and answers GET without ?graph= with the whole dataset
     #: Graph that plays the store's own default graph; None: the server has a real one.
     own_default_graph: str | None = None
+    #: What the endpoint asks for per result kind: TSV and N-Triples count rows by lines.
+    canonical = {"solutions": TSV, "graph": N_TRIPLES, "boolean": JSON_RESULTS}
+
+    def canonical_body(self, kind: str, body: bytes) -> bytes:
+        """The answer in the format ``canonical`` names (for servers that cannot send it)."""
+        return body
+
+    def results_body(self, body: bytes) -> bytes:
+        """A results document as pyoxigraph's parsers take it."""
+        return body
+
+    def is_timeout(self, status: int, message: str) -> bool:
+        """An error answer that says the server's own execution timeout ended the query."""
+        return False
 
     def accept(self, text: str) -> str:
         """The Accept header for a query's answer."""
@@ -98,6 +116,8 @@ class Virtuoso(Dialect):
     - It has no default graph of its own (``INSERT DATA`` without ``GRAPH`` and ``CLEAR
       DEFAULT`` are errors): a reserved graph plays it, named in a ``define`` for updates and
       as ``default-graph-uri`` when the store's own default graph is asked for.
+    - It refuses blank nodes in ``INSERT DATA``: such an update is sent as ``INSERT {...} WHERE {}``.
+      Its results name blank nodes ``nodeID://b10002``, which is no label: the prefix is dropped.
     - ``DROP ALL`` / ``CLEAR ALL`` / ``... NAMED`` answer 200 and change nothing: they are sent
       as one ``DROP SILENT GRAPH`` per graph of the atlas.
     - A ``query`` parameter may hold an update, which it executes; ``define`` pragmas reach its
@@ -131,8 +151,25 @@ class Virtuoso(Dialect):
         """Graphs that are not the atlas's named graphs."""
         return (*self.system_graphs, self.own_default_graph)
 
+    canonical = {"solutions": XML_RESULTS, "graph": N_TRIPLES, "boolean": XML_RESULTS}
+
+    def results_body(self, body: bytes) -> bytes:
+        # Blank nodes come as <bnode>nodeID://b10002</bnode>, which is no blank node label.
+        return body.replace(b"<bnode>nodeID://", b"<bnode>")
+
+    def canonical_body(self, kind: str, body: bytes) -> bytes:
+        if kind == "graph":  # its N-Triples end with a blank line: one line per triple again
+            return ox.serialize(ox.parse(body, ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.N_TRIPLES)
+        parsed = ox.parse_query_results(self.results_body(body), ox.QueryResultsFormat.XML)
+        target = ox.QueryResultsFormat.JSON if kind == "boolean" else ox.QueryResultsFormat.TSV
+        return parsed.serialize(format=target)
+
+    def is_timeout(self, status: int, message: str) -> bool:
+        # MaxQueryExecutionTime of virtuoso.ini: "Virtuoso S1T00 Error SR171: Transaction timed out"
+        return "S1T00" in message
+
     def accept(self, text: str) -> str:
-        # Its content negotiation answers 406 to a list with q-values: one type, by query form.
+        # For a CONSTRUCT it answers 406 when a results type comes first: one type, by query form.
         return N_TRIPLES if query_form(text) in ("CONSTRUCT", "DESCRIBE") else XML_RESULTS
 
     def graphs_query(self) -> str:
@@ -142,21 +179,29 @@ class Virtuoso(Dialect):
     def query(self, text, *, default_graphs, named_graphs, union_default, has_from, graphs):
         if has_from:  # the text names its dataset; the protocol's fields would override it
             return text, [], {}
-        atlas = graphs() if default_graphs is None and union_default or named_graphs is None else []
+        atlas = graphs()
         if default_graphs is None:
             default_graphs = [*atlas, self.own_default_graph] if union_default else [self.own_default_graph]
         if named_graphs is None:
             named_graphs = atlas
+        # With a declared dataset, Virtuoso answers a pattern whose variables are not returned
+        # (ASK, a constant SELECT) over GRAPH <iri> of an undeclared graph with "yes". Declaring
+        # every IRI of the text that is no graph (so an empty one) makes it look, and find nothing.
+        known = {*atlas, *self.hidden()}
+        named_graphs = [*named_graphs, *(iri for iri in _iris(text) if iri not in known)]
         form = [("default-graph-uri", g) for g in default_graphs]
         form += [("named-graph-uri", g) for g in named_graphs or [NO_GRAPH]]
         return text, form, {}
 
     def update(self, text: str, graphs) -> str:
+        named = graphs()
+        text = _insert_data_as_insert_where(_expand_drop_all(text, lambda: named, self.own_default_graph))
+        if any(t.depth == 0 and t.is_word("USING", "WITH") for t in tokens(text)):
+            return text  # the update names its dataset; a define would add to it
         # Declaring only a default graph would make GRAPH <iri> in WHERE match nothing: name both.
-        named = graphs() or [NO_GRAPH]
         defines = [f"define input:default-graph-uri <{self.own_default_graph}>",
-                   *(f"define input:named-graph-uri <{g}>" for g in named)]
-        return "\n".join([*defines, _expand_drop_all(text, lambda: named, self.own_default_graph)])
+                   *(f"define input:named-graph-uri <{g}>" for g in named or [NO_GRAPH])]
+        return "\n".join([*defines, text])
 
     def deadline(self, seconds: float) -> dict[str, str]:
         return {"timeout": str(max(1, math.floor(seconds * 1000)))}
@@ -178,6 +223,28 @@ class Virtuoso(Dialect):
             if tok.kind in ("iri", "pname") and tok.text.lstrip("<").lower().startswith(("bif:", "sql:")):
                 return f"{tok.text} calls into Virtuoso's SQL layer, which this server does not allow"
         return None
+
+
+def _insert_data_as_insert_where(text: str) -> str:
+    """``INSERT DATA {...}`` with blank nodes as ``INSERT {...} WHERE {}`` (the same triples, fresh
+    blank nodes either way): Virtuoso refuses blank nodes in INSERT DATA ("constant clause")."""
+    toks = tokens(text)
+    out, last = [], 0
+    for i, tok in enumerate(toks[:-1]):
+        if tok.depth or not (tok.is_word("INSERT") and toks[i + 1].is_word("DATA")):
+            continue
+        end = next((k for k in range(i + 2, len(toks)) if toks[k].kind == "close" and toks[k].depth == 0), None)
+        if end is None:
+            continue
+        block = toks[i + 2:end]
+        if not any(t.kind == "pname" and t.text.startswith("_:") or t.kind == "other" and t.text in "[("
+                   for t in block):
+            continue
+        data = toks[i + 1]
+        out += [text[last:data.start], text[data.start + len(data.text):toks[end].start + 1], " WHERE {}"]
+        last = toks[end].start + 1
+    out.append(text[last:])
+    return "".join(out)
 
 
 def _expand_drop_all(text: str, graphs, own_default: str) -> str:
@@ -202,6 +269,31 @@ def _expand_drop_all(text: str, graphs, own_default: str) -> str:
     return "".join(out)
 
 
+MAX_DECLARED_IRIS = 200  # bounds the request; texts with more IRIs are rare
+
+
+def _iris(text: str) -> list[str]:
+    """The absolute IRIs a text names (written out or as prefixed names), at most MAX_DECLARED_IRIS."""
+    toks = tokens(text)
+    prefixes: dict[str, str] = {}
+    for i, tok in enumerate(toks[:-2]):
+        if tok.is_word("PREFIX") and toks[i + 1].kind == "pname" and toks[i + 2].kind == "iri":
+            prefixes[toks[i + 1].text.rstrip(":")] = toks[i + 2].text[1:-1]
+    found: dict[str, None] = {}
+    for tok in toks:
+        if tok.kind == "iri":
+            iri = tok.text[1:-1]
+        elif tok.kind == "pname" and (prefix := tok.text.split(":", 1)[0]) in prefixes and "\\" not in tok.text:
+            iri = prefixes[prefix] + tok.text.split(":", 1)[1]
+        else:
+            continue
+        if ":" in iri and iri not in prefixes.values():
+            found[iri] = None
+            if len(found) >= MAX_DECLARED_IRIS:
+                break
+    return list(found)
+
+
 def has_from(text: str) -> bool:
     """The query names its own dataset (FROM / FROM NAMED), which the protocol's fields override."""
     if "from" not in text.lower():  # most queries: no tokenizing
@@ -217,4 +309,4 @@ def detect(server_header: str) -> Dialect:
     return Virtuoso() if server_header.lower().startswith("virtuoso") else Dialect()
 
 
-__all__ = ["DIALECTS", "Dialect", "RemoteAnswerError", "Virtuoso", "detect", "has_from"]
+__all__ = ["DIALECTS", "GRACE", "Dialect", "RemoteAnswerError", "Virtuoso", "detect", "has_from"]

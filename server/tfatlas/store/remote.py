@@ -37,7 +37,7 @@ from ..errors import InputError, QueryError, StoreError
 from ..sparql.text import nesting_error
 from ..model.formats import Format
 from .base import AtlasStore, LoadReport, Progress, Source, provenance_update
-from .dialects import DIALECTS, XML_RESULTS, Dialect, RemoteAnswerError, Virtuoso, detect, has_from
+from .dialects import DIALECTS, GRACE, XML_RESULTS, Dialect, RemoteAnswerError, Virtuoso, detect, has_from
 from .embedded import _CountingReader, _open_source, syntax_message
 
 RESULTS_JSON = "application/sparql-results+json"
@@ -138,10 +138,12 @@ class RemoteStore(AtlasStore):
             _with_base(sparql, base_iri), default_graphs=default_graphs,
             named_graphs=None if named_graphs is None else list(named_graphs),
             union_default=union_default, has_from=has_from(sparql), graphs=self.graphs)
-        form = [("query", text), *form, *dialect.deadline(self.timeout).items()]
-        response = self._request("POST", self.query_url, what="query", data=form, params=params,
-                                 headers={"Accept": dialect.accept(sparql)})
-        return _parse_results(response, self.query_url)
+        deadline = dialect.deadline(self.timeout)  # the server ends the query itself at the timeout
+        response = self._request("POST", self.query_url, what="query", params=params,
+                                 data=[("query", text), *form, *deadline.items()],
+                                 headers={"Accept": dialect.accept(sparql)},
+                                 wait=self.timeout + GRACE if deadline else None)
+        return _parse_results(response, self.query_url, dialect)
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         if (too_deep := nesting_error(sparql)) is not None:
@@ -255,7 +257,7 @@ class RemoteStore(AtlasStore):
         response = self._request("POST", self.query_url, what="query",
                                  data={"query": self.dialect.graphs_query()},
                                  headers={"Accept": self.dialect.results_accept})
-        return sorted(row["g"].value for row in _parse_results(response, self.query_url))
+        return sorted(row["g"].value for row in _parse_results(response, self.query_url, self.dialect))
 
     def close(self) -> None:
         self._http.close()
@@ -302,14 +304,14 @@ def _normalise(source: Source, out: Path, progress: Progress | None,
     return fmt, graphs, (reader.bytes, count[0])
 
 
-def _parse_results(response: requests.Response, url: str):
+def _parse_results(response: requests.Response, url: str, dialect: Dialect):
     """A query answer as pyoxigraph's result objects."""
     media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
     try:
         if media == RESULTS_JSON or media == "application/json":
-            return ox.parse_query_results(response.content, ox.QueryResultsFormat.JSON)
+            return ox.parse_query_results(dialect.results_body(response.content), ox.QueryResultsFormat.JSON)
         if media == XML_RESULTS:
-            return ox.parse_query_results(response.content, ox.QueryResultsFormat.XML)
+            return ox.parse_query_results(dialect.results_body(response.content), ox.QueryResultsFormat.XML)
         if media in ("application/n-triples", "text/plain"):
             return _as_query_triples(response.content)
     except SyntaxError as exc:

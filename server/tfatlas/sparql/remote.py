@@ -46,10 +46,13 @@ class RemoteQueries:
         kind = KIND_OF_FORM.get(form or "", "solutions")
         choice = conneg.negotiate(kind, task.accept, task.format)
         text = f"BASE <{task.base_iri}>\n{task.text}" if task.base_iri else task.text
+        default_graphs = named_graphs = None
+        if task.default_graphs is not None or task.named_graphs is not None:
+            # The protocol's dataset is the whole dataset: what is not named is empty.
+            default_graphs, named_graphs = list(task.default_graphs or ()), list(task.named_graphs or ())
         text, dataset, params = dialect.query(
-            text, default_graphs=None if task.default_graphs is None else list(task.default_graphs),
-            named_graphs=None if task.named_graphs is None else list(task.named_graphs),
-            union_default=True, has_from=has_dataset_clause(task.text), graphs=self._store.graphs)
+            text, default_graphs=default_graphs, named_graphs=named_graphs, union_default=True,
+            has_from=has_dataset_clause(task.text), graphs=self._store.graphs)
         data = [("query", text), *dataset, *dialect.deadline(deadline).items()]
         started = time.monotonic()
         wait = deadline + GRACE

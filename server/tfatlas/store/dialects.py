@@ -189,7 +189,7 @@ class Virtuoso(Dialect):
         # every IRI of the text that is no graph (so an empty one) makes it look, and find nothing.
         known = {*atlas, *self.hidden()}
         named_graphs = [*named_graphs, *(iri for iri in _iris(text) if iri not in known)]
-        form = [("default-graph-uri", g) for g in default_graphs]
+        form = [("default-graph-uri", g) for g in default_graphs or [NO_GRAPH]]
         form += [("named-graph-uri", g) for g in named_graphs or [NO_GRAPH]]
         return text, form, {}
 
@@ -216,8 +216,10 @@ class Virtuoso(Dialect):
                                     f"raise ResultSetMaxRows in virtuoso.ini above TFATLAS_RESULT_LIMIT")
 
     def forbidden(self, text: str) -> str | None:
-        for tok in tokens(text):
-            if tok.kind == "word" and tok.text.upper() in self._UPDATE_ONLY:
+        toks = tokens(text)
+        for i, tok in enumerate(toks):
+            in_language_tag = i and toks[i - 1].kind == "other" and toks[i - 1].text in "@-"
+            if tok.kind == "word" and tok.text.upper() in self._UPDATE_ONLY and not in_language_tag:
                 return (f"{tok.text!r} has no place in a query (updates go in the 'update' "
                         f"parameter; Virtuoso's pragmas are not accepted)")
             if tok.kind in ("iri", "pname") and tok.text.lstrip("<").lower().startswith(("bif:", "sql:")):

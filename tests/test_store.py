@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import subprocess
 from pathlib import Path
 
@@ -342,32 +343,43 @@ def test_remote_store_that_answers_an_error(tmp_path):
         server.stop()
 
 
-def cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run(tfatlas_command() + list(args), capture_output=True, text=True, timeout=120, cwd=cwd)
+def cli(*args: str, cwd=None, env=None) -> subprocess.CompletedProcess:
+    return subprocess.run(tfatlas_command() + list(args), capture_output=True, text=True, timeout=120, cwd=cwd,
+                          env=None if env is None else {**os.environ, **env})
 
 
-def test_cli_against_remote_store(tmp_path):
+@pytest.fixture(params=["oxigraph", "virtuoso"])
+def remote_server(request, tmp_path):
+    """(URL, settings) of an empty remote store: `oxigraph serve` or Virtuoso 7.2."""
+    if request.param == "virtuoso":
+        virtuoso = request.getfixturevalue("virtuoso")
+        virtuoso.empty()
+        yield virtuoso.url, {"TFATLAS_STORE_DIALECT": "virtuoso"}
+        return
     server = OxigraphServer(tmp_path / "ox")
-    try:
-        url = ["--store-url", server.url]
-        a = write(tmp_path, "a.ttl", TURTLE_A)
-        result = cli(*url, "load", "--no-progress", str(a))
-        assert result.returncode == 0, result.stderr
-        result = cli(*url, "query", "--format", "json", f"SELECT ?n WHERE {{ ?s <{EX}name> ?n }}")
-        assert result.returncode == 0, result.stderr
-        assert '"A"' in result.stdout
-        result = cli(*url, "stats", "--json")
-        assert result.returncode == 0 and '"https://w3id.org/tfatlas/graph/user/a": 3' in result.stdout
-        result = cli(*url, "dump")
-        assert result.returncode == 0 and f"<{BASE}graph/user/a> ." in result.stdout
-        result = cli(*url, "query", "SELECT WHERE")
-        assert result.returncode == 1 and "malformed query" in result.stderr
-        assert "Traceback" not in result.stderr
-        bad = write(tmp_path, "bad.ttl", "<a> <b> .\n")
-        result = cli(*url, "load", "--no-progress", str(bad))
-        assert result.returncode == 2 and f"{bad}:1:" in result.stderr
-    finally:
-        server.stop()
+    yield server.url, {}
+    server.stop()
+
+
+def test_cli_against_remote_store(tmp_path, remote_server):
+    base_url, env = remote_server
+    url = ["--store-url", base_url]
+    a = write(tmp_path, "a.ttl", TURTLE_A)
+    result = cli(*url, "load", "--no-progress", str(a), env=env)
+    assert result.returncode == 0, result.stderr
+    result = cli(*url, "query", "--format", "json", f"SELECT ?n WHERE {{ ?s <{EX}name> ?n }}", env=env)
+    assert result.returncode == 0, result.stderr
+    assert '"A"' in result.stdout
+    result = cli(*url, "stats", "--json", env=env)
+    assert result.returncode == 0 and '"https://w3id.org/tfatlas/graph/user/a": 3' in result.stdout
+    result = cli(*url, "dump", env=env)
+    assert result.returncode == 0 and f"<{BASE}graph/user/a> ." in result.stdout
+    result = cli(*url, "query", "SELECT WHERE", env=env)
+    assert result.returncode == 1 and "malformed query" in result.stderr
+    assert "Traceback" not in result.stderr
+    bad = write(tmp_path, "bad.ttl", "<a> <b> .\n")
+    result = cli(*url, "load", "--no-progress", str(bad), env=env)
+    assert result.returncode == 2 and f"{bad}:1:" in result.stderr
 
 
 def test_cli_remote_store_that_does_not_answer(tmp_path):

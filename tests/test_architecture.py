@@ -91,6 +91,32 @@ def test_only_the_web_and_cli_layers_import_flask():
     offenders = {name: sorted(_third_party(path) & web_only) for name, path in _modules().items()
                  if not name.startswith(("tfatlas.web", "tfatlas.cli"))}
     offenders = {name: found for name, found in offenders.items() if found}
-    # The conneg module parses Accept headers with werkzeug's parser (no Flask, no request).
-    assert offenders == {"tfatlas.sparql.conneg": ["werkzeug"], "tfatlas.sparql.protocol": ["werkzeug"]}
+    # Header parsers from werkzeug (no Flask, no request): Accept, Accept-Language, Content-Type.
+    assert offenders == {"tfatlas.i18n": ["werkzeug"], "tfatlas.sparql.conneg": ["werkzeug"],
+                         "tfatlas.sparql.protocol": ["werkzeug"]}
 
+
+def test_accept_headers_are_parsed_only_by_conneg_and_i18n():
+    needles = ("accept_mimetypes", "accept_languages", "parse_accept_header", "MIMEAccept", "LanguageAccept")
+    # Accept in conneg, Accept-Language in i18n (the language choice), nowhere else.
+    offenders = []
+    for name, path in _modules().items():
+        if name in ("tfatlas.sparql.conneg", "tfatlas.i18n"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        offenders += [f"{name}: {needle}" for needle in needles if needle in text]
+    assert offenders == []
+
+
+def test_docs_architecture_names_every_package_and_module():
+    text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "_model" in path.parts or path.name in ("__init__.py", "__main__.py"):
+            continue
+        relative = path.relative_to(PACKAGE)
+        if relative.parent != Path(".") and f"{relative.parts[0]}/" not in text:
+            missing.append(f"{relative.parts[0]}/")
+        if f"`{path.name}`" not in text and f"{path.stem}" not in text:
+            missing.append(str(relative))
+    assert missing == []

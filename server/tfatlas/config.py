@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from .errors import InputError
+from .vocab import MODEL_BASE
 
 
 def _bool(value: str | bool) -> bool:
@@ -96,7 +97,7 @@ SETTINGS: tuple[Setting, ...] = (
             "standard servers), virtuoso (Virtuoso 7.2; see the README), or auto (detected from the "
             "server's first answer).", _one_of("auto", "oxigraph", "virtuoso")),
     Setting("store_timeout", 30.0, "Seconds to wait for the remote store to answer.", _positive(float)),
-    Setting("base_iri", "https://w3id.org/tfatlas/", "IRI base of the atlas's resources, graphs and ontology."),
+    Setting("base_iri", MODEL_BASE, "IRI base of the atlas's resources, graphs and ontology."),
     Setting("host", "127.0.0.1", "Interface that `tfatlas serve` listens on."),
     Setting("port", 8080, "Port that `tfatlas serve` listens on.", _positive(int)),
     Setting("threads", 8, "Request threads of the web server.", _positive(int)),

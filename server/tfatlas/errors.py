@@ -14,6 +14,7 @@ class AtlasError(Exception):
     exit_code = 2
     status = 400
     headers: dict[str, str] = {}
+    title: str | None = None  # short name of the error for the API; None: the HTTP reason phrase
 
     @property
     def message(self) -> str:
@@ -62,10 +63,12 @@ class NotAcceptable(AtlasError):
 class StatusError(AtlasError):
     """An error whose HTTP status is decided where it is raised (the SPARQL Protocol, the endpoint)."""
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None,
+                 title: str | None = None):
         super().__init__(message)
         self.status = status
         self.headers = headers or {}
+        self.title = title
 
 
 class ProtocolError(StatusError):
@@ -78,3 +81,9 @@ class QueryFailed(StatusError):
 
 class DeadlineExceeded(QueryFailed):
     """A query stopped at this server's deadline (504)."""
+
+
+class NotFound(AtlasError):
+    """Nothing at this address (an IRI the store does not know, a page after the last)."""
+
+    status = 404

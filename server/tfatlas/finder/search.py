@@ -22,21 +22,21 @@ from typing import Iterable, Mapping
 import pyoxigraph as ox
 
 from ..errors import InputError
-from ..sparql.stored_queries import scheme_iri
-from ..vocab import DCAT, DCT, FOAF, RDFS, SKOS, VCARD
+from ..i18n import DEFAULT_LANGUAGE, LANGUAGES, pick
+from ..vocab import DCAT, DCT, FOAF, RDFS, SKOS, VCARD, scheme_iri, tfa
 
-TFA = "https://w3id.org/tfatlas/ontology#"
 
-PREFIXES = f"""PREFIX tfa: <{TFA}>
-PREFIX skos: <{SKOS}>
-PREFIX rdfs: <{RDFS}>
-PREFIX dct: <{DCT}>
-PREFIX dcat: <{DCAT}>
-PREFIX foaf: <{FOAF}>
-PREFIX vcard: <{VCARD}>
-"""
+def _prefixes(base_iri: str) -> str:
+    names = {"tfa": tfa(base_iri), "skos": SKOS, "rdfs": RDFS, "dct": DCT, "dcat": DCAT, "foaf": FOAF,
+             "vcard": VCARD}
+    return "".join(f"PREFIX {prefix}: <{iri}>\n" for prefix, iri in names.items())
 
-LANGUAGES = ("de", "en")
+
+def _run(store, query: str):
+    """Evaluate a query of this module: ``tfa:`` is the ontology of the store's base IRI."""
+    return store.query(_prefixes(store.base_iri) + query)
+
+
 #: Most offers listed on one page; the count of all matches is always shown.
 PAGE_SIZE = 50
 MAX_TOKENS = 8
@@ -46,7 +46,7 @@ MAX_TOKENS = 8
 class Facet:
     name: str  # the URL parameter
     scheme: str  # the concept scheme's name (docs/model.md)
-    prop: str  # the offer's property that names a concept of the scheme
+    prop: str  # the offer's property that names a concept of the scheme (a prefixed name)
     labels: Mapping[str, str]
 
     def label(self, lang: str) -> str:
@@ -54,11 +54,11 @@ class Facet:
 
 
 FACETS = (
-    Facet("challenge", "challenges", TFA + "addressesChallenge", {"de": "Herausforderung", "en": "Challenge"}),
-    Facet("topic", "topics", TFA + "hasTopic", {"de": "Thema", "en": "Topic"}),
-    Facet("audience", "target-groups", DCT + "audience", {"de": "Zielgruppe", "en": "Target group"}),
-    Facet("mode", "delivery-modes", TFA + "deliveryMode", {"de": "Durchführung", "en": "Delivery mode"}),
-    Facet("cost", "cost-models", TFA + "costModel", {"de": "Kosten", "en": "Cost model"}),
+    Facet("challenge", "challenges", "tfa:addressesChallenge", {"de": "Herausforderung", "en": "Challenge"}),
+    Facet("topic", "topics", "tfa:hasTopic", {"de": "Thema", "en": "Topic"}),
+    Facet("audience", "target-groups", "dct:audience", {"de": "Zielgruppe", "en": "Target group"}),
+    Facet("mode", "delivery-modes", "tfa:deliveryMode", {"de": "Durchführung", "en": "Delivery mode"}),
+    Facet("cost", "cost-models", "tfa:costModel", {"de": "Kosten", "en": "Cost model"}),
 )
 FACETS_BY_NAME = {f.name: f for f in FACETS}
 TEXT_PARAM = "q"
@@ -109,7 +109,8 @@ def _text_filter(var: str, token: str) -> str:
     return f"FILTER({tests})"
 
 
-def tokens(q: str) -> list[str]:
+def words(q: str) -> list[str]:
+    """The folded words of a search text that it searches for (at most MAX_TOKENS)."""
     return [fold(t) for t in q.split()][:MAX_TOKENS]
 
 
@@ -173,7 +174,7 @@ class Concept:
     depth: int = 0
 
     def label(self, lang: str) -> str:
-        return self.labels.get(lang) or self.labels.get("de") or next(iter(self.labels.values()), self.iri)
+        return pick(self.labels, lang, self.iri)
 
 
 @dataclass
@@ -223,7 +224,7 @@ def _values(variables: Iterable[str], rows: Iterable[tuple]) -> str:
     return f"VALUES ({' '.join('?' + v for v in variables)}) {{ {body} }}"
 
 
-_CONCEPTS = PREFIXES + """
+_CONCEPTS = """
 SELECT ?scheme ?concept ?label ?broader WHERE {
   %s
   ?concept skos:inScheme ?scheme .
@@ -238,7 +239,7 @@ def load_schemes(store) -> dict[str, Scheme]:
     by_iri = {scheme_iri(store.base_iri, f.scheme): f for f in FACETS}
     concepts: dict[str, dict[str, Concept]] = {f.name: {} for f in FACETS}
     query = _CONCEPTS % _values(["scheme"], [(iri,) for iri in by_iri])
-    for row in store.query(query):
+    for row in _run(store, query):
         facet = by_iri[row["scheme"].value]
         concept = concepts[facet.name].setdefault(row["concept"].value, Concept(row["concept"].value))
         label = row["label"]
@@ -276,23 +277,31 @@ def load_schemes(store) -> dict[str, Scheme]:
 class Search:
     filters: dict[str, str]  # facet name -> concept IRI
     q: str = ""
-    lang: str = "de"
+    lang: str = DEFAULT_LANGUAGE
     text_offers: set[str] | None = None  # offers matching every word of q (resolve_text)
+    lang_explicit: bool = False  # chosen with ?lang=, so kept in every link
 
     def params(self, **changes) -> dict[str, str]:
         """The URL parameters of this search, with some changed (None removes one)."""
         values = {**self.filters, TEXT_PARAM: self.q}
-        if self.lang != "de":
+        if self.lang_explicit:
             values["lang"] = self.lang
         values.update(changes)
         return {k: v for k, v in values.items() if v}
 
 
-def parse_search(args: Mapping[str, str], schemes: Mapping[str, Scheme]) -> Search:
-    """A search from request arguments; unknown concepts are an error naming the parameter."""
-    lang = args.get("lang") or "de"
-    if lang not in LANGUAGES:
-        raise FinderInputError("lang", f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
+def parse_search(args: Mapping[str, str], schemes: Mapping[str, Scheme], *, lang: str | None = None,
+                 lang_explicit: bool = False) -> Search:
+    """A search from request arguments; unknown concepts are an error naming the parameter.
+
+    ``lang`` is the reader's language as :func:`tfatlas.i18n.choose_language` decided it; without
+    it the ``lang`` argument (German when absent).
+    """
+    asked = args.get("lang")
+    if asked and asked not in LANGUAGES:
+        raise FinderInputError("lang", f"lang must be one of {', '.join(LANGUAGES)}, not {asked!r}")
+    if lang is None:
+        lang, lang_explicit = asked or DEFAULT_LANGUAGE, bool(asked)
     filters = {}
     for facet in FACETS:
         value = (args.get(facet.name) or "").strip()
@@ -305,7 +314,7 @@ def parse_search(args: Mapping[str, str], schemes: Mapping[str, Scheme]) -> Sear
     q = (args.get(TEXT_PARAM) or "").strip()
     if len(q) > 200:
         raise FinderInputError(TEXT_PARAM, "the search text is longer than 200 characters")
-    return Search(filters=filters, q=q, lang=lang)
+    return Search(filters=filters, q=q, lang=lang, lang_explicit=lang_explicit)
 
 
 # The offer's properties whose concepts' and provider's labels free text also searches.
@@ -322,7 +331,7 @@ def _patterns(search: Search, schemes: Mapping[str, Scheme], skip: str | None = 
         facet = FACETS_BY_NAME[name]
         related = schemes[name].related(iri)
         lines.append(_values([f"c{index}", f"w{index}"], sorted(related.items())))
-        lines.append(f"?offer {_term(facet.prop)} ?c{index} .")
+        lines.append(f"?offer {facet.prop} ?c{index} .")
         weights.append(f"w{index}")
     if skip != TEXT_PARAM and search.q:
         if search.text_offers is None:
@@ -339,14 +348,14 @@ def _offers_matching(store, token: str) -> set[str]:
     resources in a VALUES block.
     """
     check = _text_filter("?text", token)
-    own = PREFIXES + f"SELECT DISTINCT ?offer WHERE {{ ?offer a tfa:Offer ; rdfs:label|dct:description ?text . {check} }}"
-    found = {row["offer"].value for row in store.query(own)}
-    labelled = PREFIXES + f"SELECT DISTINCT ?linked WHERE {{ ?linked skos:prefLabel|rdfs:label ?text . {check} }}"
-    linked = [(row["linked"].value,) for row in store.query(labelled) if isinstance(row["linked"], ox.NamedNode)]
+    own = f"SELECT DISTINCT ?offer WHERE {{ ?offer a tfa:Offer ; rdfs:label|dct:description ?text . {check} }}"
+    found = {row["offer"].value for row in _run(store, own)}
+    labelled = f"SELECT DISTINCT ?linked WHERE {{ ?linked skos:prefLabel|rdfs:label ?text . {check} }}"
+    linked = [(row["linked"].value,) for row in _run(store, labelled) if isinstance(row["linked"], ox.NamedNode)]
     if linked:
-        through = PREFIXES + f"""SELECT DISTINCT ?offer WHERE {{ {_values(["linked"], linked)}
+        through = f"""SELECT DISTINCT ?offer WHERE {{ {_values(["linked"], linked)}
           ?offer {_LINKS} ?linked . ?offer a tfa:Offer }}"""
-        found |= {row["offer"].value for row in store.query(through)}
+        found |= {row["offer"].value for row in _run(store, through)}
     return found
 
 
@@ -357,20 +366,20 @@ def resolve_text(store, search: Search, state: StoreState = _NO_CACHE) -> None:
 
     def compute() -> frozenset[str]:
         matches: set[str] | None = None
-        for token in tokens(search.q):
+        for token in words(search.q):
             found = _offers_matching(store, token)
             matches = found if matches is None else matches & found
             if not matches:
                 break
         return frozenset(matches or ())
 
-    search.text_offers = set(state.get(("text", tuple(tokens(search.q))), compute))
+    search.text_offers = set(state.get(("text", tuple(words(search.q))), compute))
 
 
 def _matches_query(search: Search, schemes, skip: str | None = None) -> str:
     patterns, weights = _patterns(search, schemes, skip)
     mins = " ".join(f"(MIN(?{w}) AS ?m{w})" for w in weights)
-    return PREFIXES + f"""
+    return f"""
 SELECT ?offer {mins} (SAMPLE(?l) AS ?label) WHERE {{
   ?offer a tfa:Offer .
   {patterns}
@@ -381,7 +390,7 @@ SELECT ?offer {mins} (SAMPLE(?l) AS ?label) WHERE {{
 
 def _count_query(search: Search, schemes, skip: str | None = None) -> str:
     patterns, _ = _patterns(search, schemes, skip)
-    return PREFIXES + f"""
+    return f"""
 SELECT (COUNT(DISTINCT ?offer) AS ?n) WHERE {{
   ?offer a tfa:Offer .
   {patterns}
@@ -395,10 +404,10 @@ def _facet_query(facet: Facet, search: Search, schemes) -> str:
     (concept, related concept) pairs inside the query was measured 5 to 30 times slower.
     """
     patterns, _ = _patterns(search, schemes, skip=facet.name)
-    return PREFIXES + f"""
+    return f"""
 SELECT DISTINCT ?x ?offer WHERE {{
   {patterns}
-  ?offer {_term(facet.prop)} ?x .
+  ?offer {facet.prop} ?x .
   ?offer a tfa:Offer .
 }}
 """
@@ -407,7 +416,7 @@ SELECT DISTINCT ?x ?offer WHERE {{
 def facet_counts(store, facet: Facet, search: Search, schemes) -> dict[str, int]:
     """For each concept of the facet: the offers that choosing it would give with the other filters."""
     offers_of: dict[str, set[str]] = {}
-    for row in store.query(_facet_query(facet, search, schemes)):
+    for row in _run(store, _facet_query(facet, search, schemes)):
         offers_of.setdefault(row["x"].value, set()).add(row["offer"].value)
     scheme = schemes[facet.name]
     counts = {}
@@ -475,10 +484,6 @@ class Result:
     experts: list[Expert] = field(default_factory=list)
 
 
-def _pick(labels: dict[str, str], lang: str, fallback: str) -> str:
-    return labels.get(lang) or labels.get("de") or labels.get("") or next(iter(labels.values()), fallback)
-
-
 def _details(store, offers: list[Offer], lang: str) -> None:
     if not offers:
         return
@@ -486,14 +491,14 @@ def _details(store, offers: list[Offer], lang: str) -> None:
     values = _values(["offer"], [(o.iri,) for o in offers])
     # Values first, their labels in a second query: an OPTIONAL label per value was measured
     # three times slower than both together.
-    query = PREFIXES + f"""
+    query = f"""
 SELECT ?offer ?p ?v WHERE {{
   {values}
   ?offer ?p ?v .
   FILTER(?p IN (tfa:providedBy, dct:type, tfa:deliveryMode, tfa:costModel, dct:audience, tfa:hasTopic,
                 tfa:addressesChallenge, foaf:page, dct:description))
 }}"""
-    rows = [(row["offer"].value, row["p"].value, row["v"]) for row in store.query(query)]
+    rows = [(row["offer"].value, row["p"].value, row["v"]) for row in _run(store, query)]
     names = _all_labels(store, {v.value for _, _, v in rows if isinstance(v, ox.NamedNode)})
     labels: dict[tuple[str, str, str], dict[str, str]] = {}
     for offer_iri, prop, value in rows:
@@ -502,16 +507,17 @@ SELECT ?offer ?p ?v WHERE {{
             entry.setdefault((value.language or "").split("-")[0], value.value)
         else:
             entry.update(names.get(value.value, {}))
-    lists = {TFA + "deliveryMode": "delivery_modes", DCT + "type": "offer_types",
-             TFA + "costModel": "cost_models", DCT + "audience": "audiences", TFA + "hasTopic": "topics",
-             TFA + "addressesChallenge": "challenges"}
+    ns = tfa(store.base_iri)
+    lists = {ns + "deliveryMode": "delivery_modes", DCT + "type": "offer_types",
+             ns + "costModel": "cost_models", DCT + "audience": "audiences", ns + "hasTopic": "topics",
+             ns + "addressesChallenge": "challenges"}
     descriptions: dict[str, dict[str, str]] = {}
     for (offer_iri, prop, value), entry in sorted(labels.items()):
         offer = by_iri[offer_iri]
-        text = _pick(entry, lang, value.rsplit("/", 1)[-1])
+        text = pick(entry, lang, value.rsplit("/", 1)[-1])
         if prop in lists:
             getattr(offer, lists[prop]).append(text)
-        elif prop == TFA + "providedBy":
+        elif prop == ns + "providedBy":
             offer.provider = (value, text)
         elif prop == FOAF + "page":
             offer.page = value
@@ -519,12 +525,12 @@ SELECT ?offer ?p ?v WHERE {{
             for lg, desc in entry.items():
                 descriptions.setdefault(offer_iri, {}).setdefault(lg, desc)
     for offer_iri, entry in descriptions.items():
-        by_iri[offer_iri].description = _pick(entry, lang, "")
+        by_iri[offer_iri].description = pick(entry, lang, "")
     for offer in offers:
         for name in lists.values():
             getattr(offer, name).sort(key=fold)
 
-    contacts = PREFIXES + f"""
+    contacts = f"""
 SELECT ?offer ?own ?email ?url WHERE {{
   {values}
   {{ ?offer dcat:contactPoint ?cp BIND(true AS ?own) }}
@@ -533,7 +539,7 @@ SELECT ?offer ?own ?email ?url WHERE {{
   OPTIONAL {{ ?cp vcard:hasURL ?url }}
 }}"""
     # The offer's own contact point wins over its provider's.
-    for row in sorted(store.query(contacts), key=lambda r: r["own"].value != "true"):
+    for row in sorted(_run(store, contacts), key=lambda r: r["own"].value != "true"):
         offer = by_iri[row["offer"].value]
         if offer.email is None and row["email"] is not None:
             offer.email = row["email"].value.removeprefix("mailto:")
@@ -542,13 +548,13 @@ SELECT ?offer ?own ?email ?url WHERE {{
 
 
 def _count(store, query: str) -> int:
-    return int(next(iter(store.query(query)))["n"].value)
+    return int(next(iter(_run(store, query)))["n"].value)
 
 
 def _search_key(search: Search, skip: str | None = None) -> tuple:
     """What a query built by _patterns depends on, besides the store's state."""
     filters = tuple(sorted((k, v) for k, v in search.filters.items() if k != skip))
-    text = tuple(tokens(search.q)) if search.q and skip != TEXT_PARAM else ()
+    text = tuple(words(search.q)) if search.q and skip != TEXT_PARAM else ()
     return filters, text
 
 
@@ -563,7 +569,7 @@ def find(store, search: Search, schemes: Mapping[str, Scheme] | None = None,
     schemes = schemes or cached_schemes(store, state)
     resolve_text(store, search, state)
     matches = []
-    results = store.query(_matches_query(search, schemes))
+    results = _run(store, _matches_query(search, schemes))
     weights = [v.value for v in results.variables if v.value.startswith("mw")]
     for row in results:
         rank = sum(int(row[w].value) for w in weights if row[w] is not None)
@@ -593,9 +599,9 @@ def find(store, search: Search, schemes: Mapping[str, Scheme] | None = None,
 
 
 def _german_label(store, iri: str) -> str:
-    query = PREFIXES + f"SELECT ?l WHERE {{ {_values(['s'], [(iri,)])} ?s rdfs:label ?l }}"
-    labels = {(r["l"].language or ""): r["l"].value for r in store.query(query)}
-    return _pick(labels, "de", iri.rsplit("/", 1)[-1])
+    query = f"SELECT ?l WHERE {{ {_values(['s'], [(iri,)])} ?s rdfs:label ?l }}"
+    labels = {(r["l"].language or ""): r["l"].value for r in _run(store, query)}
+    return pick(labels, "de", iri.rsplit("/", 1)[-1])
 
 
 def relaxations(store, search: Search, schemes) -> list[Relaxation]:
@@ -624,10 +630,10 @@ def experts(store, search: Search, schemes) -> list[Expert]:
         concepts |= set(schemes["topic"].related(search.filters["topic"]))
     if "challenge" in search.filters:
         challenge = schemes["challenge"].related(search.filters["challenge"])
-        query = PREFIXES + f"""SELECT DISTINCT ?t WHERE {{ {_values(['c'], [(c,) for c in challenge])}
+        query = f"""SELECT DISTINCT ?t WHERE {{ {_values(['c'], [(c,) for c in challenge])}
           ?o tfa:addressesChallenge ?c ; tfa:hasTopic|tfa:developsCompetency ?t }}"""
-        concepts |= {row["t"].value for row in store.query(query)}
-    text_filters = [_text_filter("?text", token) for token in tokens(search.q)]
+        concepts |= {row["t"].value for row in _run(store, query)}
+    text_filters = [_text_filter("?text", token) for token in words(search.q)]
     if not concepts and not text_filters:
         return []
     branches = []
@@ -637,13 +643,13 @@ def experts(store, search: Search, schemes) -> list[Expert]:
     if text_filters:
         branches.append("{ ?actor tfa:worksOnTopic|tfa:hasCompetency ?x . ?x skos:prefLabel ?text . "
                         + " ".join(text_filters) + " }")
-    query = PREFIXES + f"""
+    query = f"""
 SELECT DISTINCT ?actor ?x WHERE {{
   {' UNION '.join(branches)}
   ?actor a tfa:TransformationActor .
 }}"""
     found: dict[str, set[str]] = {}
-    for row in store.query(query):
+    for row in _run(store, query):
         found.setdefault(row["actor"].value, set()).add(row["x"].value)
     if not found:
         return []
@@ -658,10 +664,10 @@ def _all_labels(store, iris: set[str]) -> dict[str, dict[str, str]]:
     """language -> label for each IRI that has a skos:prefLabel or rdfs:label."""
     if not iris:
         return {}
-    query = PREFIXES + f"""SELECT ?s ?l WHERE {{ {_values(['s'], [(i,) for i in sorted(iris)])}
+    query = f"""SELECT ?s ?l WHERE {{ {_values(['s'], [(i,) for i in sorted(iris)])}
       ?s skos:prefLabel|rdfs:label ?l }}"""
     collected: dict[str, dict[str, str]] = {}
-    for row in store.query(query):
+    for row in _run(store, query):
         if isinstance(row["l"], ox.Literal):
             collected.setdefault(row["s"].value, {}).setdefault(
                 (row["l"].language or "").split("-")[0], row["l"].value)
@@ -669,7 +675,7 @@ def _all_labels(store, iris: set[str]) -> dict[str, dict[str, str]]:
 
 
 def _labels(store, iris: set[str], lang: str) -> dict[str, str]:
-    return {iri: _pick(labels, lang, iri) for iri, labels in _all_labels(store, iris).items()}
+    return {iri: pick(labels, lang, iri) for iri, labels in _all_labels(store, iris).items()}
 
 
 # -- the coverage overview ----------------------------------------------------------------------
@@ -700,18 +706,18 @@ def coverage(store, lang: str = "de") -> Coverage:
     topics = schemes["topic"]
     tops = [iri for iri in topics.order if topics.concepts[iri].depth == 0]
     pairs = sorted((member, top) for top in tops for member in topics.descendants(top) | {top})
-    offers_query = PREFIXES + f"""
+    offers_query = f"""
 SELECT ?top ?provider (COUNT(DISTINCT ?offer) AS ?n) WHERE {{
   {_values(['t', 'top'], pairs)}
   ?offer a tfa:Offer ; tfa:hasTopic ?t ; tfa:providedBy ?provider .
 }} GROUP BY ?top ?provider"""
-    offers = {(r["top"].value, r["provider"].value): int(r["n"].value) for r in store.query(offers_query)}
-    expertise_query = PREFIXES + f"""
+    offers = {(r["top"].value, r["provider"].value): int(r["n"].value) for r in _run(store, offers_query)}
+    expertise_query = f"""
 SELECT DISTINCT ?top ?actor WHERE {{
   {_values(['t', 'top'], pairs)}
   ?actor tfa:worksOnTopic ?t .
 }}"""
-    expertise = {(r["top"].value, r["actor"].value) for r in store.query(expertise_query)}
+    expertise = {(r["top"].value, r["actor"].value) for r in _run(store, expertise_query)}
     actors = {a for _, a in offers} | {a for _, a in expertise}
     names = _labels(store, actors, lang) if actors else {}
     providers = sorted(((a, names.get(a, a.rsplit("/", 1)[-1])) for a in actors), key=lambda p: fold(p[1]))

@@ -1,9 +1,9 @@
 """Human-readable labels of IRIs in the reader's language (German first, English on request).
 
 One query fetches the labels of many IRIs at once (a ``VALUES`` block), so a page with a hundred
-links costs one round trip to the store, not a hundred. The order of preference for a label is:
-the reader's language, then German (the atlas's reference language, every resource must have a
-German label), then a label without language tag, then any other language. Properties and
+links costs one round trip to the store, not a hundred. The order of preference for a label is
+:mod:`tfatlas.i18n`'s: the reader's language, then German, then a label without language tag,
+then any other language. Properties and
 classes get their labels from the ontology (``rdfs:label@de/@en``) like any other resource;
 a few terms of standard vocabularies that the store does not hold have built-in labels, and
 anything else falls back to its prefixed name (``dct:modified``), never to an empty string.
@@ -16,22 +16,12 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 import pyoxigraph as ox
-from ..vocab import DCT, FOAF, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 
-LANGUAGES = ("de", "en")
-DEFAULT_LANGUAGE = "de"
+from ..i18n import DEFAULT_LANGUAGE, normalise_language, rank
+from ..vocab import DCT, FOAF, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, STANDARD_PREFIXES
 
-
-#: Prefixes for prefixed names and for RDF serialisations; ``tfa`` is added per base IRI.
-PREFIXES: dict[str, str] = {
-    "rdf": RDF, "rdfs": RDFS, "owl": OWL, "xsd": XSD, "skos": SKOS, "dct": DCT, "foaf": FOAF,
-    "schema": SCHEMA, "prov": PROV, "org": ORG,
-    "cv": "http://data.europa.eu/m8g/", "dcat": "http://www.w3.org/ns/dcat#",
-    "vcard": "http://www.w3.org/2006/vcard/ns#", "sh": "http://www.w3.org/ns/shacl#",
-    "adms": "http://www.w3.org/ns/adms#", "time": "http://www.w3.org/2006/time#",
-    "cpsv": "http://purl.org/vocab/cpsv#", "void": "http://rdfs.org/ns/void#",
-    "vann": "http://purl.org/vocab/vann/",
-}
+#: Prefixes for prefixed names; ``tfa`` is added per base IRI (``vocab.prefixes``).
+PREFIXES = STANDARD_PREFIXES
 
 #: Properties that carry a resource's name, most specific first.
 LABEL_PROPERTIES = (SKOS + "prefLabel", RDFS + "label", DCT + "title", FOAF + "name",
@@ -134,14 +124,6 @@ _BUILT_IN: dict[str, tuple[str, str]] = {
 }
 
 
-def normalise_language(value: str | None) -> str:
-    """A supported language code for ``value`` (``en-GB`` -> ``en``), German otherwise."""
-    if value:
-        primary = value.strip().lower().split("-")[0].split("_")[0]
-        if primary in LANGUAGES:
-            return primary
-    return DEFAULT_LANGUAGE
-
 
 def prefixed_name(iri: str, prefixes: Mapping[str, str] = PREFIXES) -> str:
     """``dct:modified`` for a known namespace, else the IRI's last segment, else the IRI."""
@@ -156,16 +138,6 @@ def iri_term(iri: str) -> str:
     """The SPARQL form of an IRI; raises ValueError for a string that is not a valid IRI."""
     return str(ox.NamedNode(iri))
 
-
-def _rank(literal: ox.Literal, lang: str) -> int:
-    tag = (literal.language or "").lower().split("-")[0]
-    if tag == lang:
-        return 0
-    if tag == DEFAULT_LANGUAGE:
-        return 1
-    if not tag:
-        return 2
-    return 3
 
 
 class Text(str):
@@ -194,7 +166,7 @@ def _best(store, iris: list[str], properties: Iterable[str], lang: str) -> dict[
                   f"FILTER(?p IN ({props}) && isLiteral(?l)) }}")
         for row in store.query(sparql):
             literal = row["l"]
-            key = (_rank(literal, lang), order[row["p"].value], literal.value)
+            key = (rank(literal.language, lang), order[row["p"].value], literal.value)
             subject = row["s"].value
             if subject not in best or key < best[subject][0]:
                 best[subject] = (key, Text(literal.value, literal.language))

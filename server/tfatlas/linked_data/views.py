@@ -14,7 +14,7 @@ A view holds:
 - for actors their units, networks, initiatives, offers and topics; for concepts their broader
   and narrower concepts and the offers that use them.
 
-The RDF description of a resource (``describe``) is its symmetric concise bounded description:
+The RDF description of a resource (``concise_description``) is its symmetric concise bounded description:
 its outgoing statements with the blank nodes they lead to, and the statements that point to it.
 """
 
@@ -26,25 +26,18 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from . import labels as L
-from .labels import DCT, ORG, OWL, PROV, RDF, RDFS, SKOS, Text, iri_term
+from ..i18n import DEFAULT_LANGUAGE, normalise_language, pick
+from ..vocab import (CV, DCT, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD, meta_graph, prefixes, tfa)
+from .labels import Text, iri_term
 from ..vocab import SH
 
-FOAF_AGENT = "http://xmlns.com/foaf/0.1/Agent"
-CV_PUBLIC_ORGANISATION = "http://data.europa.eu/m8g/PublicOrganisation"
+FOAF_AGENT = FOAF + "Agent"
+CV_PUBLIC_ORGANISATION = CV + "PublicOrganisation"
 DEFAULT_PAGE_SIZE = 100
 #: Up to this many statements a page is cut from all of them, sorted in Python: Oxigraph's ORDER BY
 #: looks up every compared term on disk (985 incoming links: 428 ms against 15 ms; bench/pages.py).
 SORT_IN_PYTHON_UP_TO = 20000
 SECTION_LIMIT = 100
-
-
-def tfa(base_iri: str) -> str:
-    """The ontology namespace of an atlas with this base IRI."""
-    return base_iri + "ontology#"
-
-
-def ontology_iri(base_iri: str) -> str:
-    return base_iri + "ontology"
 
 
 @dataclass
@@ -140,9 +133,9 @@ def is_graph(store, iri: str) -> bool:
 class _Labeller:
     """Collects IRIs while a view is built and labels them all with one query at the end."""
 
-    def __init__(self, store, lang: str, prefixes):
-        self.store, self.lang, self.prefixes = store, lang, prefixes
-        self.own = prefixes.get("tfa", "").removesuffix("ontology#")  # the base IRI
+    def __init__(self, store, lang: str, base_iri: str):
+        self.store, self.lang, self.prefixes = store, lang, prefixes(base_iri)
+        self.own = base_iri
         self.values: list[Value] = []
         self.groups: list[PropertyValues] = []
 
@@ -152,7 +145,7 @@ class _Labeller:
             self.values.append(value)
         elif isinstance(term, ox.Literal):
             datatype = term.datatype.value if term.datatype else None
-            if term.language or datatype in (None, L.XSD + "string", RDF + "langString"):
+            if term.language or datatype in (None, XSD + "string", RDF + "langString"):
                 datatype = None
             value = Value("literal", term.value, language=term.language, datatype=datatype)
             if datatype:
@@ -219,13 +212,13 @@ def _is_actor(types: set[str], base_iri: str) -> bool:
     return bool(types & actor_types)
 
 
-def view(store, iri: str, base_iri: str, lang: str = L.DEFAULT_LANGUAGE, page: int = 1,
+def view(store, iri: str, base_iri: str, lang: str = DEFAULT_LANGUAGE, page: int = 1,
          page_size: int = DEFAULT_PAGE_SIZE) -> ResourceView:
     """The page of a resource; raises PageOutOfRange for a page after the last one."""
-    lang = L.normalise_language(lang)
-    prefixes = prefixes_for(base_iri)
+    lang = normalise_language(lang)
+    names = prefixes(base_iri)
     term = iri_term(iri)
-    labeller = _Labeller(store, lang, prefixes)
+    labeller = _Labeller(store, lang, base_iri)
 
     # DISTINCT everywhere: the union of the named graphs repeats a statement that several
     # sources make (each states dct:modified, some the same label).
@@ -290,7 +283,7 @@ def view(store, iri: str, base_iri: str, lang: str = L.DEFAULT_LANGUAGE, page: i
         group.values = _sorted(group.values) if all(v.kind == "iri" for v in group.values) else group.values
     for section in sections:
         section.values = _sorted(section.values)
-    found = L.labels_for(store, [iri], lang, prefixes)
+    found = L.labels_for(store, [iri], lang, names)
     description = L.descriptions_for(store, [iri], lang).get(iri)
     return ResourceView(
         iri=iri, lang=lang, label=found[iri], description=description, types=types,
@@ -313,7 +306,7 @@ def _provenance(store, term: str, base_iri: str, labeller: _Labeller) -> Provena
         f"SELECT DISTINCT ?s WHERE {{ {term} <{DCT}source> ?s }} ORDER BY ?s")]
     modified = [row["m"].value for row in store.query(
         f"SELECT DISTINCT ?m WHERE {{ {term} <{DCT}modified> ?m }} ORDER BY DESC(?m)")]
-    meta = iri_term(base_iri + "graph/meta")
+    meta = iri_term(meta_graph(base_iri))
     graphs = []
     for row in store.query(
             f"SELECT ?g (SAMPLE(?t) AS ?time) (SAMPLE(?f) AS ?from) WHERE {{ "
@@ -339,11 +332,7 @@ def _public_source(iri: str) -> str:
 # -- RDF for machines -----------------------------------------------------------------------
 
 
-def prefixes_for(base_iri: str) -> dict[str, str]:
-    return {"tfa": tfa(base_iri), **L.PREFIXES}
-
-
-def describe(store, iri: str) -> list[ox.Triple]:
+def concise_description(store, iri: str) -> list[ox.Triple]:
     """The symmetric concise bounded description of a resource (see the module docstring)."""
     term = iri_term(iri)
     result = store.query(
@@ -377,10 +366,10 @@ COMPACT_UP_TO = 2000
 def serialize(triples: list[ox.Triple], fmt: ox.RdfFormat, base_iri: str,
               context: dict | None = None) -> bytes:
     """The triples in a format; JSON-LD is compacted with ``context`` (the atlas's) when given."""
-    prefixes = prefixes_for(base_iri) if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML,
+    names = prefixes(base_iri) if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML,
                                                   ox.RdfFormat.JSON_LD) else None
     triples = sorted(set(triples), key=str)  # stable output: the same data gives the same bytes
-    body = ox.serialize(triples, format=fmt, prefixes=prefixes)
+    body = ox.serialize(triples, format=fmt, prefixes=names)
     if fmt == ox.RdfFormat.JSON_LD and context is not None and len(triples) <= COMPACT_UP_TO:
         return compact_jsonld(triples, context) or body
     return body
@@ -430,16 +419,16 @@ class GraphView:
 
 def graph_view(store, graph: str, base_iri: str, lang: str, page: int = 1,
                page_size: int = DEFAULT_PAGE_SIZE) -> GraphView:
-    lang = L.normalise_language(lang)
+    lang = normalise_language(lang)
     term = iri_term(graph)
-    meta = iri_term(base_iri + "graph/meta")
+    meta = iri_term(meta_graph(base_iri))
     triples = _count(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {term} {{ ?s ?p ?o }} }}")
     total = _count(store, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH {term} {{ ?s ?p ?o "
                           f"FILTER(isIRI(?s)) }} }}")
     pages = max(1, math.ceil(total / page_size))
     if page < 1 or page > pages:
         raise PageOutOfRange(page, pages)
-    labeller = _Labeller(store, lang, prefixes_for(base_iri))
+    labeller = _Labeller(store, lang, base_iri)
     subjects = [labeller.value(row["s"]) for row in store.query(
         f"SELECT DISTINCT ?s WHERE {{ GRAPH {term} {{ ?s ?p ?o FILTER(isIRI(?s)) }} }} ORDER BY ?s "
         f"LIMIT {page_size} OFFSET {(page - 1) * page_size}", union_default=False)]
@@ -508,13 +497,13 @@ def _by_language(rows, lang_key: str = "l") -> dict[str, str]:
 
 
 def ontology_view(store, iri: str, base_iri: str, lang: str) -> OntologyView | None:
-    lang = L.normalise_language(lang)
+    lang = normalise_language(lang)
     graph = ontology_graph(store, iri)
     if graph is None:
         return None
     g = iri_term(graph)
-    prefixes = prefixes_for(base_iri)
-    labeller = _Labeller(store, lang, prefixes)
+    names = prefixes(base_iri)
+    labeller = _Labeller(store, lang, base_iri)
     meta: dict[str, PropertyValues] = {}
     for row in store.query(f"SELECT ?p ?o WHERE {{ GRAPH {g} {{ {iri_term(iri)} ?p ?o }} }} ORDER BY ?p ?o",
                            union_default=False):
@@ -566,12 +555,12 @@ def ontology_view(store, iri: str, base_iri: str, lang: str) -> OntologyView | N
         else:
             others.append(term)
     labeller.finish()
-    found = L.labels_for(store, [iri], lang, prefixes)
+    found = L.labels_for(store, [iri], lang, names)
     version = ontology_version_iri(store, iri)
     info = [v.text for pv in meta.values() if pv.property == OWL + "versionInfo" for v in pv.values]
 
     def by_label(terms: list[Term]) -> list[Term]:
-        return sorted(terms, key=lambda t: (t.label.get(lang) or t.label.get("de") or t.name).casefold())
+        return sorted(terms, key=lambda t: pick(t.label, lang, t.name).casefold())
 
     return OntologyView(
         iri=iri, lang=lang, graph=graph, label=found[iri],
@@ -580,7 +569,7 @@ def ontology_view(store, iri: str, base_iri: str, lang: str) -> OntologyView | N
         metadata=sorted(meta.values(), key=lambda pv: pv.label.casefold()),
         classes=by_label(classes), object_properties=by_label(objects),
         datatype_properties=by_label(datatypes), other_properties=by_label(others),
-        reused=sorted(reused, key=lambda v: L.prefixed_name(v.iri, prefixes)))
+        reused=sorted(reused, key=lambda v: L.prefixed_name(v.iri, names)))
 
 
 # -- shapes -----------------------------------------------------------------------------------
@@ -597,7 +586,7 @@ class ShapeView:
 
 def shapes_view(store, graphs: list[str], base_iri: str, lang: str) -> list[ShapeView]:
     """The node shapes of the given graphs with their targets and property constraints."""
-    labeller = _Labeller(store, L.normalise_language(lang), prefixes_for(base_iri))
+    labeller = _Labeller(store, normalise_language(lang), base_iri)
     shapes: dict[str, ShapeView] = {}
     for graph in graphs:
         g = iri_term(graph)
@@ -607,7 +596,7 @@ def shapes_view(store, graphs: list[str], base_iri: str, lang: str) -> list[Shap
             key = str(row["s"])
             if key not in shapes:
                 iri = row["s"].value if isinstance(row["s"], ox.NamedNode) else None
-                name = L.prefixed_name(iri, prefixes_for(base_iri)) if iri else key
+                name = L.prefixed_name(iri, prefixes(base_iri)) if iri else key
                 anchor = iri.rsplit("#", 1)[1] if iri and "#" in iri else f"shape-{len(shapes) + 1}"
                 shapes[key] = ShapeView(iri, name, anchor, [], [])
             if row["t"] is not None:

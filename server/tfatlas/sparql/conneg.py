@@ -1,9 +1,11 @@
-"""Content negotiation for the SPARQL endpoint, in one place.
+"""Content negotiation for every route of the atlas, in one place (the one media-type table of
+responses; RDF file formats are in ``model/formats.py``).
 
-``negotiate(kind, accept, format_param)`` picks the serialisation of a result:
+``negotiate(kind, accept, format_param)`` picks the representation of a response:
 
-* ``kind`` is what the query produces: ``solutions`` (SELECT), ``boolean`` (ASK), ``graph``
-  (CONSTRUCT, DESCRIBE) or ``description`` (the Service Description, which browsers get as HTML).
+* ``kind`` is what is sent: ``solutions`` (SELECT), ``boolean`` (ASK), ``graph`` (CONSTRUCT,
+  DESCRIBE), ``description`` (the Service Description, which browsers get as HTML), ``page`` (a
+  linked-data page or its RDF), ``catalog`` (the release's catalogue) or ``rows`` (a stored query).
 * ``accept`` is the HTTP Accept header. Each offered media type gets the quality of the *most
   specific* range that matches it (``type/subtype`` over ``type/*`` over ``*/*``, as RFC 9110
   section 12.5.1 says), so ``*/*, text/csv;q=0`` excludes CSV and ``*/*;q=0.1`` is a low but
@@ -53,6 +55,15 @@ RDFXML = Choice("rdfxml", "application/rdf+xml", RdfFormat.RDF_XML, ("applicatio
 TRIG = Choice("trig", "application/trig", RdfFormat.TRIG)
 NQUADS = Choice("nquads", "application/n-quads", RdfFormat.N_QUADS)
 HTML = Choice("html", "text/html", None, ("application/xhtml+xml",))
+# Linked-data pages offer exactly these (no text/plain or application/xml aliases: a page is not
+# a SPARQL result, and those would be guesses).
+PAGE_NTRIPLES = Choice("ntriples", "application/n-triples", RdfFormat.N_TRIPLES)
+PAGE_RDFXML = Choice("rdfxml", "application/rdf+xml", RdfFormat.RDF_XML)
+CATALOG_RDFXML = Choice("rdfxml", "application/rdf+xml", RdfFormat.RDF_XML, ("application/xml",))
+# A stored query's rows: plain JSON (the API's own shape) first.
+ROWS_JSON = Choice("json", "application/json", None)
+ROWS_SPARQL_JSON = Choice("srj", "application/sparql-results+json", QueryResultsFormat.JSON)
+ROWS_SPARQL_XML = Choice("srx", "application/sparql-results+xml", QueryResultsFormat.XML)
 
 #: What each kind of result can be served as, in the server's order of preference.
 OFFERS: dict[str, tuple[Choice, ...]] = {
@@ -60,6 +71,10 @@ OFFERS: dict[str, tuple[Choice, ...]] = {
     "boolean": (SPARQL_JSON, SPARQL_XML),
     "graph": (TURTLE, NTRIPLES, JSONLD, RDFXML, TRIG, NQUADS),
     "description": (TURTLE, HTML, NTRIPLES, JSONLD, RDFXML, TRIG, NQUADS),
+    # HTML first: a client that accepts anything (curl's */*) gets the page for people.
+    "page": (HTML, TURTLE, JSONLD, PAGE_NTRIPLES, PAGE_RDFXML),
+    "catalog": (HTML, TURTLE, JSONLD, CATALOG_RDFXML),
+    "rows": (ROWS_JSON, SPARQL_CSV, ROWS_SPARQL_JSON, ROWS_SPARQL_XML, SPARQL_TSV),
 }
 
 _SHORT_NAMES = {"ttl": "turtle", "nt": "ntriples", "n-triples": "ntriples", "json-ld": "jsonld",
@@ -103,6 +118,19 @@ def _quality(media_type: str, ranges: list[tuple[str, str, float]], exact: bool 
     return quality
 
 
+def _refused(media_type: str, ranges: list[tuple[str, str, float]]) -> bool:
+    major, minor = media_type.split("/", 1)
+    return any(r_major == major and r_minor == minor and q == 0 for r_major, r_minor, q in ranges)
+
+
+def acceptable(kind: str, accept: str | None) -> Choice | None:
+    """Like :func:`negotiate` without a format parameter, but None instead of NotAcceptable."""
+    try:
+        return negotiate(kind, accept)
+    except NotAcceptable:
+        return None
+
+
 def _by_format_param(kind: str, value: str) -> Choice:
     wanted = value.strip().lower()
     if "/" in wanted:
@@ -127,6 +155,8 @@ def negotiate(kind: str, accept: str | None, format_param: str | None = None) ->
     ranges = _ranges(accept)
     best, best_q = None, 0.0
     for choice in offers:
+        if _refused(choice.media_type, ranges):
+            continue  # text/html;q=0 refuses HTML, also under its alias application/xhtml+xml
         # An alias (application/json for SPARQL JSON) counts only when named exactly: text/*
         # must not pick SPARQL XML through its alias text/xml.
         q = max([_quality(choice.media_type, ranges)] +

@@ -90,7 +90,7 @@ def _operation(query: StoredQuery, lang: str) -> dict:
     }
 
 
-def describe(queries: Mapping[str, StoredQuery], server_url: str = "/", lang: str = "en") -> dict:
+def document(queries: Mapping[str, StoredQuery], server_url: str = "/", lang: str = "en") -> dict:
     return {
         "openapi": "3.1.0",
         "info": {

@@ -27,7 +27,8 @@ import yaml
 
 from ..errors import InputError
 from ..model.files import model_dir
-from ..vocab import SKOS, XSD
+from ..i18n import pick
+from ..vocab import SKOS, XSD, scheme_iri
 
 TYPES = ("iri", "string", "date", "dateTime", "integer", "boolean")
 #: Longest text a string parameter takes; longer values are a client error, not a search.
@@ -43,6 +44,8 @@ class QueryDefinitionError(InputError):
 
 class ParameterError(InputError):
     """A caller's parameter value that does not fit its declaration; names the parameter."""
+
+    title = "bad parameter"
 
     def __init__(self, param: str, message: str):
         super().__init__(f"parameter {param!r}: {message}")
@@ -60,7 +63,7 @@ class Param:
     labels: Mapping[str, str] = field(default_factory=dict)
 
     def label(self, lang: str) -> str:
-        return self.labels.get(lang) or self.labels.get("de") or self.name
+        return pick(self.labels, lang, self.name)
 
 
 @dataclass(frozen=True)
@@ -75,8 +78,7 @@ class StoredQuery:
     where_at: int = 0  # offset just after the WHERE group's '{', where VALUES blocks go
 
     def text(self, key: str, lang: str) -> str:
-        values = getattr(self, key)
-        return values.get(lang) or values.get("de") or values.get("en") or ""
+        return pick(getattr(self, key), lang)
 
 
 # -- reading query files ------------------------------------------------------------------------
@@ -260,10 +262,6 @@ def with_values(sparql: str, bindings: Mapping[str, Iterable[ox.Term]], at: int 
 
 
 # -- parameter values ---------------------------------------------------------------------------
-
-def scheme_iri(base_iri: str, scheme: str) -> str:
-    return scheme if scheme.startswith(("http://", "https://")) else f"{base_iri}id/scheme/{scheme}"
-
 
 def parse_iri(value: str, param: str = "iri") -> ox.NamedNode:
     parts = urlsplit(value)

@@ -9,39 +9,23 @@ import re
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
-from ...sparql import openapi
-from ...errors import AtlasError
-from ...sparql.stored_queries import ParameterError, bind, in_scheme, run
+from ...sparql import conneg, openapi
+from ...errors import NotAcceptable, NotFound, QueryError, QueryFailed
+from ...sparql.stored_queries import bind, in_scheme, run
 from ..deps import get_catalogue as catalogue, get_store, store_state
+from ..urls import reader_language
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-# Short names for the `_format` parameter, so a result can be linked as a download.
-_FORMATS = {
-    "json": "application/json",
-    "csv": "text/csv",
-    "srj": "application/sparql-results+json",
-    "srx": "application/sparql-results+xml",
-    "tsv": "text/tab-separated-values",
-}
-_ENGINE_FORMATS = {
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
+# Short names for the `_format` parameter (so a result can be linked as a download) and the
+# engine's formats, from conneg's table.
+_FORMATS = {choice.name: choice.media_type for choice in conneg.OFFERS["rows"]}
+_ENGINE_FORMATS = {choice.media_type: choice.engine_format for choice in conneg.OFFERS["rows"]
+                   if choice.engine_format is not None}
 _NUMERIC = {"integer", "decimal", "double", "float", "int", "long", "short", "nonNegativeInteger",
             "positiveInteger"}
 
 
-
-def _error(status: int, error: str, message: str, parameter: str | None = None) -> Response:
-    body = {"error": error, "message": message}
-    if parameter is not None:
-        body["parameter"] = parameter
-    response = jsonify(body)
-    response.status_code = status
-    return response
 
 
 def _media_type() -> str | None:
@@ -49,15 +33,8 @@ def _media_type() -> str | None:
     wanted = request.args.get("_format")
     if wanted:
         return _FORMATS.get(wanted.lower()) or (wanted if wanted in _FORMATS.values() else None)
-    accept = request.accept_mimetypes
-    if not accept:
-        return "application/json"
-    best, best_q = None, 0.0
-    for media_type in _FORMATS.values():  # in the server's order of preference
-        quality = accept.quality(media_type)
-        if quality > best_q:
-            best, best_q = media_type, quality
-    return best
+    choice = conneg.acceptable("rows", request.headers.get("Accept"))
+    return choice.media_type if choice is not None else None
 
 
 def _plain_cell(cell: dict) -> object:
@@ -148,30 +125,25 @@ def stored_query(name: str):
     query = catalogue().get(name)
     if query is None:
         known = ", ".join(catalogue().all()) or "none"
-        return _error(404, "not found", f"there is no stored query {name!r}; the stored queries are: {known}")
+        raise NotFound(f"there is no stored query {name!r}; the stored queries are: {known}")
     media_type = _media_type()
     if media_type is None:
-        return _error(406, "not acceptable", "supported formats: " + ", ".join(
-            f"{t} (_format={n})" for n, t in _FORMATS.items()))
+        raise NotAcceptable("supported formats: " + ", ".join(f"{t} (_format={n})" for n, t in _FORMATS.items()))
     store = get_store(current_app)
     state = store_state()
 
     def member(concept: ox.NamedNode, scheme: str) -> bool:  # known per state of the store
         return state.get(("in_scheme", concept.value, scheme), lambda: in_scheme(store, concept, scheme))
 
-    try:
-        bindings = bind(query, request.args.to_dict(flat=False), store, member)
-    except ParameterError as exc:
-        return _error(400, "bad parameter", str(exc), exc.param)
+    bindings = bind(query, request.args.to_dict(flat=False), store, member)  # ParameterError: 400
     try:
         results = run(store, query, bindings)
-    except AtlasError as exc:
-        current_app.logger.error("stored query %s failed: %s", name, exc)
-        return _error(500, "query failed", f"the stored query {name!r} failed: {exc}")
+    except QueryError as exc:  # the stored query itself is broken: the server's fault
+        raise QueryFailed(500, f"the stored query {name!r} failed: {exc}", title="query failed") from None
 
     if isinstance(results, ox.QueryBoolean) and media_type in ("text/csv", "text/tab-separated-values"):
-        return _error(406, "not acceptable", f"the stored query {name!r} answers yes or no; "
-                      "ask for application/json or a SPARQL results format")
+        raise NotAcceptable(f"the stored query {name!r} answers yes or no; "
+                            "ask for application/json or a SPARQL results format")
     if isinstance(results, ox.QueryTriples):
         out = io.BytesIO()
         results.serialize(out, ox.RdfFormat.TURTLE)
@@ -194,7 +166,7 @@ def stored_query(name: str):
 
 @bp.get("/openapi.json")
 def openapi_json():
-    description = openapi.describe(catalogue().all(), server_url=request.script_root or "/")
+    description = openapi.document(catalogue().all(), server_url=request.script_root or "/")
     response = jsonify(description)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
@@ -202,9 +174,9 @@ def openapi_json():
 
 @bp.get("/")
 def api_page():
-    from .finder import _common, page_language
+    from .finder import _common
 
-    lang = page_language()
-    spec = openapi.describe(catalogue().all(), server_url=request.script_root or "/", lang=lang)
+    lang, _ = reader_language()
+    spec = openapi.document(catalogue().all(), server_url=request.script_root or "/", lang=lang)
     return render_template("finder_api.html", spec=spec, openapi_url=url_for("api.openapi_json"),
                            **_common(lang))

@@ -14,8 +14,10 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from jinja2 import TemplateNotFound
 
 from ...publish import dcat as catalog_model
+from ...sparql import conneg
 from ...publish.data import SUMS, content_type
 from ...publish.release import release_root
+from ..urls import reader_language
 
 bp = Blueprint("downloads", __name__)
 
@@ -25,14 +27,9 @@ CATALOG_FILES = {
     "jsonld": ("catalog.jsonld", "application/ld+json"),
     "rdf": ("catalog.rdf", "application/rdf+xml"),
 }
-#: Negotiable media types, in the server's order of preference: HTML first for */*, as on
-#: every page of the site; harvesters name a format (or fetch /catalog.rdf, /catalog.ttl).
-_MEDIA = {
-    "text/html": "html", "application/xhtml+xml": "html",
-    "text/turtle": "ttl", "application/x-turtle": "ttl",
-    "application/ld+json": "jsonld", "application/json": "jsonld",
-    "application/rdf+xml": "rdf", "application/xml": "rdf",
-}
+#: conneg's choices for the catalogue (HTML first for */*, as on every page of the site;
+#: harvesters name a format, or fetch /catalog.rdf, /catalog.ttl) -> suffix.
+_SUFFIX = {"html": "html", "turtle": "ttl", "jsonld": "jsonld", "rdfxml": "rdf"}
 TEXT = {
     "de": {"heading": "Offene Daten", "modified": "Stand", "licence": "Lizenz",
            "endpoint": "SPARQL-Endpunkt", "file": "Datei", "format": "Format", "size": "Größe (Bytes)",
@@ -71,14 +68,14 @@ def catalog(ext: str | None = None):
         return Response(f"Unknown catalogue format .{ext}; use .ttl, .jsonld, .rdf or .html.\n",
                         status=404, mimetype="text/plain")
     if ext is None:
-        offered = list(_MEDIA)
-        best = request.accept_mimetypes.best_match(offered) if request.accept_mimetypes else "text/html"
-        if best is None:
-            response = Response("Not acceptable. The catalogue is available as " + ", ".join(offered)
-                                + ".\n", status=406, mimetype="text/plain")
+        choice = conneg.acceptable("catalog", request.headers.get("Accept"))
+        if choice is None:
+            offered = ", ".join(c.media_type for c in conneg.OFFERS["catalog"])
+            response = Response(f"Not acceptable. The catalogue is available as {offered}.\n",
+                                status=406, mimetype="text/plain")
             response.vary.add("Accept")
             return response
-        ext = _MEDIA[best]
+        ext = _SUFFIX[choice.name]
     if root is None:
         return _missing()
     if ext == "html":
@@ -95,16 +92,9 @@ def catalog(ext: str | None = None):
     return response
 
 
-def _language() -> str:
-    asked = (request.args.get("lang") or "").lower()
-    if asked in TEXT:
-        return asked
-    return request.accept_languages.best_match(list(TEXT), default="de")
-
-
 def _html(root: Path) -> str:
-    lang = _language()
-    context = dict(catalog=catalog_model.describe(root / "catalog.ttl"), lang=lang, text=TEXT[lang],
+    lang, _ = reader_language()
+    context = dict(catalog=catalog_model.read_catalogue(root / "catalog.ttl"), lang=lang, text=TEXT[lang],
                    downloads=request.script_root + "/downloads/", catalog_url=request.script_root + "/catalog")
     # Inside the site's frame when the linked-data pages (their base.html and context) are there.
     if "pages" in current_app.blueprints:

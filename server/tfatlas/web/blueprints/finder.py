@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, render_template, request
 
 from ... import finder as core
 from ..deps import get_store, store_state
+from ..urls import reader_language, with_lang
 
 bp = Blueprint("finder", __name__)
 
@@ -75,54 +76,25 @@ OVERVIEW_TEXTS = {
 }
 
 
-def page_language() -> str:
-    lang = request.args.get("lang", "de")
-    return lang if lang in core.LANGUAGES else "de"
-
-
-def local_path(iri: str) -> str:
-    """The path on this server for an IRI under the configured base; other IRIs stay as they are."""
-    base = current_app.config["TFATLAS"].base_iri
-    if iri.startswith(base):
-        return request.script_root + "/" + iri[len(base):]
-    return iri
-
-
-def _with_lang(path: str, lang: str) -> str:
-    return path + ("?lang=en" if lang == "en" and path.startswith("/") else "")
-
-
 def search_url(params: dict[str, str]) -> str:
     query = urlencode(params)
     return request.script_root + "/" + ("?" + query if query else "")
 
 
-def _switch_url(lang: str) -> str:
-    args = {k: v for k, v in request.args.items() if k != "lang"}
-    if lang == "en":
-        args["lang"] = "en"
-    query = urlencode(args)
-    return request.path + ("?" + query if query else "")
-
-
 def _common(lang: str) -> dict:
-    """Template values shared by the finder's pages; the site's header and footer texts come from
-    the linked-data pages (base.html), in the language this page was asked for."""
-    from .pages import TEXT
-
-    return {"lang": lang, "t": TEXT[lang], "ft": TEXTS[lang], "switch_url": _switch_url("en" if lang == "de" else "de"),
-            "home_url": _with_lang(request.script_root + "/", lang), "local": local_path, "with_lang": _with_lang}
-
+    """Template values shared by the finder's pages; the site's header and footer texts are the
+    linked-data pages' (base.html), in the reader's language."""
+    return {"ft": TEXTS[lang], "with_lang": with_lang}
 
 
 @bp.get("/")
 def finder_page():
-    lang = page_language()
+    lang, explicit = reader_language()
     store = get_store(current_app)
     state = store_state()
     schemes = core.cached_schemes(store, state)
     try:
-        search = core.parse_search(request.args.to_dict(), schemes)
+        search = core.parse_search(request.args.to_dict(), schemes, lang=lang, lang_explicit=explicit)
     except core.FinderInputError as exc:
         search = core.Search(filters={}, q="", lang=lang)
         result = core.find(store, search, schemes, state)
@@ -137,7 +109,7 @@ def finder_page():
 
 @bp.get("/overview")
 def overview_page():
-    lang = page_language()
+    lang, _ = reader_language()
     coverage = core.coverage(get_store(current_app), lang)
     return render_template("overview.html", coverage=coverage, o=OVERVIEW_TEXTS[lang],
                            svg=heatmap(coverage, OVERVIEW_TEXTS[lang]), **_common(lang))

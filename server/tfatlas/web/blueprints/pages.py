@@ -18,8 +18,7 @@ names the document (the suffix URL) that was sent. Reasons:
 - the W3C TAG's 2012 httpRange-14 resolution accepts a 200 for a thing's IRI when the
   response says which document it is (``Content-Location``), and ``Vary: Accept`` keeps shared
   caches from mixing representations.
-Negotiation uses werkzeug's ``request.accept_mimetypes.best_match`` (q-values, wildcards, q=0)
-because the endpoint's shared conneg module was not committed when this was written.
+Negotiation is the atlas's one negotiator (``sparql/conneg.py``, kind ``page``).
 
 The reader's language: ``?lang=de|en`` wins and is kept in every link; else Accept-Language;
 else German. An unknown IRI under the base is a 404 page (HTML for browsers, plain text for RDF
@@ -29,153 +28,35 @@ clients), never a 500.
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import (Blueprint, Response, current_app, g, has_request_context, render_template, request,
+from flask import (Blueprint, Response, current_app, has_request_context, render_template, request,
                    send_file)
-from werkzeug.datastructures import MIMEAccept
 
 from ...linked_data import labels as L
 from ...linked_data import views as rv
-from ...errors import StoreError
+from ...errors import InputError, NotAcceptable, NotFound
+from ...i18n import DEFAULT_LANGUAGE
+from ...sparql import conneg
+from ...vocab import DCT, ontology_iri, prefixes
 from ...model.files import model_dir
 from ..deps import get_store
+from ..texts import TEXT
+from ..urls import base, href, reader_language, with_args
 
 bp = Blueprint("pages", __name__)
 
-HTML = "text/html"
-#: Suffix -> (media type, Oxigraph format or None for HTML, name shown in links).
+HTML = conneg.HTML.media_type
+#: Suffix -> (media type, Oxigraph format or None for HTML, name shown in links), from conneg's table.
 FORMATS: dict[str, tuple[str, ox.RdfFormat | None, str]] = {
-    "html": (HTML, None, "HTML"),
-    "ttl": ("text/turtle", ox.RdfFormat.TURTLE, "Turtle"),
-    "jsonld": ("application/ld+json", ox.RdfFormat.JSON_LD, "JSON-LD"),
-    "nt": ("application/n-triples", ox.RdfFormat.N_TRIPLES, "N-Triples"),
-    "rdf": ("application/rdf+xml", ox.RdfFormat.RDF_XML, "RDF/XML"),
+    suffix: (choice.media_type, choice.engine_format, name)
+    for suffix, choice, name in zip(("html", "ttl", "jsonld", "nt", "rdf"), conneg.OFFERS["page"],
+                                    ("HTML", "Turtle", "JSON-LD", "N-Triples", "RDF/XML"))
 }
-_BY_MEDIA_TYPE = {media: suffix for suffix, (media, _, _) in FORMATS.items()}
-# HTML first: a client that accepts anything (curl's */*) gets the page for people.
-_OFFERED = [HTML, "application/xhtml+xml", "text/turtle", "application/ld+json",
-            "application/n-triples", "application/rdf+xml", "application/json"]
-_ALIASES = {"application/xhtml+xml": "html", "application/json": "jsonld"}
-
-TEXT = {
-    "de": {
-        "site": "Transformationsatlas", "skip": "Zum Inhalt springen", "language": "Sprache",
-        "switch": "English", "switch_lang": "en", "iri": "IRI", "types": "Typen",
-        "formats": "Diese Seite als Daten", "properties": "Eigenschaften",
-        "incoming": "Verweise auf diese Ressource", "provenance": "Herkunft",
-        "sources": "Quellen", "modified": "Zuletzt geändert", "graphs": "Benannte Graphen",
-        "loaded": "geladen am", "from": "aus", "page": "Seite", "of": "von",
-        "previous": "Vorherige Seite", "next": "Nächste Seite", "pages": "Seiten",
-        "statements": "Aussagen", "licence": "Lizenz", "source": "Quelle",
-        "licence_unknown": "siehe Datenkatalog", "catalog": "Datenkatalog", "sparql": "SPARQL-Endpunkt",
-        "ontology": "Ontologie", "shapes": "SHACL-Formen", "footer": "Fußzeile",
-        "no_statements": "Keine Aussagen auf dieser Seite.",
-        "units": "Einheiten und Unterorganisationen", "parent": "Gehört zu",
-        "networks": "Netzwerke", "initiatives": "Initiativen", "offers": "Angebote",
-        "topics": "Themen", "broader": "Oberbegriffe", "narrower": "Unterbegriffe",
-        "offers_using": "Angebote zu diesem Begriff", "overview": "Überblick",
-        "classes": "Klassen", "object_properties": "Objekteigenschaften",
-        "datatype_properties": "Dateneigenschaften", "other_properties": "Weitere Eigenschaften",
-        "subclass_of": "Unterklasse von", "subproperty_of": "Untereigenschaft von",
-        "domain": "Definitionsbereich", "range": "Wertebereich", "version": "Version",
-        "context": "JSON-LD-Kontext", "downloads": "Formate", "triples": "Tripel",
-        "subjects": "Ressourcen in diesem Graphen", "target": "Gilt für", "path": "Eigenschaft",
-        "count": "Anzahl", "constraint": "Bedingung", "message": "Meldung",
-        "not_found": "Nicht gefunden", "bad_request": "Ungültige Anfrage",
-        "not_found_text": "Unter dieser Adresse gibt es im Transformationsatlas keine Ressource.",
-        "home": "Zur Startseite", "in_language": "nur auf Deutsch", "label": "Bezeichnung",
-        "comment": "Beschreibung", "kind": "Art", "nested": "Details",
-        "reused": "Wiederverwendete Begriffe anderer Vokabulare", "reused_count": "Begriffe",
-        "all_links": "Alle in den Verweisen auf diese Ressource", "first": "Auswahl von",
-    },
-    "en": {
-        "site": "Transformation Atlas", "skip": "Skip to content", "language": "Language",
-        "switch": "Deutsch", "switch_lang": "de", "iri": "IRI", "types": "Types",
-        "formats": "This page as data", "properties": "Properties",
-        "incoming": "Links to this resource", "provenance": "Provenance",
-        "sources": "Sources", "modified": "Last modified", "graphs": "Named graphs",
-        "loaded": "loaded on", "from": "from", "page": "Page", "of": "of",
-        "previous": "Previous page", "next": "Next page", "pages": "Pages",
-        "statements": "statements", "licence": "Licence", "source": "Source",
-        "licence_unknown": "see the data catalogue", "catalog": "Data catalogue",
-        "sparql": "SPARQL endpoint", "ontology": "Ontology", "shapes": "SHACL shapes",
-        "footer": "Footer", "no_statements": "No statements on this page.",
-        "units": "Units and sub-organisations", "parent": "Part of", "networks": "Networks",
-        "initiatives": "Initiatives", "offers": "Offers", "topics": "Topics",
-        "broader": "Broader concepts", "narrower": "Narrower concepts",
-        "offers_using": "Offers with this concept", "overview": "Overview", "classes": "Classes",
-        "object_properties": "Object properties", "datatype_properties": "Datatype properties",
-        "other_properties": "Other properties", "subclass_of": "Subclass of",
-        "subproperty_of": "Subproperty of", "domain": "Domain", "range": "Range",
-        "version": "Version", "context": "JSON-LD context", "downloads": "Formats",
-        "triples": "triples", "subjects": "Resources in this graph", "target": "Applies to",
-        "path": "Property", "count": "Count", "constraint": "Constraint", "message": "Message",
-        "not_found": "Not found", "bad_request": "Bad request",
-        "not_found_text": "There is no resource at this address in the Transformation Atlas.",
-        "home": "Go to the start page", "in_language": "German only", "label": "Label",
-        "comment": "Description", "kind": "Kind", "nested": "Details",
-        "reused": "Terms reused from other vocabularies", "reused_count": "terms",
-        "all_links": "All of them in the links to this resource", "first": "a selection of",
-    },
-}
-
-
-class _BadRequest(Exception):
-    pass
+_SUFFIX = {choice.name: suffix for suffix, choice in zip(FORMATS, conneg.OFFERS["page"])}
 
 
 # -- the reader's language and links ----------------------------------------------------------
-
-
-def reader_language() -> tuple[str, bool]:
-    """(language, chosen explicitly by ?lang=) for the current request."""
-    if "tfatlas_lang" not in g:  # asked once per request, not once per link
-        asked = request.args.get("lang")
-        if asked and L.normalise_language(asked) == asked.lower():
-            g.tfatlas_lang = (asked.lower(), True)
-        else:
-            best = request.accept_languages.best_match(L.LANGUAGES, default=L.DEFAULT_LANGUAGE)
-            g.tfatlas_lang = (L.normalise_language(best), False)
-    return g.tfatlas_lang
-
-
-def _base() -> str:
-    return current_app.config["TFATLAS"].base_iri
-
-
-def local_path(iri: str) -> str | None:
-    """The path on this server that answers for an IRI under the base, else None."""
-    base = _base()
-    if iri.startswith(base):
-        return request.script_root + "/" + iri[len(base):]
-    return None
-
-
-def href(iri: str) -> str:
-    """Where a link to an IRI points: its page on this server (keeping ?lang=), else the IRI."""
-    path = local_path(iri)
-    if path is None:
-        return iri
-    lang, explicit = reader_language()
-    fragment = ""
-    if "#" in path:
-        path, fragment = path.split("#", 1)
-        fragment = "#" + fragment
-    return path + (f"?lang={lang}" if explicit else "") + fragment
-
-
-def with_args(**changes) -> str:
-    """The current URL with some query parameters changed (None removes one)."""
-    args = {k: v for k, v in request.args.items()}
-    for key, value in changes.items():
-        if value is None:
-            args.pop(key, None)
-        else:
-            args[key] = str(value)
-    query = urlencode(args)
-    return request.script_root + request.path + (f"?{query}" if query else "")
 
 
 def _licence() -> tuple[str | None, str | None]:
@@ -183,7 +64,7 @@ def _licence() -> tuple[str | None, str | None]:
     store = get_store(current_app)
     try:
         rows = list(store.query(
-            f"SELECT ?l (COUNT(*) AS ?n) WHERE {{ ?x <{L.DCT}license> ?l FILTER(isIRI(?l)) }} "
+            f"SELECT ?l (COUNT(*) AS ?n) WHERE {{ ?x <{DCT}license> ?l FILTER(isIRI(?l)) }} "
             f"GROUP BY ?l ORDER BY DESC(?n) ?l LIMIT 1"))
     except Exception:  # the footer must never break a page
         return None, None
@@ -199,7 +80,7 @@ def _licence() -> tuple[str | None, str | None]:
 def _page_globals():
     # Registered app-wide so that every template extending base.html (the finder's too) has these.
     if not has_request_context():  # a template rendered outside a request (a CLI, a test)
-        return {"lang": L.DEFAULT_LANGUAGE, "lang_explicit": False, "t": TEXT[L.DEFAULT_LANGUAGE]}
+        return {"lang": DEFAULT_LANGUAGE, "lang_explicit": False, "t": TEXT[DEFAULT_LANGUAGE]}
     lang, explicit = reader_language()
     licence_iri, licence_label = _licence()
     return {
@@ -220,21 +101,8 @@ def _page_globals():
 
 def _negotiate() -> str | None:
     """The suffix of the representation the client prefers; None when it accepts none."""
-    if not request.accept_mimetypes:
-        return "html"
-    # Media-type parameters (charset, profile) would make werkzeug miss a match: compare bare types.
-    accept = MIMEAccept([(value.split(";", 1)[0].strip(), q) for value, q in request.accept_mimetypes])
-    offered = _OFFERED
-    if accept.quality(HTML) == 0:  # text/html;q=0 refuses HTML, also under its XHTML alias
-        offered = [m for m in _OFFERED if m not in (HTML, "application/xhtml+xml")]
-    best = accept.best_match(offered)
-    if best is None:
-        return None
-    return _ALIASES.get(best, _BY_MEDIA_TYPE.get(best))
-
-
-def _wants_html() -> bool:
-    return _negotiate() == "html"
+    choice = conneg.acceptable("page", request.headers.get("Accept"))
+    return _SUFFIX[choice.name] if choice is not None else None
 
 
 def _alternates(path: str, current: str | None) -> list[dict]:
@@ -250,24 +118,15 @@ def _link_header(alternates: list[dict], iri: str | None) -> str:
     return ", ".join(links)
 
 
-def _not_found(message: str | None = None, status: int = 404) -> Response:
+def _not_found(message: str | None = None) -> NotFound:
     lang, _ = reader_language()
-    title_key = "not_found" if status == 404 else "bad_request"
-    text = message or TEXT[lang]["not_found_text"]
-    if _wants_html():
-        body = render_template("error.html", title=TEXT[lang][title_key], message=text, status=status)
-        response = Response(body, status=status, mimetype=HTML)
-    else:
-        response = Response(f"{status} {TEXT['en'][title_key]}: {text}\n", status=status, mimetype="text/plain")
-    response.headers["Vary"] = "Accept, Accept-Language"
-    return response
+    return NotFound(message or TEXT[lang]["not_found_text"])
 
 
-def _not_acceptable() -> Response:
+def _not_acceptable() -> NotAcceptable:
     offered = ", ".join(m for m, _, _ in FORMATS.values())
-    return Response(f"406 Not Acceptable: this resource is available as {offered} "
-                    f"(or append .html, .ttl, .jsonld, .nt, .rdf to the URL)\n",
-                    status=406, mimetype="text/plain", headers={"Vary": "Accept"})
+    return NotAcceptable(f"this resource is available as {offered} "
+                         f"(or append .html, .ttl, .jsonld, .nt, .rdf to the URL)",)
 
 
 def _page_number() -> int:
@@ -275,9 +134,9 @@ def _page_number() -> int:
     try:
         page = int(raw)
     except ValueError:
-        raise _BadRequest(f"page must be a whole number from 1, got {raw!r}") from None
+        raise InputError(f"page must be a whole number from 1, got {raw!r}") from None
     if page < 1:
-        raise _BadRequest(f"page must be a whole number from 1, got {raw!r}")
+        raise InputError(f"page must be a whole number from 1, got {raw!r}")
     return page
 
 
@@ -311,7 +170,7 @@ def _represent(path: str, suffix: str | None, iri: str | None, html, triples, co
     if negotiated:
         suffix = _negotiate()
         if suffix is None:
-            return _not_acceptable()
+            raise _not_acceptable()
     media_type, fmt, _ = FORMATS[suffix]
     try:
         if fmt is None:
@@ -321,16 +180,14 @@ def _represent(path: str, suffix: str | None, iri: str | None, html, triples, co
             response.headers["Content-Language"] = lang
             vary = ["Accept-Language"]
         else:
-            body = rv.serialize(triples(), fmt, _base(), _json_ld_context() if compact else None)
+            body = rv.serialize(triples(), fmt, base(), _json_ld_context() if compact else None)
             response = Response(body, mimetype=media_type)
             # Linked data is public and read-only: any web page may fetch it.
             response.headers["Access-Control-Allow-Origin"] = "*"
             alternates = _alternates(path, suffix)
             vary = []
     except rv.PageOutOfRange as exc:
-        return _not_found(str(exc))
-    except _BadRequest as exc:
-        return _not_found(str(exc), status=400)
+        raise NotFound(str(exc)) from None
     if negotiated:
         vary.insert(0, "Accept")
         response.headers["Content-Location"] = f"{path}.{suffix}"
@@ -349,19 +206,12 @@ def _split_suffix(rest: str) -> tuple[str, str | None]:
 
 def _resolve(rest: str, exists) -> tuple[str, str | None] | None:
     """(path below the base, suffix) for a request path; the IRI itself wins over a suffix."""
-    if exists(_base() + rest):
+    if exists(base() + rest):
         return rest, None
     stem, suffix = _split_suffix(rest)
-    if suffix is not None and exists(_base() + stem):
+    if suffix is not None and exists(base() + stem):
         return stem, suffix
     return None
-
-
-@bp.errorhandler(StoreError)
-def _store_unavailable(exc: StoreError):
-    # A remote store that is down is the operator's problem, and temporary: 503, not a 500.
-    return Response(f"503 Service Unavailable: {exc}\n", status=503, mimetype="text/plain",
-                    headers={"Retry-After": "30"})
 
 
 # -- resources --------------------------------------------------------------------------------
@@ -371,9 +221,9 @@ def _resource(rest: str) -> Response:
     store = get_store(current_app)
     found = _resolve(rest, lambda iri: rv.exists(store, iri))
     if found is None:
-        return _not_found()
+        raise _not_found()
     rest, suffix = found
-    iri = _base() + rest
+    iri = base() + rest
     if rv.is_graph(store, iri):
         return _graph(iri, rest, suffix)
     path = request.script_root + "/" + rest
@@ -381,11 +231,11 @@ def _resource(rest: str) -> Response:
     def html(alternates):
         lang, _ = reader_language()
         page = _page_number()
-        view = rv.view(store, iri, _base(), lang, page=page)
+        view = rv.view(store, iri, base(), lang, page=page)
         return render_template("resource.html", view=view, alternates=alternates, path=path,
                                page_sources=view.provenance.sources)
 
-    return _represent(path, suffix, iri, html, lambda: rv.describe(store, iri), compact=True)
+    return _represent(path, suffix, iri, html, lambda: rv.concise_description(store, iri), compact=True)
 
 
 def _graph(iri: str, rest: str, suffix: str | None) -> Response:
@@ -394,7 +244,7 @@ def _graph(iri: str, rest: str, suffix: str | None) -> Response:
 
     def html(alternates):
         lang, _ = reader_language()
-        view = rv.graph_view(store, iri, _base(), lang, page=_page_number())
+        view = rv.graph_view(store, iri, base(), lang, page=_page_number())
         return render_template("graph.html", view=view, alternates=alternates, path=path)
 
     return _represent(path, suffix, iri, html, lambda: rv.graph_triples(store, iri))
@@ -417,18 +267,18 @@ def graph(rest: str):
 
 def _ontology(suffix: str | None, path: str) -> Response:
     store = get_store(current_app)
-    iri = rv.ontology_iri(_base())
+    iri = ontology_iri(base())
     graph_iri = rv.ontology_graph(store, iri)
     if graph_iri is None:
-        return _not_found()
+        raise _not_found()
 
     def html(alternates):
         lang, _ = reader_language()
-        view = rv.ontology_view(store, iri, _base(), lang)
-        prefixes = rv.prefixes_for(_base())
+        view = rv.ontology_view(store, iri, base(), lang)
+        names = prefixes(base())
         return render_template("ontology.html", view=view, alternates=alternates, path=path,
-                               prefixed=lambda iri: L.prefixed_name(iri, prefixes),
-                               context_url=_context_url(), shapes_url=href(_base() + "shapes"))
+                               prefixed=lambda iri: L.prefixed_name(iri, names),
+                               context_url=_context_url(), shapes_url=href(base() + "shapes"))
 
     return _represent(path, suffix, iri, html, lambda: rv.graph_triples(store, graph_iri))
 
@@ -441,7 +291,7 @@ def ontology():
 @bp.get("/ontology.<ext>")
 def ontology_as(ext: str):
     if ext not in FORMATS:
-        return _not_found()
+        raise _not_found()
     return _ontology(ext, request.script_root + "/ontology")
 
 
@@ -449,10 +299,10 @@ def ontology_as(ext: str):
 def ontology_version(version: str):
     """The version IRI (``/ontology/0.1.0``) answers while it is the current version."""
     store = get_store(current_app)
-    current = rv.ontology_version_iri(store, rv.ontology_iri(_base()))
+    current = rv.ontology_version_iri(store, ontology_iri(base()))
     found = _resolve("ontology/" + version, lambda iri: iri == current)
     if found is None:
-        return _not_found()
+        raise _not_found()
     rest, suffix = found
     return _ontology(suffix, request.script_root + "/" + rest)
 
@@ -470,7 +320,7 @@ def _context_url() -> str | None:
 def context():
     path = _context_file()
     if not path.is_file():
-        return _not_found("The JSON-LD context has not been published with this atlas.")
+        raise _not_found("The JSON-LD context has not been published with this atlas.")
     response = send_file(path, mimetype="application/ld+json", max_age=3600)
     # JSON-LD processors in browsers fetch contexts across origins.
     response.headers["Access-Control-Allow-Origin"] = "*"
@@ -479,18 +329,18 @@ def context():
 
 def _shapes(suffix: str | None) -> Response:
     store = get_store(current_app)
-    graphs = rv.graphs_with_prefix(store, _base() + "graph/shapes/")
+    graphs = rv.graphs_with_prefix(store, base() + "graph/shapes/")
     if not graphs:
-        return _not_found("No SHACL shapes are loaded in this atlas.")
+        raise _not_found("No SHACL shapes are loaded in this atlas.")
     path = request.script_root + "/shapes"
 
     def html(alternates):
         lang, _ = reader_language()
-        shapes = rv.shapes_view(store, graphs, _base(), lang)
+        shapes = rv.shapes_view(store, graphs, base(), lang)
         return render_template("shapes.html", shapes=shapes, graphs=graphs, alternates=alternates,
                                path=path)
 
-    return _represent(path, suffix, _base() + "shapes", html, lambda: rv.triples_of_graphs(store, graphs))
+    return _represent(path, suffix, base() + "shapes", html, lambda: rv.triples_of_graphs(store, graphs))
 
 
 @bp.get("/shapes")
@@ -501,5 +351,5 @@ def shapes():
 @bp.get("/shapes.<ext>")
 def shapes_as(ext: str):
     if ext not in FORMATS:
-        return _not_found()
+        raise _not_found()
     return _shapes(ext)

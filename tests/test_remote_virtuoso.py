@@ -103,8 +103,9 @@ def test_store_timeout_is_an_error_never_the_rows_found_so_far(virtuoso, vstore,
     impatient.close()
 
 
-def test_a_result_cut_at_resultsetmaxrows_is_an_error(tmp_path):
-    small = start_virtuoso(tmp_path / "small", max_rows=5)
+def test_virtuosos_own_limits_give_errors_never_cut_answers(tmp_path):
+    """ResultSetMaxRows and MaxQueryExecutionTime set below the atlas's own limits."""
+    small = start_virtuoso(tmp_path / "small", max_rows=5, max_seconds=1)
     try:
         store = small.store(BASE)
         load_things(store, tmp_path, n=4)  # 12 triples, more than 5
@@ -115,7 +116,19 @@ def test_a_result_cut_at_resultsetmaxrows_is_an_error(tmp_path):
         # a Graph Store GET is cut without a word: the dump compares it with the graph's count
         with pytest.raises(StoreError, match=r"sent [0-9]+ of the 12 triples"):
             store.dump(io.BytesIO(), formats.by_name("nquads"))
+        with pytest.raises(StoreError, match="its timeout|timed out"):
+            store.query(ENDLESS)
         store.close()
+        running = Server(tmp_path / "unused-store", env={
+            "TFATLAS_STORE_URL": small.url, "TFATLAS_STORE_DIALECT": "virtuoso", "TFATLAS_QUERY_TIMEOUT": "30"})
+        try:
+            sparql = running.url + "/sparql"
+            cut = requests.post(sparql, data={"query": "SELECT * WHERE { ?s ?p ?o }"}, timeout=60)
+            assert cut.status_code == 502 and "ResultSetMaxRows" in cut.text
+            ended = requests.post(sparql, data={"query": ENDLESS}, timeout=60)
+            assert ended.status_code == 504, ended.text  # Virtuoso's own timeout, as the atlas's deadline
+        finally:
+            running.stop()
     finally:
         small.remove()
 

@@ -78,8 +78,6 @@ class RemoteQueries:
             raise QueryFailed(502, f"the remote store cannot be reached: {exc}") from None
         if status >= 400:
             message = body.decode("utf-8", "replace").strip()[:2000]
-            if dialect.is_timeout(status, message):
-                raise self._too_late(deadline)
             raise QueryFailed(400 if status < 500 else 502, f"the remote store answered {status}: {message}")
         body = dialect.canonical_body(kind, body)
         if kind == "boolean":

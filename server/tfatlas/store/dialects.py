@@ -57,10 +57,6 @@ class Dialect:
         """A results document as pyoxigraph's parsers take it."""
         return body
 
-    def is_timeout(self, status: int, message: str) -> bool:
-        """An error answer that says the server's own execution timeout ended the query."""
-        return False
-
     def accept(self, text: str) -> str:
         """The Accept header for a query's answer."""
         return f"{self.results_accept}, {N_TRIPLES};q=0.9"
@@ -124,8 +120,9 @@ class Virtuoso(Dialect):
       SQL layer: client texts with either are refused before they are sent.
     - Its TSV is not SPARQL TSV (quoted IRIs) and its JSON writes booleans as ``"1"``: results
       are requested as XML.
-    - The ``timeout`` parameter (ms) ends evaluation at the deadline, but the answer is then a
-      200 with the rows found so far (``X-SQL-State: S1TAT``); ``ResultSetMaxRows`` cuts a
+    - The ``timeout`` parameter (ms) ends evaluation at (or some seconds after) the deadline, but
+      the answer is then a 200 with the rows found so far (``X-SQL-State: S1TAT``; so is the
+      answer at ``MaxQueryExecutionTime`` when a ``timeout`` was sent); ``ResultSetMaxRows`` cuts a
       result silently but for ``X-SPARQL-MaxRows``: both become errors, never an answer.
     - Its Graph Store endpoint takes only single graphs (``?graph=``): dataset files are sent
       graph by graph, and a dump is one GET per graph, each checked against the graph's count.
@@ -163,10 +160,6 @@ class Virtuoso(Dialect):
         parsed = ox.parse_query_results(self.results_body(body), ox.QueryResultsFormat.XML)
         target = ox.QueryResultsFormat.JSON if kind == "boolean" else ox.QueryResultsFormat.TSV
         return parsed.serialize(format=target)
-
-    def is_timeout(self, status: int, message: str) -> bool:
-        # MaxQueryExecutionTime of virtuoso.ini: "Virtuoso S1T00 Error SR171: Transaction timed out"
-        return "S1T00" in message
 
     def accept(self, text: str) -> str:
         # For a CONSTRUCT it answers 406 when a results type comes first: one type, by query form.

@@ -40,7 +40,6 @@ class Dialect:
     """A standard SPARQL 1.1 server with Oxigraph's conventions."""
 
     name = "oxigraph"
-    layout = ("/query", "/update", "/store")  # query, update and Graph Store paths under STORE_URL
     results_accept = f"{JSON_RESULTS}, {XML_RESULTS};q=0.9"
     dataset_post = True  # the Graph Store endpoint takes N-Quads without ?graph=
     dataset_get = True  # ... and answers GET without ?graph= with the whole dataset
@@ -129,11 +128,11 @@ class Virtuoso(Dialect):
     """
 
     name = "virtuoso"
-    layout = ("/sparql", "/sparql", "/sparql-graph-crud")
     results_accept = XML_RESULTS
     dataset_post = False
     dataset_get = False
     own_default_graph = "urn:x-tfatlas:default-graph"
+    canonical = {"solutions": XML_RESULTS, "graph": N_TRIPLES, "boolean": XML_RESULTS}
     #: Graphs a fresh Virtuoso 7.2 holds; the service description graph is found at first use.
     SYSTEM_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#")
     SD_SERVICE = "http://www.w3.org/ns/sparql-service-description#Service"
@@ -147,8 +146,6 @@ class Virtuoso(Dialect):
     def hidden(self) -> tuple[str, ...]:
         """Graphs that are not the atlas's named graphs."""
         return (*self.system_graphs, self.own_default_graph)
-
-    canonical = {"solutions": XML_RESULTS, "graph": N_TRIPLES, "boolean": XML_RESULTS}
 
     def results_body(self, body: bytes) -> bytes:
         # Blank nodes come as <bnode>nodeID://b10002</bnode>, which is no blank node label.
@@ -289,13 +286,6 @@ def _iris(text: str) -> list[str]:
     return list(found)
 
 
-def has_from(text: str) -> bool:
-    """The query names its own dataset (FROM / FROM NAMED), which the protocol's fields override."""
-    if "from" not in text.lower():  # most queries: no tokenizing
-        return False
-    return any(t.depth == 0 and t.is_word("FROM") for t in tokens(text))
-
-
 DIALECTS = {"oxigraph": Dialect, "virtuoso": Virtuoso}
 
 
@@ -304,4 +294,4 @@ def detect(server_header: str) -> Dialect:
     return Virtuoso() if server_header.lower().startswith("virtuoso") else Dialect()
 
 
-__all__ = ["DIALECTS", "GRACE", "Dialect", "RemoteAnswerError", "Virtuoso", "detect", "has_from"]
+__all__ = ["DIALECTS", "GRACE", "Dialect", "RemoteAnswerError", "Virtuoso", "detect"]

@@ -34,10 +34,11 @@ import pyoxigraph as ox
 import requests
 
 from ..errors import InputError, QueryError, StoreError
+from ..sparql.results import has_dataset_clause
 from ..sparql.text import nesting_error
 from ..model.formats import FORMATS, Format
 from .base import AtlasStore, LoadReport, Progress, Source, provenance_update
-from .dialects import DIALECTS, GRACE, XML_RESULTS, Dialect, RemoteAnswerError, Virtuoso, detect, has_from
+from .dialects import DIALECTS, GRACE, XML_RESULTS, Dialect, RemoteAnswerError, Virtuoso, detect
 from .embedded import _CountingReader, _open_source, syntax_message
 
 RESULTS_JSON = "application/sparql-results+json"
@@ -136,7 +137,7 @@ class RemoteStore(AtlasStore):
         text, form, params = dialect.query(
             _with_base(sparql, base_iri), default_graphs=default_graphs,
             named_graphs=None if named_graphs is None else list(named_graphs),
-            union_default=union_default, has_from=has_from(sparql), graphs=self.graphs)
+            union_default=union_default, has_from=has_dataset_clause(sparql), graphs=self.graphs)
         deadline = dialect.deadline(self.timeout)  # the server ends the query itself at the timeout
         response = self._request("POST", self.query_url, what="query", params=params,
                                  data=[("query", text), *form, *deadline.items()],

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import re
+import subprocess
 import time
 
 import pytest
 import requests
 
-from support.servers import Server
+from support.servers import Server, tfatlas_command
 from support.virtuoso import start_virtuoso
 from tfatlas.errors import QueryError, StoreError
 from tfatlas.model import formats
@@ -221,3 +224,34 @@ def test_the_refusal_reads_tokens_not_words_in_strings_iris_or_language_tags(atl
                  f'ASK {{ ?s ?p "x"@de-with }}'):
         response = requests.post(atlas.url + "/sparql", data={"query": text}, timeout=30)
         assert response.status_code == 200, (text, response.text)
+
+
+# -- the whole atlas over Virtuoso ------------------------------------------------------------
+
+LOAD_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)")
+
+
+def test_the_seeded_atlas_over_virtuoso_serves_the_same_pages(seeded_server, tmp_path):
+    """`tfatlas init` into Virtuoso, then every page the overview links to, as HTML and Turtle,
+    equals the embedded store's (but for the load times)."""
+    own = start_virtuoso(tmp_path / "virtuoso")
+    try:
+        env = {"TFATLAS_STORE_URL": own.url, "TFATLAS_STORE_DIALECT": "virtuoso"}
+        init = subprocess.run(tfatlas_command() + ["init", "--no-progress"], capture_output=True, text=True,
+                              timeout=300, env={**os.environ, **env})
+        assert init.returncode == 0, init.stderr
+        remote = Server(tmp_path / "unused-store", env=env)
+        try:
+            overview = requests.get(seeded_server.url + "/overview", timeout=60).text
+            paths = ["/", "/overview", *sorted(set(re.findall(r'href="(/id/[^"#?]+)"', overview)))]
+            assert len(paths) > 10
+            for path in paths:
+                for accept in ("text/html", "text/turtle"):
+                    embedded, virtuoso = (requests.get(server.url + path, headers={"Accept": accept}, timeout=60)
+                                          for server in (seeded_server, remote))
+                    assert virtuoso.status_code == embedded.status_code == 200, (path, virtuoso.text[:300])
+                    assert LOAD_TIME.sub("T", virtuoso.text) == LOAD_TIME.sub("T", embedded.text), (path, accept)
+        finally:
+            remote.stop()
+    finally:
+        own.remove()

@@ -107,7 +107,9 @@ class Virtuoso(Dialect):
       included (its RDF views ``virtrdf#``, the LDP vocabulary, the service description). With
       only default graphs declared, ``GRAPH <iri>`` matches nothing while ``GRAPH ?g`` still
       ranges over every graph. So every query and update names its whole dataset: the atlas's
-      graphs (all graphs but Virtuoso's) as default and named graphs, one request to list them.
+      graphs (all graphs but Virtuoso's) as default and named graphs, one request to list them,
+      in ``define input:...-graph-uri`` pragmas (as protocol fields each comes back as a
+      response header, and past 100 headers Python's HTTP client gives up).
     - It has no default graph of its own (``INSERT DATA`` without ``GRAPH`` and ``CLEAR
       DEFAULT`` are errors): a reserved graph plays it, named in a ``define`` for updates and
       as ``default-graph-uri`` when the store's own default graph is asked for.
@@ -179,9 +181,7 @@ class Virtuoso(Dialect):
         # every IRI of the text that is no graph (so an empty one) makes it look, and find nothing.
         known = {*atlas, *self.hidden()}
         named_graphs = [*named_graphs, *(iri for iri in _iris(text) if iri not in known)]
-        form = [("default-graph-uri", g) for g in default_graphs or [NO_GRAPH]]
-        form += [("named-graph-uri", g) for g in named_graphs or [NO_GRAPH]]
-        return text, form, {}
+        return _declare(text, default_graphs or [NO_GRAPH], named_graphs or [NO_GRAPH]), [], {}
 
     def update(self, text: str, graphs) -> str:
         named = graphs()
@@ -189,9 +189,7 @@ class Virtuoso(Dialect):
         if any(t.depth == 0 and t.is_word("USING", "WITH") for t in tokens(text)):
             return text  # the update names its dataset; a define would add to it
         # Declaring only a default graph would make GRAPH <iri> in WHERE match nothing: name both.
-        defines = [f"define input:default-graph-uri <{self.own_default_graph}>",
-                   *(f"define input:named-graph-uri <{g}>" for g in named or [NO_GRAPH])]
-        return "\n".join([*defines, text])
+        return _declare(text, [self.own_default_graph], named or [NO_GRAPH])
 
     def deadline(self, seconds: float) -> dict[str, str]:
         return {"timeout": str(max(1, math.floor(seconds * 1000)))}
@@ -215,6 +213,15 @@ class Virtuoso(Dialect):
             if tok.kind in ("iri", "pname") and tok.text.lstrip("<").lower().startswith(("bif:", "sql:")):
                 return f"{tok.text} calls into Virtuoso's SQL layer, which this server does not allow"
         return None
+
+
+def _declare(text: str, default_graphs: list[str], named_graphs: list[str]) -> str:
+    """The text with its dataset declared in ``define`` pragmas, which must come first. (As
+    protocol fields, Virtuoso echoes each graph in a response header: past 100 graphs the
+    answer has more headers than an HTTP client accepts.)"""
+    defines = [*(f"define input:default-graph-uri <{g}>" for g in default_graphs),
+               *(f"define input:named-graph-uri <{g}>" for g in named_graphs)]
+    return "\n".join([*defines, text])
 
 
 def _insert_data_as_insert_where(text: str) -> str:

@@ -23,6 +23,7 @@ from support.virtuoso import start_virtuoso
 from tfatlas.errors import QueryError, StoreError
 from tfatlas.model import formats
 from tfatlas.model.loading import sources_for
+from tfatlas.sparql.stored_queries import Catalogue
 from tfatlas.store.remote import RemoteStore
 
 BASE = "https://w3id.org/tfatlas/"
@@ -229,29 +230,71 @@ def test_the_refusal_reads_tokens_not_words_in_strings_iris_or_language_tags(atl
 # -- the whole atlas over Virtuoso ------------------------------------------------------------
 
 LOAD_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)")
+STORED = sorted(q.name for q in Catalogue().all().values() if not any(p.required for p in q.params.values()))
+# Where Virtuoso 7.2.5's own evaluation differs (not the dialect's to adapt; README, Virtuoso).
+ORDER_OF_TAGGED_AGGREGATES = ("Virtuoso does not order by an aggregate (SAMPLE) of language-tagged literals: "
+                              "ORDER BY ?label comes out in another order")
+EVALUATION_DIFFERS = {
+    "actors-by-topic": "Virtuoso: a skos:broader* path with both ends unbound, joined with a UNION, matches nothing",
+    "changed-since": ORDER_OF_TAGGED_AGGREGATES,
+    "offers-of-actor": ORDER_OF_TAGGED_AGGREGATES,
+    "who-helps": ORDER_OF_TAGGED_AGGREGATES,
+}
 
 
-def test_the_seeded_atlas_over_virtuoso_serves_the_same_pages(seeded_server, tmp_path):
-    """`tfatlas init` into Virtuoso, then every page the overview links to, as HTML and Turtle,
-    equals the embedded store's (but for the load times)."""
-    own = start_virtuoso(tmp_path / "virtuoso")
+@pytest.fixture(scope="module")
+def seeded_virtuoso_atlas(tmp_path_factory):
+    """`tfatlas init` into a Virtuoso of its own, and `tfatlas serve` over it."""
+    tmp = tmp_path_factory.mktemp("seeded-virtuoso")
+    own = start_virtuoso(tmp / "virtuoso")
     try:
         env = {"TFATLAS_STORE_URL": own.url, "TFATLAS_STORE_DIALECT": "virtuoso"}
         init = subprocess.run(tfatlas_command() + ["init", "--no-progress"], capture_output=True, text=True,
                               timeout=300, env={**os.environ, **env})
         assert init.returncode == 0, init.stderr
-        remote = Server(tmp_path / "unused-store", env=env)
-        try:
-            overview = requests.get(seeded_server.url + "/overview", timeout=60).text
-            paths = ["/", "/overview", *sorted(set(re.findall(r'href="(/id/[^"#?]+)"', overview)))]
-            assert len(paths) > 10
-            for path in paths:
-                for accept in ("text/html", "text/turtle"):
-                    embedded, virtuoso = (requests.get(server.url + path, headers={"Accept": accept}, timeout=60)
-                                          for server in (seeded_server, remote))
-                    assert virtuoso.status_code == embedded.status_code == 200, (path, virtuoso.text[:300])
-                    assert LOAD_TIME.sub("T", virtuoso.text) == LOAD_TIME.sub("T", embedded.text), (path, accept)
-        finally:
-            remote.stop()
+        remote = Server(tmp / "unused-store", env=env)
+        yield remote
+        remote.stop()
     finally:
         own.remove()
+
+
+def test_the_seeded_atlas_over_virtuoso_serves_the_same_pages(seeded_server, seeded_virtuoso_atlas):
+    """`tfatlas init` into Virtuoso, then every page the overview links to, as HTML and Turtle,
+    equals the embedded store's (but for the load times)."""
+    overview = requests.get(seeded_server.url + "/overview", timeout=60).text
+    paths = ["/", "/overview", *sorted(set(re.findall(r'href="(/id/[^"#?]+)"', overview)))]
+    assert len(paths) > 10
+    for path in paths:
+        for accept in ("text/html", "text/turtle"):
+            embedded, virtuoso = (requests.get(server.url + path, headers={"Accept": accept}, timeout=60)
+                                  for server in (seeded_server, seeded_virtuoso_atlas))
+            assert virtuoso.status_code == embedded.status_code == 200, (path, virtuoso.text[:300])
+            assert LOAD_TIME.sub("T", virtuoso.text) == LOAD_TIME.sub("T", embedded.text), (path, accept)
+
+
+def comparable(rows: list[dict]) -> list[dict]:
+    """Rows with what SPARQL leaves open made equal: the order inside a GROUP_CONCAT (its parts
+    sorted) and the empty GROUP_CONCAT ('' in Virtuoso, as SPARQL 1.1 says; unbound in Oxigraph)."""
+    def cell(value):
+        if value is None or value == "":
+            return ""
+        if isinstance(value, str):
+            for separator in (", ", " "):
+                if separator in value:
+                    return separator.join(sorted(LOAD_TIME.sub("T", value).split(separator)))
+            return LOAD_TIME.sub("T", value)
+        return value
+    return [{key: cell(value) for key, value in row.items()} for row in rows]
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=EVALUATION_DIFFERS[n])) if n in EVALUATION_DIFFERS else n
+    for n in STORED])
+def test_stored_queries_over_virtuoso_answer_as_over_the_embedded_store(seeded_server, seeded_virtuoso_atlas, name):
+    embedded, virtuoso = (requests.get(f"{server.url}/api/queries/{name}", headers={"Accept": "application/json"},
+                                       timeout=60) for server in (seeded_server, seeded_virtuoso_atlas))
+    assert virtuoso.status_code == embedded.status_code == 200, virtuoso.text[:300]
+    expected = embedded.json()["rows"]
+    assert expected, "the stored query answers nothing over the embedded store: no comparison"
+    assert comparable(virtuoso.json()["rows"]) == comparable(expected)

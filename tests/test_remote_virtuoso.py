@@ -239,6 +239,8 @@ EVALUATION_DIFFERS = {
     "changed-since": ORDER_OF_TAGGED_AGGREGATES,
     "offers-of-actor": ORDER_OF_TAGGED_AGGREGATES,
     "who-helps": ORDER_OF_TAGGED_AGGREGATES,
+    "units-on-date": ('Virtuoso casts the invalid "-01-01" (CONCAT of an unbound month) to the xsd:date '
+                      "0000-01-01 instead of an error, so COALESCE does not move on; and " + ORDER_OF_TAGGED_AGGREGATES),
 }
 
 
@@ -279,12 +281,12 @@ def comparable(rows: list[dict]) -> list[dict]:
     def cell(value):
         if value is None or value == "":
             return ""
-        if isinstance(value, str):
-            for separator in (", ", " "):
-                if separator in value:
-                    return separator.join(sorted(LOAD_TIME.sub("T", value).split(separator)))
-            return LOAD_TIME.sub("T", value)
-        return value
+        if not isinstance(value, str):
+            return value
+        value = LOAD_TIME.sub("T", value)
+        if all(part.startswith("http") for part in value.split(" ")):  # IRIs joined by spaces
+            return " ".join(sorted(value.split(" ")))
+        return ", ".join(sorted(value.split(", ")))  # names joined by commas (or one name)
     return [{key: cell(value) for key, value in row.items()} for row in rows]
 
 

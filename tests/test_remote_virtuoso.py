@@ -109,7 +109,8 @@ def test_store_timeout_is_an_error_never_the_rows_found_so_far(virtuoso, vstore,
     load_things(vstore, tmp_path)
     baseline = virtuoso.running_threads()
     impatient = virtuoso.store(BASE, timeout=1)
-    with pytest.raises(StoreError, match="did not answer"):
+    # an error (a partial 200, a 500 with the rows it had begun, or the wait ending), never rows
+    with pytest.raises(StoreError, match="did not answer|answered 500"):
         impatient.query(ENDLESS.replace("(COUNT(*) AS ?n)", "?s0 ?s1"))
     assert idle(virtuoso, baseline)
     impatient.close()

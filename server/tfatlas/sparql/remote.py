@@ -76,6 +76,10 @@ class RemoteQueries:
             raise QueryFailed(502, f"the remote store did not send the whole answer: {exc}") from None
         except requests.RequestException as exc:
             raise QueryFailed(502, f"the remote store cannot be reached: {exc}") from None
+        if status >= 500 and time.monotonic() - started >= deadline:
+            # Past the deadline the server was told, its error is the deadline's (Virtuoso may
+            # answer 500 with the rows it had begun to send).
+            raise self._too_late(deadline)
         if status >= 400:
             message = body.decode("utf-8", "replace").strip()[:2000]
             raise QueryFailed(400 if status < 500 else 502, f"the remote store answered {status}: {message}")

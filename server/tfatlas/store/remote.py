@@ -145,7 +145,8 @@ class RemoteStore(AtlasStore):
                                  wait=self.timeout + GRACE if deadline else None)
         return _parse_results(response, self.query_url, dialect)
 
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+    def update(self, sparql: str, *, base_iri: str | None = None,
+               graphs: Iterable[str] | None = None) -> None:
         if (too_deep := nesting_error(sparql)) is not None:
             raise QueryError(f"malformed update: {too_deep}")
         text = self.dialect.update(_with_base(sparql, base_iri), self.graphs)
@@ -202,7 +203,7 @@ class RemoteStore(AtlasStore):
                 report.graphs[graph] = int(rows[0]["n"].value) if rows else 0
             if sources:
                 self.update(" ;\n".join(
-                    provenance_update(self.base_iri, s.graph, s.path, report.graphs.get(s.graph, 0))
+                    provenance_update(self.base_iri, s.graph, s.provenance_path, report.graphs.get(s.graph, 0))
                     for s in {s.graph: s for s in sources}.values()))
         report.seconds = time.perf_counter() - started
         return report

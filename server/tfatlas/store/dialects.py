@@ -111,8 +111,8 @@ class Virtuoso(Dialect):
       in ``define input:...-graph-uri`` pragmas (as protocol fields each comes back as a
       response header, and past 100 headers Python's HTTP client gives up).
     - It has no default graph of its own (``INSERT DATA`` without ``GRAPH`` and ``CLEAR
-      DEFAULT`` are errors): a reserved graph plays it, named in a ``define`` for updates and
-      as ``default-graph-uri`` when the store's own default graph is asked for.
+      DEFAULT`` are errors): a reserved graph plays it, declared as the default graph of
+      updates and of queries that ask for the store's own default graph.
     - It refuses blank nodes in ``INSERT DATA``: such an update is sent as ``INSERT {...} WHERE {}``.
       Its results name blank nodes ``nodeID://b10002``, which is no label: the prefix is dropped.
     - ``DROP ALL`` / ``CLEAR ALL`` / ``... NAMED`` answer 200 and change nothing: they are sent

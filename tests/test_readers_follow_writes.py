@@ -185,3 +185,22 @@ def test_after_writes_over_http_the_workers_answer_from_memory_with_the_write(se
     assert after['tfatlas_query_workers{data="memory"}'] == 2  # still answering from memory
     assert after["tfatlas_query_worker_copies"] == before["tfatlas_query_worker_copies"]  # no new copy
     assert after["tfatlas_query_worker_applied_writes"] >= before["tfatlas_query_worker_applied_writes"] + 3
+
+
+def test_a_worker_that_missed_a_change_copies_the_store_again(make_store, monkeypatch):
+    import tfatlas.sparql.workers as workers
+
+    monkeypatch.setattr(workers, "MAX_CHANGES", 2)  # the pool keeps only the last two changes
+    store = make_store()
+    store.update(f"INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}a> <{EX}p> 0 }} }}")
+    pool = WorkerPool(store, 1)
+    try:
+        pool.start()
+        _wait_in_memory(pool, 1)
+        copies = pool.copies
+        for n in range(1, 4):  # three writes while the worker answers nothing
+            store.update(f"INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}a> <{EX}p> {n} }} }}")
+        assert _copy_of(pool) == _store_quads(store)
+        assert pool.copies == copies + 1 and pool.applied == 0
+    finally:
+        pool.close()

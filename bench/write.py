@@ -16,7 +16,8 @@ For each size (default 100k and 1M, made with bench/generate.py when missing):
    runs in a row within 2x of the baseline), and the slowest join meanwhile. With ``--before``
    a second server over a copy of the same store runs with ``TFATLAS_APPLY_WRITES=false``
    (every worker copies the whole store again after a write, as before the change); the rounds
-   alternate between the two servers, each waiting until neither is copying.
+   alternate between the two servers, each waiting until neither is copying. Both servers run
+   without the result cache (it would answer the repeated join whatever the workers do).
 
     .venv/bin/python bench/write.py --before              # 100k and 1M, before and after
     .venv/bin/python bench/write.py --sizes 10k --writes 10 --rounds 2 --before   # smoke run
@@ -170,11 +171,13 @@ def measure(size: str, args, root: Path) -> None:
     print(f"\n## {size}", flush=True)
     store_dir = build_store(size, root)
     token = token_for(store_dir)
-    modes = {"after (workers apply the write)": (store_dir, {})}
+    # The result cache would answer the repeated join after its first miss, whatever the workers do.
+    no_cache = {"TFATLAS_RESULT_CACHE_MB": "0"}
+    modes = {"after (workers apply the write)": (store_dir, no_cache)}
     if args.before:
         copy = root / f"store-{size}-before"
         shutil.copytree(store_dir, copy, ignore=shutil.ignore_patterns("lock"))
-        modes["before (workers copy the store again)"] = (copy, {"TFATLAS_APPLY_WRITES": "false"})
+        modes["before (workers copy the store again)"] = (copy, {**no_cache, "TFATLAS_APPLY_WRITES": "false"})
     servers = {mode: start_server(path, root / f"server-{size}-{i}.log", env)
                for i, (mode, (path, env)) in enumerate(modes.items())}
     try:

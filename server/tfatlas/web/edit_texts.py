@@ -16,7 +16,7 @@ TEXT = {
         "your_entries": "Ihre Einträge", "organisation": "Organisation", "unit": "Einheit",
         "offer": "Angebot", "other": "Weiterer Eintrag",
         "no_entries": "Ihr Graph enthält noch keine Einträge.",
-        "missing": "Was fehlt", "invalid": "Was ungültig ist", "complete": "vollständig",
+        "missing": "Was fehlt", "invalid": "Was ungültig ist", "complete": "nichts",
         "edit": "Bearbeiten", "withdraw": "Zurückziehen", "add": "Neues Angebot anlegen",
         "seed_offers": "Angebote aus den Ausgangsdaten, die Sie als Anbieter nennen",
         "seed_hint": "Diese Einträge stammen aus zitierten Quellen. Bearbeiten können Sie sie, sobald "
@@ -34,7 +34,7 @@ TEXT = {
         "none": "keine Angabe",
         "f_contact": "Kontakt, Zeitraum, Webseite", "contact_email": "E-Mail-Adresse für Anfragen",
         "contact_url": "Kontaktseite (Web-Adresse)", "start_date": "Angeboten ab",
-        "end_date": "Angeboten bis", "date_hint": "JJJJ-MM-TT", "page": "Webseite des Angebots",
+        "end_date": "Angeboten bis", "page": "Webseite des Angebots",
         "f_source": "Quelle", "source_url": "Seite, die das Angebot belegt (Web-Adresse)",
         "source_title": "Titel dieser Seite",
         "source_hint": "Jeder Eintrag im Atlas nennt die Seite, auf der er steht. Ist die Seite im Atlas "
@@ -67,7 +67,7 @@ TEXT = {
         "your_entries": "Your entries", "organisation": "Organisation", "unit": "Unit",
         "offer": "Offer", "other": "Other entry",
         "no_entries": "Your graph holds no entries yet.",
-        "missing": "What is missing", "invalid": "What is invalid", "complete": "complete",
+        "missing": "What is missing", "invalid": "What is invalid", "complete": "nothing",
         "edit": "Edit", "withdraw": "Withdraw", "add": "Add a new offer",
         "seed_offers": "Offers in the seed data that name you as provider",
         "seed_hint": "These entries come from cited sources. You can edit them once the operator hands "
@@ -85,7 +85,7 @@ TEXT = {
         "none": "not given",
         "f_contact": "Contact, dates, web page", "contact_email": "E-mail address for enquiries",
         "contact_url": "Contact page (web address)", "start_date": "Offered from",
-        "end_date": "Offered until", "date_hint": "YYYY-MM-DD", "page": "Offer's web page",
+        "end_date": "Offered until", "page": "Offer's web page",
         "f_source": "Source", "source_url": "Page that documents the offer (web address)",
         "source_title": "Title of that page",
         "source_hint": "Every entry in the atlas cites the page it comes from. If the atlas already "

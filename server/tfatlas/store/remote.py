@@ -30,7 +30,8 @@ import pyoxigraph as ox
 import requests
 
 from ..errors import InputError, QueryError, StoreError
-from ..sparql.text import nesting_error
+from ..model.rdf_safety import check_file, quad_problem, update_problem
+from ..sparql.guard import problem as guard_problem
 from ..model.formats import FORMATS, Format
 from .base import AtlasStore, LoadReport, Progress, Source, provenance_update
 from .embedded import _CountingReader, _open_source, syntax_message
@@ -91,8 +92,8 @@ class RemoteStore(AtlasStore):
     def query(self, sparql: str, *, default_graphs: Iterable[str] | None = None,
               named_graphs: Iterable[str] | None = None, union_default: bool = True,
               base_iri: str | None = None):
-        if (too_deep := nesting_error(sparql)) is not None:  # it could take the server down
-            raise QueryError(f"malformed query: {too_deep}")
+        if (too_large := guard_problem(sparql)) is not None:  # it could take the server down
+            raise QueryError(f"malformed query: {too_large}")
         form: list[tuple[str, str]] = [("query", _with_base(sparql, base_iri))]
         params: dict[str, str] = {}
         if default_graphs is not None:
@@ -124,8 +125,10 @@ class RemoteStore(AtlasStore):
 
     def update(self, sparql: str, *, base_iri: str | None = None,
                graphs: Iterable[str] | None = None) -> None:
-        if (too_deep := nesting_error(sparql)) is not None:
-            raise QueryError(f"malformed update: {too_deep}")
+        if (too_large := guard_problem(sparql, update=True)) is not None:
+            raise QueryError(f"malformed update: {too_large}")
+        if (unsafe := update_problem(sparql)) is not None:
+            raise InputError(unsafe)
         self._request("POST", self.update_url, what="update",
                       data={"update": _with_base(sparql, base_iri)})
 
@@ -218,6 +221,7 @@ def _normalise(source: Source, out: Path, progress: Progress | None,
     dataset = source.format.has_datasets
     target = ox.NamedNode(source.graph)
     graphs: set[str] = {source.graph}
+    check_file(source.path, source.format.oxigraph)  # entity bombs, nesting that would crash the parser
     with _open_source(source.path) as raw:
         reader = _CountingReader(raw, None, offset)
         count = [offset[1]]
@@ -225,6 +229,8 @@ def _normalise(source: Source, out: Path, progress: Progress | None,
         def quads():
             parsed = ox.parse(reader, source.format.oxigraph, base_iri=source.path.resolve().as_uri())
             for item in parsed:
+                if (bad := quad_problem(item)) is not None:
+                    raise InputError(f"{source.path}: {bad}")
                 if dataset:
                     graph = item.graph_name
                     if isinstance(graph, ox.DefaultGraph):

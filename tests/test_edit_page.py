@@ -157,6 +157,19 @@ def test_field_errors_in_the_readers_language_and_nothing_stored(app, accounts):
     assert dataset(store) == before
 
 
+def test_the_list_shows_what_is_missing(app, accounts):
+    _account, token = accounts.add("bva")
+    client = app.test_client()
+    sign_in(client, token)
+    response = client.post("/edit/offers/new", data=offer_data(client, challenges=[], contact_email=""))
+    assert response.status_code == 303
+    page = client.get("/edit/")
+    assert page.headers["Cache-Control"] == "no-store"
+    entry = page.get_data(as_text=True).split('class="entry"', 1)[1]
+    assert "Was fehlt" in entry
+    assert "keine Herausforderung angegeben" in entry and "kein Kontakt angegeben" in entry
+
+
 def test_an_account_reaches_neither_another_actors_offer_nor_another_provider(app, accounts):
     _account, bva = accounts.add("bva")
     _account, zendis = accounts.add("zendis")

@@ -28,6 +28,13 @@ SESSION_HOURS = 8
 INTERFACE = "edit-page"
 
 
+@bp.after_request
+def _private(response):
+    # The pages show an account's own state and carry CSRF tokens: no shared cache keeps them.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _texts():
     lang, _ = reader_language()
     return lang, TEXT[lang]

@@ -119,9 +119,10 @@ def test_sign_in_add_find_edit_error_withdraw(browser, server, javascript):
         check(page)
         if javascript:
             shot(page, "form-error")
-        assert title in finder_titles(page, server.url, word)  # nothing was stored
-        page.go_back()
-        page.fill("#f-page", "https://example.org/test-angebot")
+        reader = context.new_page()
+        assert title in finder_titles(reader, server.url, word)  # nothing was stored
+        reader.close()
+        page.fill("#f-page", "https://example.org/test-angebot")  # corrected on the error page itself
         page.click("button[value=save]")
         assert "ist gespeichert" in page.locator(".notice").inner_text()
         assert finder_titles(page, server.url, word) == [edited]

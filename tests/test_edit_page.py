@@ -186,3 +186,19 @@ def test_an_account_reaches_neither_another_actors_offer_nor_another_provider(ap
     assert response.status_code == 422
     assert re.search(r'id="provider-error-1">.*Diese Auswahl gibt es nicht', response.get_data(as_text=True))
     assert dataset(store) == before
+
+
+def test_the_pages_need_no_inline_script_or_style(app, accounts):
+    """So they work under a strict Content-Security-Policy (no 'unsafe-inline')."""
+    _account, token = accounts.add("bva")
+    client = app.test_client()
+    pages = [client.get("/edit/").get_data(as_text=True)]
+    sign_in(client, token)
+    client.post("/edit/offers/new", data=offer_data(client))
+    slug = saved_slug(client)
+    for path in ("/edit/", "/edit/offers/new", f"/edit/offers/{slug}", f"/edit/offers/{slug}/withdraw"):
+        pages.append(client.get(path).get_data(as_text=True))
+    pages.append(client.post("/edit/offers/new", data=offer_data(client, page="ftp://x.example", action="preview"))
+                 .get_data(as_text=True))
+    for html in pages:
+        assert not re.search(r"<style|\sstyle=|<script(?![^>]*\ssrc=)|\son[a-z]+=", html), html[:300]

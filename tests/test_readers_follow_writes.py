@@ -204,3 +204,22 @@ def test_a_worker_that_missed_a_change_copies_the_store_again(make_store, monkey
         assert pool.copies == copies + 1 and pool.applied == 0
     finally:
         pool.close()
+
+
+def test_a_write_still_being_applied_at_the_deadline_is_a_504_and_the_next_answer_is_right(make_store):
+    from tfatlas.errors import QueryFailed
+
+    store = make_store()
+    store.update("INSERT DATA { GRAPH <%sg> { %s } }" % (EX, " ".join(f"<{EX}s{i}> <{EX}p> {i} ." for i in range(300))))
+    pool = WorkerPool(store, 1)
+    try:
+        pool.start()
+        _wait_in_memory(pool, 1)
+        # replayable, and large: 90 000 new triples for the copy to make
+        store.update(f"INSERT {{ GRAPH <{EX}h> {{ ?a <{EX}q> ?b }} }} WHERE {{ GRAPH <{EX}g> {{ ?a <{EX}p> ?x . ?b <{EX}p> ?y }} }}")
+        with pytest.raises(QueryFailed) as refused:
+            pool.run(QueryTask("ASK {}", None, None, None, None, None, 1), 0.001)
+        assert refused.value.status == 504 and "deadline" in refused.value.message
+        assert _copy_of(pool) == _store_quads(store)  # a replacement, copied from a checkpoint
+    finally:
+        pool.close()

@@ -177,10 +177,10 @@ class WorkerPool:
         if not self._closed:
             threading.Thread(target=self._add_worker, args=(True,), daemon=True).start()
 
-    def _sync(self, worker: _Worker) -> None:
+    def _sync(self, worker: _Worker, deadline: float | None = None) -> None:
         if worker.generation >= self.generation:
             return
-        if self._catch_up(worker):
+        if self._catch_up(worker, deadline):
             return
         self.copies += 1
         generation, path = self.snapshots.take()
@@ -194,9 +194,13 @@ class WorkerPool:
             raise _WorkerBroken(500, f"a query worker could not open the data: {message}")
         worker.generation = reply.generation
 
-    def _catch_up(self, worker: _Worker) -> bool:
+    def _catch_up(self, worker: _Worker, deadline: float | None = None) -> bool:
         """Apply the writes since the worker's generation to its copy, in order; False when one is
-        not known here or the worker cannot apply it (then it gets a new snapshot)."""
+        not known here or the worker cannot apply it (then it gets a new snapshot).
+
+        Before a query, applying is bounded by the query's deadline (an operator's update over the
+        whole store replays as long as it ran): past it the worker is replaced, which copies the
+        store again in the background, and the query gets 504 like any other past its deadline."""
         if worker.generation < 0:
             return False
         target = self.generation
@@ -206,8 +210,13 @@ class WorkerPool:
             return False
         for change in changes:
             worker.send(change)
-            if not worker.conn.poll(self._load_timeout):
-                raise _WorkerBroken(503, "a query worker did not apply a write in time")
+            if not worker.conn.poll(self._load_timeout if deadline is None else deadline):
+                if deadline is None:
+                    raise _WorkerBroken(503, "a query worker did not apply a write in time")
+                self.kills += 1
+                raise _WorkerBroken(504, f"the query worker was still applying a large write after this "
+                                         f"server's deadline of {deadline:g} s (TFATLAS_QUERY_TIMEOUT); "
+                                         "the query was not answered, try again")
             reply = self._receive(worker)
             if not isinstance(reply, Applied):
                 if isinstance(reply, Failed) and reply.status != 409:
@@ -236,7 +245,7 @@ class WorkerPool:
             raise QueryFailed(503, f"all query workers stayed busy for {deadline:g} s; "
                                    "try again later") from None
         try:
-            self._sync(worker)
+            self._sync(worker, deadline)
             worker.send(Evaluate(task))
             if not worker.conn.poll(deadline):
                 self.kills += 1

@@ -111,7 +111,7 @@ SETTINGS: tuple[Setting, ...] = (
             "marked as a match.", lambda v: max(float(v), 0.0)),
     Setting("link_accept", 0.9, "Confidence (0-1) from which an unambiguous candidate becomes a link "
             "without review.", _fraction),
-    Setting("link_review", 0.5, "Confidence (0-1) from which a candidate waits for review; below it "
+    Setting("link_review", 0.75, "Confidence (0-1) from which a candidate waits for review; below it "
             "is dropped.", _fraction),
     Setting("link_timeout", 10.0, "Seconds to wait for a registry to answer one request.", _positive(float)),
     Setting("link_retries", 3, "Attempts per request to a registry (with exponential backoff) "

@@ -35,9 +35,11 @@ class Scored:
     match: bool = False
 
 
-def name_score(query: str, names: Iterable[str]) -> float:
+def name_score(query: str, names: Iterable[str], abbreviations: bool = True) -> float:
+    """``abbreviations=False`` when both sides are names from registries: a short name of one
+    ("BMV") abbreviates other bodies' names too ("Bundesministerium der Verteidigung")."""
     best = 0.0
-    abbreviation = is_abbreviation(query)
+    abbreviation = abbreviations and is_abbreviation(query)
     for name in names:
         value = similarity(query, name) * 100
         if abbreviation and value < ABBREVIATION_SCORE and is_acronym_of(query, name):

@@ -57,6 +57,10 @@ def similarity(query: str, name: str) -> float:
     if a.replace(" ", "") == b.replace(" ", ""):  # "Bundes Verwaltungsamt"
         return 0.98
     chars = difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+    da, db = _distinctive(a), _distinctive(b)
+    if da and db and (da, db) != (a, b):
+        # "Bundesministerium des Innern" and "... der Finanzen" share most letters, not their identity
+        chars = (chars + difflib.SequenceMatcher(None, da, db, autojunk=False).ratio()) / 2
     ta, tb = set(tokens(query)), set(tokens(name))
     if not ta or not tb:
         return chars
@@ -64,6 +68,15 @@ def similarity(query: str, name: str) -> float:
     overlap = sum(1 for t in shorter if t in longer or _close_token(t, longer)) / len(shorter)
     words = overlap * (len(shorter) / len(longer)) ** 0.5
     return max(chars, 0.95 * words)
+
+
+#: Words that begin the names of many federal bodies: alike in letters, they say little.
+GENERIC = frozenset("bundesministerium bundesministeriums bundesamt bundesanstalt bundesinstitut bundeszentrale "
+                    "beauftragte beauftragter bundesregierung gmbh deutschland deutsches deutsche".split())
+
+
+def _distinctive(folded: str) -> str:
+    return " ".join(w for w in folded.split() if w not in GENERIC and w not in STOPWORDS)
 
 
 def _close_token(token: str, others: set[str]) -> bool:

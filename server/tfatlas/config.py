@@ -103,6 +103,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Update; empty disables updates.", _sha256_hex, secret=True),
     Setting("release_dir", "var/release", "Directory of the open-data release that the server "
             "publishes at /catalog and /downloads/."),
+    Setting("publisher", "", "IRI of the atlas organisation that publishes the release; the catalogue "
+            "names its GovData contributor ID when the links with GovData give one."),
     Setting("validate_on_load", True, "Refuse data that violates the SHACL shapes when loading.", _bool),
     # Linking with registries (issue 12): the reconciliation service and the link client.
     Setting("reconcile_match_score", 80.0, "Least score (0-100) of a reconciliation candidate that "

@@ -185,3 +185,11 @@ def by_iri(store, iri: str) -> Mapping | None:
         if m.iri(store.base_iri) == iri or m.iri(store.base_iri).endswith("/" + iri):
             return m
     return None
+
+
+def contributor_id_of(store, subject: str) -> str | None:
+    """The GovData contributor ID that an accepted or reviewed link gives ``subject``."""
+    for m in read_mappings(store, "govdata", subject):
+        if m.asserted and m.predicate == CONTRIBUTOR_ID:
+            return m.object
+    return None

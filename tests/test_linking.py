@@ -208,3 +208,27 @@ def test_the_cli_links_lists_and_records_the_reviewer(tmp_path, run_cli):
     assert code == 2
     code, _, err = run_cli("--store", str(root), "link", "--registry", "govdata", "--types", "person", env=env)
     assert code == 2 and "unknown type" in err
+
+
+def test_a_resource_page_shows_its_links_with_their_status(store, tmp_path, standin):
+    from tfatlas.web.app import create_app
+
+    settings = wd_config(tmp_path, standin.url, release_dir=str(tmp_path / "release"))
+    linking.link(store, settings, "wikidata", ["organisation"])
+    linking.link(store, settings, "anschriftenverzeichnis", ["organisation"])
+    app = create_app(settings, store=store)
+    try:
+        client = app.test_client()
+        page = client.get("/id/org/bmas", headers={"Accept": "text/html"}).get_data(as_text=True)
+        assert "Auch in" in page
+        assert 'href="https://www.wikidata.org/wiki/Q491578"' in page and "automatisch verknüpft" in page
+        assert "GND" in page and "10123447-8" in page and "ROR" in page and "036e5c451" in page
+        assert "Anschriftenverzeichnis des Bundes" in page
+        english = client.get("/id/org/bmas?lang=en", headers={"Accept": "text/html"}).get_data(as_text=True)
+        assert "Also in" in english and "linked automatically" in english
+        # a page without links says nothing of them
+        assert "Auch in" not in client.get("/id/topic/ki", headers={"Accept": "text/html"}).get_data(as_text=True)
+    finally:
+        service = app.extensions.get("tfatlas.query_service")
+        if service is not None:
+            service.close()

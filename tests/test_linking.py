@@ -232,3 +232,21 @@ def test_a_resource_page_shows_its_links_with_their_status(store, tmp_path, stan
         service = app.extensions.get("tfatlas.query_service")
         if service is not None:
             service.close()
+
+
+def test_any_reconciliation_service_by_url_here_another_atlas(store, tmp_path, seeded_server):
+    settings = config(tmp_path, service_allow=seeded_server.url, atlas_reconcile_url=seeded_server.url + "/reconcile")
+    report = linking.link(store, settings, "atlas", ["organisation"])
+    assert report.requests >= 1
+    found = {m.subject: m for m in read_mappings(store, "atlas")}
+    # the other atlas holds the same bodies: each is proposed its namesake, the clear ones accepted
+    assert found[ORG + "bva"].object == ORG + "bva" and found[ORG + "bva"].status == ACCEPTED
+    assert found[ORG + "bmi"].object == ORG + "bmi"
+
+
+def test_a_url_that_is_no_reconciliation_service_changes_nothing(store, tmp_path, seeded_server):
+    settings = config(tmp_path, service_allow=seeded_server.url, atlas_reconcile_url=seeded_server.url + "/-/health")
+    before = _dump(store)
+    with pytest.raises(RegistryError, match="refused the request: HTTP 405"):
+        linking.link(store, settings, "atlas", ["organisation"])
+    assert _dump(store) == before

@@ -8,7 +8,7 @@ from flask_cors import CORS
 from ..config import Config, load_config
 from ..store import AtlasStore, open_store
 from . import errors
-from .blueprints import api, downloads, finder, link_review, metrics, ops, pages, reconcile, sparql
+from .blueprints import api, downloads, finder, graph_store, link_review, metrics, ops, pages, reconcile, sparql
 
 
 def create_app(config: Config | None = None, store: AtlasStore | None = None) -> Flask:
@@ -24,6 +24,6 @@ def create_app(config: Config | None = None, store: AtlasStore | None = None) ->
     errors.init_app(app)
 
     for blueprint in (ops.bp, pages.bp, api.bp, finder.bp, downloads.bp, sparql.bp, metrics.bp,
-                      reconcile.bp, link_review.bp):
+                      graph_store.bp, reconcile.bp, link_review.bp):
         app.register_blueprint(blueprint)
     return app

@@ -55,3 +55,16 @@ def get_reconcile_service(app: Flask | None = None):
         ext["tfatlas.reconcile"] = ReconcileService(
             get_store(app), Settings(config.reconcile_match_score, config.reconcile_match_margin))
     return ext["tfatlas.reconcile"]
+
+
+def get_contributions(app: Flask | None = None):
+    """Actors' writes (issue 10): one service per app, serialised with the operator's updates."""
+    from ..contributions.setup import contributions_for
+
+    app = app or current_app
+    ext = app.extensions
+    if "tfatlas.contributions" not in ext:
+        service = ext.get("tfatlas.query_service")
+        lock = getattr(service, "_update_lock", None)
+        ext["tfatlas.contributions"] = contributions_for(get_store(app), app.config["TFATLAS"], lock=lock)
+    return ext["tfatlas.contributions"]

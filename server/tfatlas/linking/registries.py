@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import collections
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from typing import Iterable
 
@@ -106,7 +106,6 @@ class Registry:
     client: RegistryClient
     config: object
     base_iri: str
-    extra: dict = field(default_factory=dict)
 
     def candidates(self, entities: list[Entity], least: float) -> dict[str, list[Candidate]]:
         raise NotImplementedError

@@ -235,7 +235,10 @@ def test_a_resource_page_shows_its_links_with_their_status(store, tmp_path, stan
 
 
 def test_any_reconciliation_service_by_url_here_another_atlas(store, tmp_path, seeded_server):
-    settings = config(tmp_path, service_allow=seeded_server.url, atlas_reconcile_url=seeded_server.url + "/reconcile")
+    # a batch of all organisations scores every entity of the other atlas; on a machine shared by
+    # many test processes that can take longer than the default timeout meant for remote registries
+    settings = config(tmp_path, service_allow=seeded_server.url, atlas_reconcile_url=seeded_server.url + "/reconcile",
+                      link_timeout=120)
     report = linking.link(store, settings, "atlas", ["organisation"])
     assert report.requests >= 1
     found = {m.subject: m for m in read_mappings(store, "atlas")}

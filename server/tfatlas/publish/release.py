@@ -34,7 +34,9 @@ import pyoxigraph as ox
 from ..errors import InputError
 from ..store import AtlasStore
 from . import dcat as catalog
-from .data import ALL, CSV, JSONLD, NTRIPLES_GZ, SUBSETS, SUMS, TRIG, TURTLE, FileKind, PublishedData, ReleaseFile, prefixes, published_data
+from ..linking.records import contributor_id_of, read_mappings
+from ..linking.sssom import sssom_tsv
+from .data import ALL, CSV, JSONLD, NTRIPLES_GZ, SSSOM_TSV, SUBSETS, SUMS, TRIG, TURTLE, FileKind, PublishedData, ReleaseFile, prefixes, published_data
 from .tables import actors_csv, offers_csv
 
 
@@ -117,24 +119,37 @@ def data_files(data: PublishedData) -> list[tuple[str, str, FileKind, bytes]]:
     return files
 
 
+#: The decided links with the registries, as an SSSOM mapping set (part of the actors dataset).
+LINKS = "links.sssom.tsv"
+
+
 def default_base_url() -> str:
     return "http://127.0.0.1:8080"
 
 
 def publish(store: AtlasStore, out: str | os.PathLike, *, base_url: str | None = None,
-            contributor_id: str | None = None) -> Release:
-    """Write a complete release into ``out`` and return what was written."""
+            contributor_id: str | None = None, publisher: str | None = None) -> Release:
+    """Write a complete release into ``out`` and return what was written.
+
+    ``publisher``: the atlas organisation that publishes; without ``contributor_id`` its GovData
+    contributor ID, where the links with GovData give one, is named in the catalogue.
+    """
     base_url = (base_url or default_base_url()).rstrip("/")
     if not base_url.startswith(("http://", "https://")):
         raise InputError(f"--base-url must be an http(s) URL, got {base_url!r}")
     out = Path(out)
     data = published_data(store)
+    if not contributor_id and publisher:
+        contributor_id = contributor_id_of(store, publisher)
 
     contents: dict[str, bytes] = {}
     files: list[ReleaseFile] = []
     for name, dataset, kind, content in data_files(data):
         contents[name] = content
         files.append(ReleaseFile(name, dataset, kind, len(content), hashlib.sha256(content).hexdigest()))
+    links = sssom_tsv(read_mappings(store), data.base_iri)
+    contents[LINKS] = links
+    files.append(ReleaseFile(LINKS, "actors", SSSOM_TSV, len(links), hashlib.sha256(links).hexdigest()))
 
     graph = canonical_triples(catalog.catalog_triples(data, files, base_url, contributor_id))
     void = canonical_triples(catalog.void_triples(data, files, base_url))

@@ -9,8 +9,8 @@ import pytest
 
 from tfatlas import finder
 from tfatlas.config import load_config
-from tfatlas.loading import sources_for
-from tfatlas.resources import model_dir
+from tfatlas.model.loading import sources_for
+from tfatlas.model.files import model_dir
 from tfatlas.store.embedded import EmbeddedStore
 from tfatlas.web.app import create_app
 
@@ -149,6 +149,17 @@ def test_english_switch_keeps_the_language_in_links(client):
     assert '<html lang="en">' in html and "Scrum basics for teams" in html
     assert 'href="/id/offer/mini-scrum-training?lang=en"' in html
     assert 'name="lang" value="en"' in html
+
+
+def test_the_finder_follows_accept_language_and_an_explicit_choice_wins(client):
+    english = client.get("/", query_string={"topic": TOPIC + "scrum"},
+                         headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="en">' in english and "Scrum basics for teams" in english
+    assert 'href="/id/offer/mini-scrum-training"' in english  # no ?lang=: the header decides again
+    german = client.get("/", query_string={"topic": TOPIC + "scrum", "lang": "de"},
+                        headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="de">' in german
+    assert 'href="/id/offer/mini-scrum-training?lang=de"' in german and 'name="lang" value="de"' in german
 
 
 def test_empty_result_page_links_to_relaxed_searches(client):

@@ -10,8 +10,8 @@ import pytest
 import requests
 from openapi_spec_validator import validate
 
-from tfatlas import openapi
-from tfatlas import stored_queries as sq
+from tfatlas.sparql import openapi
+from tfatlas.sparql import stored_queries as sq
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ..publication import publish as write_release
+from ..publish.release import publish as write_release
 from ..errors import InputError
 from .context import Context, pass_context
 

@@ -8,7 +8,7 @@ import socket
 import click
 
 from ..errors import AtlasError, InputError
-from ..loading import init_store
+from ..model.loading import init_store
 from ..store import open_store
 from .context import Context, pass_context
 

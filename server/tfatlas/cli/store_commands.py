@@ -10,10 +10,10 @@ import pyoxigraph as ox
 from rich.console import Console
 from rich.table import Table
 
-from .. import rdfformats
+from ..model import formats as rdfformats
 from ..config import SETTINGS
 from ..errors import InputError
-from ..loading import check_sources, init_store, model_sources, sources_for
+from ..model.loading import check_sources, init_store, model_sources, sources_for
 from .context import Context, pass_context, reader_may_stop
 from .progress import load_progress
 

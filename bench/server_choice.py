@@ -50,7 +50,7 @@ def serve(kind: str, port: int) -> None:
         return app
 
     if kind == "waitress":
-        from tfatlas.web.serving import serve as run
+        from tfatlas.web.server import serve as run
 
         app = make_app()
         run(app, config, on_stop=app.extensions["tfatlas.query_service"].close)

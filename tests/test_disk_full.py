@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import IN_CI
+from support.paths import IN_CI
 
 pytestmark = pytest.mark.xdist_group("disk-full")
 
@@ -30,7 +30,7 @@ JSON = {"Accept": "application/sparql-results+json"}
 
 @pytest.fixture
 def small_disk(tmp_path):
-    # The store's own directory is the mount point: the server's log (conftest's Server writes it
+    # The store's own directory is the mount point: the server's log (support.servers.Server writes it
     # beside the store) stays on the big disk.
     mount = tmp_path / "store"
     mount.mkdir()

@@ -13,8 +13,8 @@ import hashlib
 import pytest
 import requests
 
-from conftest import Server
-from hostile import load_corpus, send
+from support.servers import Server
+from support.hostile import load_corpus, send
 
 pytestmark = pytest.mark.xdist_group("hostile-corpus")
 

@@ -28,7 +28,7 @@ JSON = {"Accept": "application/sparql-results+json"}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from conftest import Server
+    from support.servers import Server
 
     running = Server(tmp_path_factory.mktemp("http") / "store",
                      env={"TFATLAS_MAX_URL_BYTES": "4096", "TFATLAS_MAX_HEADER_BYTES": "8192"})
@@ -59,7 +59,8 @@ def test_slow_clients_are_answered_408_and_closed_after_the_client_timeout(start
             time.sleep(0.5)
         assert slow.still_open() == 0
         answers = [_first_bytes(s) for _, s in slow.sockets if s.fileno() >= 0]
-    assert answers and all(a.startswith(b"HTTP/1.1 408") or a == b"" for a in answers), answers
+    assert answers and all(a.split(b"\r\n")[0].endswith(b" 408 Request Timeout") or a == b""
+                           for a in answers), answers
     assert any(b"TFATLAS_CLIENT_TIMEOUT" in a for a in answers)
 
 
@@ -107,7 +108,7 @@ def test_a_12_mb_url_is_refused_before_it_has_arrived(server):
             answer = s.recv(4096)
         except ConnectionResetError:
             pass
-    assert answer.startswith(b"HTTP/1.1 414"), answer[:200]
+    assert answer.split(b"\r\n")[0].endswith(b" 414 URI Too Long"), answer[:200]
     assert requests.get(server.url + "/-/health", timeout=10).status_code == 200
 
 

@@ -11,7 +11,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import IN_CI
+from support.paths import IN_CI
 
 pytestmark = pytest.mark.xdist_group("http-properties")
 
@@ -53,7 +53,7 @@ SETTINGS = settings(max_examples=120, deadline=None, derandomize=IN_CI, database
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from conftest import Server
+    from support.servers import Server
 
     running = Server(tmp_path_factory.mktemp("properties") / "store", env={"TFATLAS_QUERY_TIMEOUT": "10"})
     yield running

@@ -46,6 +46,7 @@ import sys
 import threading
 
 from ..errors import DeadlineExceeded, QueryFailed
+from ..store.base import storage_error
 from .messages import Answered, Evaluate, Failed, Load, Loaded, QueryTask, Reply, Request, Status, StatusRequest
 from .results import Answer
 from .snapshots import Snapshots
@@ -64,8 +65,10 @@ class _Worker:
 
     def __init__(self):
         parent, child = socket.socketpair()
-        code = ("import sys; from tfatlas.sparql.worker_process import worker_entry; "
-                "worker_entry(int(sys.argv[1]))")
+        # SIGINT ignored first thing: Ctrl-C reaches the whole process group, and the server
+        # stops its workers itself (else each printed a KeyboardInterrupt traceback).
+        code = ("import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); import sys; "
+                "from tfatlas.sparql.worker_process import worker_entry; worker_entry(int(sys.argv[1]))")
         self.process = subprocess.Popen([sys.executable, "-c", code, str(child.fileno())],
                                         pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL)
         child.close()
@@ -147,7 +150,12 @@ class WorkerPool:
     def _sync(self, worker: _Worker) -> None:
         if worker.generation == self.generation:
             return
-        generation, path = self.snapshots.take()
+        try:
+            generation, path = self.snapshots.take()
+        except OSError as exc:  # a full disk: the worker is fine, the server is not
+            error = storage_error(exc, ("the snapshot the query workers read",
+                                        "die Momentaufnahme für die Abfrageprozesse"))
+            raise QueryFailed(error.status, error.message) from None
         worker.holding.add(generation)
         worker.send(Load(path, generation))
         if not worker.conn.poll(self._load_timeout):

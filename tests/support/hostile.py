@@ -1,4 +1,4 @@
-"""Sending the entries of tests/fixtures/hostile-requests.yaml to a live server (not a test module).
+"""Sending the entries of tests/fixtures/hostile-requests.yaml to a live server.
 
 Normal entries go through http.client (one fresh connection each, so no entry can leave a
 connection in a state the next one inherits); raw entries through a plain socket, as written.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-CORPUS = Path(__file__).parent / "fixtures" / "hostile-requests.yaml"
+CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "hostile-requests.yaml"
 
 
 def load_corpus() -> list[dict]:

@@ -72,7 +72,7 @@ def test_content_negotiation_never_gives_a_server_error(server, route, accept, f
     if fmt is not None:
         query["format" if route in ("/sparql",) else "_format"] = fmt
     response = requests.get(server.url + route, params=query, timeout=60,
-                            headers={"Accept": accept.encode("utf-8").decode("latin-1")})
+                            headers={"Accept": accept.encode("utf-8").decode("latin-1").strip()})
     _no_server_error(response)
 
 

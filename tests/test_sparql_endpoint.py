@@ -207,6 +207,18 @@ def test_browsers_get_yasgui_served_locally(server, url):
     assert script.status_code == 200 and "Yasgui" in script.text[:200000]
 
 
+def test_yasgui_tabs_are_the_stored_queries_with_their_titles(url):
+    import html as html_module
+
+    page = requests.get(url, headers={"Accept": "text/html", "Accept-Language": "en"}, timeout=30).text
+    tabs = json.loads(html_module.unescape(page.split('id="example-queries" type="application/json">', 1)[1]
+                                           .split("</script>", 1)[0]))
+    names = [tab["name"] for tab in tabs]
+    assert "Who helps with a challenge?" in names  # from who-helps.rq's `#+ title`, in English
+    assert not any(name.startswith(("+", "#")) for name in names)
+    assert all("#+" not in tab["query"] and "SELECT" in tab["query"].upper() for tab in tabs)
+
+
 def test_cors_for_reads_and_preflight(url):
     response = requests.get(url, params={"query": "ASK {}"}, headers={"Origin": "https://elsewhere.example"},
                             timeout=30)

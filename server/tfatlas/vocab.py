@@ -36,6 +36,10 @@ IANA = "http://www.iana.org/assignments/media-types/"
 
 RDF_TYPE = RDF + "type"
 
+#: The base IRI the shipped model files (ontology/, shapes/, data/, queries/) are written in; an
+#: atlas with another base gets the model rebased onto its own when it is loaded (``init``).
+MODEL_BASE = "https://w3id.org/tfatlas/"
+
 #: Prefixes of the standard vocabularies, for prefixed names and RDF serialisations;
 #: ``tfa`` (the atlas's ontology) is added per base IRI by :func:`prefixes`.
 STANDARD_PREFIXES: dict[str, str] = {

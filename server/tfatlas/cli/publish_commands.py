@@ -8,9 +8,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ..publish.release import publish as write_release
+import tfatlas
+
 from ..errors import InputError
-from .context import Context, pass_context
+from .context import Session, pass_context
 
 
 @click.command()
@@ -26,7 +27,7 @@ from .context import Context, pass_context
               help="GovData contributor IRI (dcatde:contributorID), assigned by GovData; omitted "
                    "when not given.")
 @pass_context
-def publish(ctx: Context, out: Path, base_url: str | None, contributor_id: str | None):
+def publish(ctx: Session, out: Path, base_url: str | None, contributor_id: str | None):
     """Write an open-data release: canonical dumps (Turtle, N-Triples.gz, JSON-LD, TriG), CSV
     tables of actors and offers, SHA256SUMS, a DCAT-AP.de 3.0 catalogue and a VoID description.
 
@@ -39,7 +40,7 @@ def publish(ctx: Context, out: Path, base_url: str | None, contributor_id: str |
     if base_url is None:
         host = ctx.config.host if ctx.config.host not in ("", "0.0.0.0", "::") else "127.0.0.1"
         base_url = f"http://{'[' + host + ']' if ':' in host else host}:{ctx.config.port}"
-    release = write_release(ctx.store, out, base_url=base_url, contributor_id=contributor_id)
+    release = tfatlas.publish(ctx.store, out, base_url=base_url, contributor_id=contributor_id)
     table = Table("file", "dataset", "bytes", title=f"Release in {release.directory}")
     for f in release.files:
         table.add_row(f.name, f.dataset, f"{f.size:,}")

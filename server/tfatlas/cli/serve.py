@@ -6,10 +6,10 @@ import socket
 
 import click
 
+import tfatlas
+
 from ..errors import InputError
-from ..model.loading import init_store
-from ..store import open_store
-from .context import Context, pass_context
+from .context import Session, pass_context
 
 
 @click.command()
@@ -17,16 +17,16 @@ from .context import Context, pass_context
 @click.option("--port", type=int, default=None, help="Port (env TFATLAS_PORT, default 8080).")
 @click.option("--threads", type=int, default=None, help="Request threads (env TFATLAS_THREADS, default 8).")
 @pass_context
-def serve(ctx: Context, host, port, threads):
+def serve(ctx: Session, host, port, threads):
     """Serve the atlas over HTTP; an empty store is initialised with the knowledge model first."""
     ctx.override(host=host, port=port, threads=threads)
     config = ctx.config
     _check_address(config.host, config.port)
     # Initialise before the server starts, so the first request never waits for a load; the
     # server then serves this same store (waitress does not fork: one process opens it).
-    store = open_store(config)
+    store = tfatlas.open_store(config)
     try:
-        report = init_store(store)
+        report = tfatlas.init(store)
     except BaseException:
         store.close()
         raise

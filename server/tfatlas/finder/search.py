@@ -109,7 +109,8 @@ def _text_filter(var: str, token: str) -> str:
     return f"FILTER({tests})"
 
 
-def tokens(q: str) -> list[str]:
+def words(q: str) -> list[str]:
+    """The folded words of a search text that it searches for (at most MAX_TOKENS)."""
     return [fold(t) for t in q.split()][:MAX_TOKENS]
 
 
@@ -365,14 +366,14 @@ def resolve_text(store, search: Search, state: StoreState = _NO_CACHE) -> None:
 
     def compute() -> frozenset[str]:
         matches: set[str] | None = None
-        for token in tokens(search.q):
+        for token in words(search.q):
             found = _offers_matching(store, token)
             matches = found if matches is None else matches & found
             if not matches:
                 break
         return frozenset(matches or ())
 
-    search.text_offers = set(state.get(("text", tuple(tokens(search.q))), compute))
+    search.text_offers = set(state.get(("text", tuple(words(search.q))), compute))
 
 
 def _matches_query(search: Search, schemes, skip: str | None = None) -> str:
@@ -553,7 +554,7 @@ def _count(store, query: str) -> int:
 def _search_key(search: Search, skip: str | None = None) -> tuple:
     """What a query built by _patterns depends on, besides the store's state."""
     filters = tuple(sorted((k, v) for k, v in search.filters.items() if k != skip))
-    text = tuple(tokens(search.q)) if search.q and skip != TEXT_PARAM else ()
+    text = tuple(words(search.q)) if search.q and skip != TEXT_PARAM else ()
     return filters, text
 
 
@@ -632,7 +633,7 @@ def experts(store, search: Search, schemes) -> list[Expert]:
         query = f"""SELECT DISTINCT ?t WHERE {{ {_values(['c'], [(c,) for c in challenge])}
           ?o tfa:addressesChallenge ?c ; tfa:hasTopic|tfa:developsCompetency ?t }}"""
         concepts |= {row["t"].value for row in _run(store, query)}
-    text_filters = [_text_filter("?text", token) for token in tokens(search.q)]
+    text_filters = [_text_filter("?text", token) for token in words(search.q)]
     if not concepts and not text_filters:
         return []
     branches = []

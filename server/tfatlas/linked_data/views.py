@@ -14,7 +14,7 @@ A view holds:
 - for actors their units, networks, initiatives, offers and topics; for concepts their broader
   and narrower concepts and the offers that use them.
 
-The RDF description of a resource (``describe``) is its symmetric concise bounded description:
+The RDF description of a resource (``concise_description``) is its symmetric concise bounded description:
 its outgoing statements with the blank nodes they lead to, and the statements that point to it.
 """
 
@@ -332,7 +332,7 @@ def _public_source(iri: str) -> str:
 # -- RDF for machines -----------------------------------------------------------------------
 
 
-def describe(store, iri: str) -> list[ox.Triple]:
+def concise_description(store, iri: str) -> list[ox.Triple]:
     """The symmetric concise bounded description of a resource (see the module docstring)."""
     term = iri_term(iri)
     result = store.query(

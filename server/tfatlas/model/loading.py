@@ -8,6 +8,7 @@ from pathlib import Path
 from . import formats as rdfformats
 from ..errors import InputError, ValidationFailed
 from .files import model_dir, rdf_files
+from .rebase import rebased
 from ..store import AtlasStore, LoadReport, Source
 
 
@@ -91,5 +92,6 @@ def init_store(store: AtlasStore, progress=None, *, force: bool = False) -> Load
     if not sources:
         return LoadReport()
     if not force:
-        check_sources(sources)
-    return store.load(sources, replace=True, progress=progress)
+        check_sources(sources)  # the files as shipped: the shapes are written for them
+    with rebased(sources, store.base_iri) as loadable:
+        return store.load(loadable, replace=True, progress=progress)

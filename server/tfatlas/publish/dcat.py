@@ -284,7 +284,7 @@ def _statistics(g: _Graph, dataset: str, triples: list[ox.Triple]) -> None:
         g.add(partition, VOID + "triples", _typed(count, "integer"))
 
 
-def describe(path) -> dict:
+def read_catalogue(path) -> dict:
     """What the HTML page of /catalog shows, read from a written ``catalog.ttl``."""
     graph = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph())
                        for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))

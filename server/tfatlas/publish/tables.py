@@ -9,6 +9,7 @@ from typing import Iterable
 
 import pyoxigraph as ox
 
+from ..i18n import pick
 from ..vocab import CV, DCT, FOAF, ORG, OWL, RDF, RDFS, SKOS
 from .data import PublishedData
 
@@ -44,8 +45,7 @@ class _Index:
         return found[0] if found else ""
 
     def label(self, iri: str, lang: str = "de") -> str:
-        labels = self.labels.get(iri, {})
-        return labels.get(lang) or labels.get("de") or labels.get("") or ""
+        return pick(self.labels.get(iri, {}), lang)
 
     def types(self, subject: str) -> list[str]:
         return self.iris(subject, RDF + "type")

@@ -36,6 +36,11 @@ class Source:
     path: Path
     format: Format
     graph: str
+    origin: Path | None = None  # the file the provenance names, when ``path`` is a converted copy
+
+    @property
+    def provenance_path(self) -> Path:
+        return self.origin or self.path
 
 
 @dataclass

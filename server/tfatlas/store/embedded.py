@@ -268,7 +268,7 @@ class EmbeddedStore(AtlasStore):
                     f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")))["n"]
                 report.graphs[graph] = int(count.value)
             for source in sources:
-                staged.update(provenance_update(self.base_iri, source.graph, source.path,
+                staged.update(provenance_update(self.base_iri, source.graph, source.provenance_path,
                                                 report.graphs.get(source.graph, 0)))
             staged.flush()
             del staged

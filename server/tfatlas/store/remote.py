@@ -31,14 +31,13 @@ import requests
 
 from ..errors import InputError, QueryError, StoreError
 from ..sparql.text import nesting_error
-from ..model.formats import Format
+from ..model.formats import FORMATS, Format
 from .base import AtlasStore, LoadReport, Progress, Source, provenance_update
 from .embedded import _CountingReader, _open_source, syntax_message
 
 RESULTS_JSON = "application/sparql-results+json"
 ACCEPT_QUERY = f"{RESULTS_JSON}, application/n-triples;q=0.9"
-_MEDIA = {ox.RdfFormat.N_QUADS: "application/n-quads", ox.RdfFormat.TRIG: "application/trig",
-          ox.RdfFormat.N_TRIPLES: "application/n-triples"}
+_MEDIA = {f.oxigraph: f.media_type for f in FORMATS}  # the one table of RDF formats
 
 
 class RemoteStore(AtlasStore):

@@ -32,9 +32,12 @@ from rdflib.namespace import RDF, RDFS, SH
 from ..model import formats as rdfformats
 from ..errors import InputError
 from ..model.files import model_dir, rdf_files
-from ..vocab import DCT, SKOS
+from ..i18n import pick
+from ..vocab import DCT, MODEL_BASE, SKOS, shapes_namespace, tfa
 
-TFA = "https://w3id.org/tfatlas/ontology#"
+# The shapes and the report's kinds are written in the shipped model's own namespace: files are
+# validated as they are written (an atlas with another base rebases them only when loading).
+TFA = tfa(MODEL_BASE)
 
 RDF_TYPE = ox.NamedNode(str(RDF.type))
 SUBCLASS_OF = ox.NamedNode(str(RDFS.subClassOf))
@@ -45,7 +48,7 @@ NEIGHBOUR_PREDICATES = (str(RDF.type), SKOS + "inScheme", DCT + "title")
 DEFAULT = ox.DefaultGraph()
 
 PREFIXES = {
-    "tfa": TFA, "tfash": "https://w3id.org/tfatlas/shapes#", "org": "http://www.w3.org/ns/org#",
+    "tfa": TFA, "tfash": shapes_namespace(MODEL_BASE), "org": "http://www.w3.org/ns/org#",
     "cv": "http://data.europa.eu/m8g/", "prov": "http://www.w3.org/ns/prov#", "skos": SKOS,
     "dct": DCT, "dcat": "http://www.w3.org/ns/dcat#", "foaf": "http://xmlns.com/foaf/0.1/",
     "schema": "https://schema.org/", "vcard": "http://www.w3.org/2006/vcard/ns#",
@@ -100,12 +103,7 @@ class Finding:
     result: rdflib.term.Node  # the sh:ValidationResult node in ``Report.results``
 
     def message(self, lang: str) -> str:
-        for key in (lang, "en", "de", ""):
-            if self.messages.get(key):
-                return self.messages[key]
-        if self.messages:
-            return next(iter(self.messages.values()))
-        return self.component
+        return pick(self.messages, lang, self.component)
 
 
 @dataclass
@@ -159,8 +157,7 @@ class Report:
         entry = self.entries.get(focus, Entry())
         index = 0 if lang == "de" else 1
         kind = entry.kinds[index] if entry.kinds else WORDS[lang]["entry"]
-        label = entry.labels.get(lang) or entry.labels.get("de") or entry.labels.get("en") \
-            or next(iter(entry.labels.values()), None)
+        label = pick(entry.labels, lang)
         name = f' "{label}"' if label else ""
         node = f"<{focus}>" if isinstance(focus, URIRef) else "(" + ("ohne IRI" if lang == "de" else "no IRI") + ")"
         where = f"  [{WORDS[lang]['in']} {entry.file}]" if entry.file else ""
@@ -260,7 +257,7 @@ class TargetShape:
 
 
 @dataclass
-class Context:
+class ValidationContext:
     shapes: rdflib.Graph
     quads: dict[Path, list[ox.Quad]]  # ontology and vocabulary files -> their triples
     files: list[Path]
@@ -328,11 +325,11 @@ def is_context_file(path: Path) -> bool:
     return path.resolve() in {p.resolve() for p in onto_files + shape_files}
 
 
-_DEFAULT_CONTEXT: Context | None = None
+_DEFAULT_CONTEXT: ValidationContext | None = None
 _DEFAULT_LOCK = threading.Lock()
 
 
-def load_context(ontology: Iterable[Path] | None = None, shapes: Iterable[Path] | None = None) -> Context:
+def load_context(ontology: Iterable[Path] | None = None, shapes: Iterable[Path] | None = None) -> ValidationContext:
     """The context from the given files; without arguments the shipped model (cached)."""
     global _DEFAULT_CONTEXT
     if ontology is None and shapes is None:
@@ -349,10 +346,9 @@ def load_context(ontology: Iterable[Path] | None = None, shapes: Iterable[Path] 
              for path in onto_files}
     shapes_graph = rdflib.Graph()
     for path in shape_files:
-        for q in parse_file(path):  # parsed by Oxigraph first for file:line:column on errors
-            pass
+        parse_file(path)  # Oxigraph first: a syntax error is an InputError with file:line:column
         shapes_graph.parse(path, format=_rdflib_format(path))
-    return Context(shapes=shapes_graph, quads=quads, files=onto_files + shape_files)
+    return ValidationContext(shapes=shapes_graph, quads=quads, files=onto_files + shape_files)
 
 
 def _rdflib_format(path: Path) -> str:
@@ -417,7 +413,7 @@ class Workspace:
     """The data graph pySHACL sees: the data, the class hierarchy, and what the context (and the
     store, see add_neighbourhood) says about the nodes the data points to; one in-memory store."""
 
-    def __init__(self, context: Context, skip_context: Iterable[Path] = ()):
+    def __init__(self, context: ValidationContext, skip_context: Iterable[Path] = ()):
         self.context = context
         self.lookup, self.context_subjects, hierarchy = context.lookup({p.resolve() for p in skip_context})
         self.store = ox.Store()
@@ -507,7 +503,7 @@ class Workspace:
         return entry
 
 
-def _run_pyshacl(native: ox.Store, context: Context, focus: list[URIRef] | None) -> rdflib.Graph:
+def _run_pyshacl(native: ox.Store, context: ValidationContext, focus: list[URIRef] | None) -> rdflib.Graph:
     """pySHACL over an Oxigraph store in place, with the compiled shapes of the context.
 
     With ``focus``, each shape is run on its own targets among those nodes only. pySHACL's
@@ -516,6 +512,10 @@ def _run_pyshacl(native: ox.Store, context: Context, focus: list[URIRef] | None)
     """
     from pyshacl import Validator
     from pyshacl.graph_abstraction import DataGraph
+
+    from .pyshacl_tuning import tune
+
+    tune()
 
     data_graph = DataGraph.from_oxigraph_store(native)
     options = {"inplace": True, "allow_warnings": True, "inference": "none", "advanced": False}
@@ -604,7 +604,7 @@ def _curie(iri: URIRef) -> str:
 
 # -- entry points ------------------------------------------------------------------------------
 
-def validate_files(paths: list[Path], *, store=None, context: Context | None = None,
+def validate_files(paths: list[Path], *, store=None, context: ValidationContext | None = None,
                    exclude_graphs: Iterable[str] = (), fmt: str | None = None) -> Report:
     """Validate RDF files as one body of data.
 
@@ -620,14 +620,9 @@ def validate_files(paths: list[Path], *, store=None, context: Context | None = N
     return workspace.run()
 
 
-def validate_graph(graph: rdflib.Graph, *, store=None, context: Context | None = None) -> Report:
-    """Validate an rdflib graph (e.g. an entry built in code)."""
-    return validate_entry(graph.serialize(format="nt", encoding="utf-8"), "ntriples",
-                          store=store, context=context)
-
 
 def validate_entry(text: str | bytes, fmt: str = "turtle", *, store=None,
-                   context: Context | None = None) -> Report:
+                   context: ValidationContext | None = None) -> Report:
     """Validate one entry given as RDF text, against the store when one is given."""
     context = context or load_context()
     try:
@@ -690,7 +685,7 @@ def _batches(items: list, size: int = _BATCH):
         yield items[start:start + size]
 
 
-def validate_store(store, *, context: Context | None = None) -> Report:
+def validate_store(store, *, context: ValidationContext | None = None) -> Report:
     """Validate everything in an embedded store, in place (no copy of the data).
 
     The store is expected to hold the ontology and vocabularies (``tfatlas init`` loads them).
@@ -705,39 +700,3 @@ def validate_store(store, *, context: Context | None = None) -> Report:
     report.seconds = time.perf_counter() - started
     return report
 
-
-def _fix_pyshacl_truthiness() -> None:
-    """pySHACL tests ``datagraph or shapes_graph`` for every result; on an Oxigraph data graph
-    that truth test is ``len()``, a count of the whole store, once per result (pySHACL 0.40).
-    A data graph object is always there, so it is always true."""
-    from pyshacl.graph_abstraction import OxigraphDataGraph
-
-    if "__bool__" not in OxigraphDataGraph.__dict__:
-        OxigraphDataGraph.__bool__ = lambda self: True
-
-
-class _ParameterList(list):
-    """pySHACL's list of constraint parameters with set-speed membership. pySHACL tests every
-    predicate of a shape against this list on every (nested) shape evaluation; as a plain list
-    that linear scan of rdflib terms was a fifth of full-validation time. Still a list, so
-    pySHACL's own uses (copy, append in advanced mode) work unchanged."""
-
-    def __init__(self, items):
-        super().__init__(items)
-        self._members = frozenset(items)
-
-    def __contains__(self, item) -> bool:
-        return item in self._members
-
-
-def _speed_up_constraint_lookup() -> None:
-    import pyshacl.shape as shape_module
-    from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
-
-    params = getattr(shape_module, "CONSTRAINT_PARAMS", (None, None))[0]
-    if not isinstance(params, _ParameterList):
-        shape_module.CONSTRAINT_PARAMS = (_ParameterList(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
-
-
-_fix_pyshacl_truthiness()
-_speed_up_constraint_lookup()

@@ -200,6 +200,9 @@ def run(config: Config, store=None) -> None:
     """`tfatlas serve`: the app over ``store`` (opened from the config when None) until stopped."""
     from .app import create_app
 
+    # The atlas logs through `logging` (tfatlas.*), as waitress does (waitress.*).
+    logging.basicConfig(level=logging.INFO,
+                        format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s")
     app = create_app(config, store=store)
     service = app.extensions.get("tfatlas.query_service")
     if service is not None:  # query workers load the data now, not on the first query

@@ -166,7 +166,7 @@ def stored_query(name: str):
 
 @bp.get("/openapi.json")
 def openapi_json():
-    description = openapi.describe(catalogue().all(), server_url=request.script_root or "/")
+    description = openapi.document(catalogue().all(), server_url=request.script_root or "/")
     response = jsonify(description)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
@@ -177,6 +177,6 @@ def api_page():
     from .finder import _common
 
     lang, _ = reader_language()
-    spec = openapi.describe(catalogue().all(), server_url=request.script_root or "/", lang=lang)
+    spec = openapi.document(catalogue().all(), server_url=request.script_root or "/", lang=lang)
     return render_template("finder_api.html", spec=spec, openapi_url=url_for("api.openapi_json"),
                            **_common(lang))

@@ -235,7 +235,7 @@ def _resource(rest: str) -> Response:
         return render_template("resource.html", view=view, alternates=alternates, path=path,
                                page_sources=view.provenance.sources)
 
-    return _represent(path, suffix, iri, html, lambda: rv.describe(store, iri), compact=True)
+    return _represent(path, suffix, iri, html, lambda: rv.concise_description(store, iri), compact=True)
 
 
 def _graph(iri: str, rest: str, suffix: str | None) -> Response:

@@ -12,9 +12,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ...sparql import conneg
 from ...errors import AtlasError, DeadlineExceeded
 from ...sparql.service import QueryService
-from ...model.files import model_dir
 from ...sparql.protocol import Operation, parse_request
-from ..deps import get_query_service, get_store
+from ..deps import get_catalogue, get_query_service, get_store
+from ..urls import reader_language
 from ...vocab import SD, VOID
 
 bp = Blueprint("sparql", __name__)
@@ -136,12 +136,8 @@ _INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 
 
 def _example_queries() -> list[dict[str, str]]:
-    """The documented queries of queries/*.rq, one YASGUI tab each (name from the first comment)."""
-    directory = model_dir("queries")
-    tabs = []
-    for path in sorted(directory.glob("*.rq")) if directory.is_dir() else []:
-        text = path.read_text(encoding="utf-8")
-        first = next((line.lstrip("# ").strip() for line in text.splitlines()
-                      if line.startswith("#") and line.lstrip("# ").strip()), "")
-        tabs.append({"name": path.stem, "title": first, "query": text})
-    return tabs
+    """The stored queries as YASGUI tabs: named by their title in the reader's language, their
+    SPARQL without the ``#+`` header (parameters stay unbound: every answer)."""
+    lang, _ = reader_language()
+    return [{"name": query.text("title", lang) or query.name, "query": query.sparql}
+            for query in get_catalogue().all().values()]

@@ -9,8 +9,9 @@ Why waitress (measured with bench/slow_clients.py and bench/server_choice.py, se
     bounded here: the request line and the header fields have limits (414 / 431 with a message),
     a request must arrive within ``client_timeout`` seconds, and idle connections are closed.
     With the result cache off, on /sparql at 100k triples (where the engine's work dominates)
-    waitress was ahead of gthread in every round; at 10k (tiny queries, the web layer dominates)
-    it was 0.9x, the price of the loop's hand-off per answer (bench/README, a loaded machine).
+    waitress and gthread were alike (median ratio 1.05 over 8 rounds, a loaded machine); at 10k
+    (tiny queries, the web layer dominates) waitress was 0.9x, the price of the loop's hand-off
+    per answer (bench/README).
     There is no access log (gunicorn wrote one); a reverse proxy in front keeps it.
 
 Shutdown

@@ -1,4 +1,4 @@
-"""/sparql: the SPARQL 1.1 Protocol endpoint (thin: the work is in sparql_protocol and query_service)."""
+"""/sparql: the SPARQL 1.1 Protocol endpoint (thin: the work is in tfatlas.sparql)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,17 @@ import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ...sparql import conneg
 from ...errors import AtlasError, DeadlineExceeded
-from ...sparql.service import QueryService
+from ...sparql import conneg
+from ...sparql.description import service_description
 from ...sparql.protocol import Operation, parse_request
+from ...sparql.service import QueryService
+from ...vocab import FORMATS, SD, VOID
 from ..deps import get_catalogue, get_query_service, get_store
 from ..urls import reader_language
-from ...vocab import SD, VOID
 
 bp = Blueprint("sparql", __name__)
 
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
 @bp.record_once
@@ -29,7 +29,6 @@ def _init(state) -> None:
     app.extensions["tfatlas.query_service"] = service
     # The workers live as long as the process; a test app that is dropped leaves none behind.
     atexit.register(service.close)
-
 
 
 def _text(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -86,53 +85,10 @@ def _description(service: QueryService, op: Operation) -> Response:
                                         endpoint=request.base_url), content_type=choice.content_type)
     quads = service_description(request.base_url, service)
     body = ox.serialize(quads, format=choice.engine_format,
-                        prefixes={"sd": SD, "void": VOID, "formats": "http://www.w3.org/ns/formats/"})
+                        prefixes={"sd": SD, "void": VOID, "formats": FORMATS})
     return Response(body, content_type=choice.content_type)
 
 
-def service_description(endpoint: str, service: QueryService) -> list[ox.Triple]:
-    """sd:Service with the supported languages, formats and VoID statistics of the dataset."""
-    node = ox.NamedNode(endpoint)
-    sd = lambda term: ox.NamedNode(SD + term)  # noqa: E731
-    void = lambda term: ox.NamedNode(VOID + term)  # noqa: E731
-    triples = [ox.Triple(node, RDF_TYPE, sd("Service")), ox.Triple(node, sd("endpoint"), node),
-               ox.Triple(node, sd("supportedLanguage"), sd("SPARQL11Query")),
-               ox.Triple(node, sd("feature"), sd("UnionDefaultGraph"))]
-    if service.admin_hash:
-        triples.append(ox.Triple(node, sd("supportedLanguage"), sd("SPARQL11Update")))
-    if service.allow:
-        triples.append(ox.Triple(node, sd("feature"), sd("BasicFederatedQuery")))
-    formats = {c.engine_format.iri for kind in ("solutions", "graph") for c in conneg.OFFERS[kind]}
-    triples += [ox.Triple(node, sd("resultFormat"), ox.NamedNode(iri)) for iri in sorted(formats)]
-
-    stats = service.stats()
-    dataset, default = ox.BlankNode(), ox.BlankNode()
-    triples += [ox.Triple(node, sd("defaultDataset"), dataset),
-                ox.Triple(dataset, RDF_TYPE, sd("Dataset")),
-                ox.Triple(dataset, RDF_TYPE, void("Dataset")),
-                ox.Triple(dataset, sd("defaultGraph"), default),
-                ox.Triple(dataset, void("sparqlEndpoint"), node),
-                ox.Triple(default, RDF_TYPE, sd("Graph")),
-                ox.Triple(default, void("triples"), ox.Literal(str(stats.triples), datatype=_INTEGER)),
-                ox.Triple(default, void("classes"), ox.Literal(str(len(stats.classes)), datatype=_INTEGER))]
-    for cls, count in stats.classes.items():
-        partition = ox.BlankNode()
-        triples += [ox.Triple(default, void("classPartition"), partition),
-                    ox.Triple(partition, void("class"), ox.NamedNode(cls)),
-                    ox.Triple(partition, void("entities"), ox.Literal(str(count), datatype=_INTEGER))]
-    for graph, count in sorted(stats.graphs.items()):
-        if not graph:
-            continue
-        named, description = ox.BlankNode(), ox.BlankNode()
-        triples += [ox.Triple(dataset, sd("namedGraph"), named),
-                    ox.Triple(named, sd("name"), ox.NamedNode(graph)),
-                    ox.Triple(named, sd("graph"), description),
-                    ox.Triple(description, RDF_TYPE, sd("Graph")),
-                    ox.Triple(description, void("triples"), ox.Literal(str(count), datatype=_INTEGER))]
-    return triples
-
-
-_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 
 
 def _example_queries() -> list[dict[str, str]]:

@@ -121,8 +121,10 @@ class WorkerPool:
             threading.Thread(target=self._add_worker, args=(True,), daemon=True).start()
 
     def _add_worker(self, warm: bool = False) -> None:
-        worker = _Worker()
-        with self._lock:
+        with self._lock:  # started under the lock: close() either stops this worker or came first
+            if self._closed:
+                return
+            worker = _Worker()
             self._all.add(worker)
         if warm:  # a replacement loads the data before it takes queries
             try:
@@ -131,7 +133,8 @@ class WorkerPool:
                 with self._lock:
                     self._all.discard(worker)
                 worker.kill()
-                log.error("a query worker could not load the data: %s", exc)
+                if not self._closed:  # at shutdown the server stopped it itself
+                    log.error("a query worker could not load the data: %s", exc)
                 self._ready.set()  # queries then get 503 rather than waiting for a load that failed
                 return
         self._idle.put(worker)
@@ -247,9 +250,9 @@ class WorkerPool:
         return counts
 
     def close(self) -> None:
-        self._closed = True
         self._unsubscribe()
         with self._lock:
+            self._closed = True
             workers, self._all = list(self._all), set()
         for worker in workers:
             worker.kill()

@@ -11,15 +11,17 @@ RDF_TYPE = ox.NamedNode(_RDF_TYPE)
 _INTEGER = ox.NamedNode(XSD + "integer")
 
 
-def service_description(endpoint: str, service) -> list[ox.Triple]:
-    """sd:Service with the supported languages, formats and VoID statistics of the dataset."""
+def service_description(endpoint: str, service, *, updates: bool | None = None) -> list[ox.Triple]:
+    """sd:Service with the supported languages, formats and VoID statistics of the dataset.
+
+    ``updates``: whether the endpoint takes SPARQL Update (default: when an admin token is set)."""
     node = ox.NamedNode(endpoint)
     sd = lambda term: ox.NamedNode(SD + term)  # noqa: E731
     void = lambda term: ox.NamedNode(VOID + term)  # noqa: E731
     triples = [ox.Triple(node, RDF_TYPE, sd("Service")), ox.Triple(node, sd("endpoint"), node),
                ox.Triple(node, sd("supportedLanguage"), sd("SPARQL11Query")),
                ox.Triple(node, sd("feature"), sd("UnionDefaultGraph"))]
-    if service.admin_hash:
+    if service.admin_hash if updates is None else updates:
         triples.append(ox.Triple(node, sd("supportedLanguage"), sd("SPARQL11Update")))
     if service.allow:
         triples.append(ox.Triple(node, sd("feature"), sd("BasicFederatedQuery")))

@@ -373,7 +373,8 @@ class EmbeddedStore(AtlasStore):
         except OSError as exc:
             raise QueryError(f"query failed: {exc}") from None
 
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+    def update(self, sparql: str, *, base_iri: str | None = None,
+               graphs: Iterable[str] | None = None) -> None:
         if (too_deep := nesting_error(sparql)) is not None:
             raise QueryError(f"malformed update: {too_deep}")
         self._recover()
@@ -385,7 +386,7 @@ class EmbeddedStore(AtlasStore):
             if is_storage_failure(exc):
                 raise self._failed(exc, ("the update", "die Änderung")) from None
             raise QueryError(f"update failed: {exc}") from None
-        self._committed("update", None)
+        self._committed("update", graphs)
 
     # -- storage faults ------------------------------------------------------------------------
 

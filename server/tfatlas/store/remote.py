@@ -122,7 +122,8 @@ class RemoteStore(AtlasStore):
         raise StoreError(f"the remote store at {self.query_url} answered with {media or 'no type'}, "
                          f"expected {RESULTS_JSON} or application/n-triples")
 
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+    def update(self, sparql: str, *, base_iri: str | None = None,
+               graphs: Iterable[str] | None = None) -> None:
         if (too_deep := nesting_error(sparql)) is not None:
             raise QueryError(f"malformed update: {too_deep}")
         self._request("POST", self.update_url, what="update",
@@ -175,7 +176,7 @@ class RemoteStore(AtlasStore):
                 report.graphs[graph] = int(rows[0]["n"].value) if rows else 0
             if sources:
                 self.update(" ;\n".join(
-                    provenance_update(self.base_iri, s.graph, s.path, report.graphs.get(s.graph, 0))
+                    provenance_update(self.base_iri, s.graph, s.provenance_path, report.graphs.get(s.graph, 0))
                     for s in {s.graph: s for s in sources}.values()))
         report.seconds = time.perf_counter() - started
         return report

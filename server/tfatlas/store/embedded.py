@@ -23,6 +23,7 @@ without a restart. Reads go on meanwhile.
 from __future__ import annotations
 
 import fcntl
+import gc
 import gzip
 import os
 import shutil
@@ -204,7 +205,7 @@ class EmbeddedStore(AtlasStore):
         self._lock_file.write(f"{os.getpid()}\n")
         self._lock_file.flush()
         self._store = self._open_generation(self._active_generation())
-        self._fault: StoreError | None = None
+        self._fault: tuple[type[StoreError], str] | None = None  # why writes fail now
         self._fault_lock = threading.RLock()
         self._remove_leftovers()
 
@@ -252,7 +253,7 @@ class EmbeddedStore(AtlasStore):
             return self._load(sources, replace, progress)
         except StoreError as exc:
             if isinstance(exc.__cause__, OSError) and is_storage_failure(exc.__cause__):
-                self._fault = exc
+                self._fault = (type(exc), exc.message)
             raise
 
     def _load(self, sources: list[Source], replace: bool, progress: Progress | None) -> LoadReport:
@@ -415,8 +416,11 @@ class EmbeddedStore(AtlasStore):
     # -- storage faults ------------------------------------------------------------------------
 
     def _failed(self, exc: OSError, doing: tuple[str, str]) -> StoreError:
-        self._fault = storage_error(exc, doing)
-        return self._fault
+        error = storage_error(exc, doing)
+        # Kept as class and message only: an exception object would keep, through its context's
+        # traceback, the frames that hold the old database open, and the reopen would fail.
+        self._fault = (type(error), error.message)
+        return error
 
     def fault(self) -> str | None:
         try:
@@ -432,16 +436,17 @@ class EmbeddedStore(AtlasStore):
         with self._fault_lock:
             if self._fault is None:
                 return
-            usage = shutil.disk_usage(self.root)
-            if usage.free < MIN_FREE_BYTES:
-                raise self._fault
+            kind, message = self._fault
+            if shutil.disk_usage(self.root).free < MIN_FREE_BYTES:
+                raise kind(message)
             name = self._active_generation()
             self._store = None  # the last reference: RocksDB closes, and its sticky error with it
+            gc.collect()  # a failed write's traceback may still hold the database in a cycle
             try:
                 self._store = self._open_generation(name)
             except StoreError:
                 self._store = ox.Store.read_only(str(self.root / name))  # reads go on meanwhile
-                raise self._fault from None
+                raise kind(message) from None
             self._fault = None
 
     def dump(self, out: BinaryIO, fmt: Format) -> None:

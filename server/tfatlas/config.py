@@ -128,6 +128,9 @@ SETTINGS: tuple[Setting, ...] = (
             "empty: accounts.json in the store directory."),
     Setting("write_rate_limit", 60, "Writes per minute one account may send (Graph Store Protocol, SPARQL "
             "Update); more get 429. 0 disables the limit.", lambda v: max(0, int(v))),
+    Setting("secret_key", "", "Key that signs the edit page's session cookies and CSRF tokens (/edit/); "
+            "keep it secret. Empty: a random key made once and kept in edit-secret.key beside the "
+            "accounts file.", secret=True),
     Setting("release_dir", "var/release", "Directory of the open-data release that the server "
             "publishes at /catalog and /downloads/."),
     Setting("validate_on_load", True, "Refuse data that violates the SHACL shapes when loading.", _bool),

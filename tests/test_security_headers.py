@@ -14,7 +14,7 @@ pytestmark = pytest.mark.xdist_group("security-headers")
 
 OFFER = "/id/offer/bakoev-ausbildung-agile-coach"
 PAGES = ["/", "/overview", OFFER, "/api/", "/sparql", "/catalog", "/ontology", "/shapes",
-         "/id/no-such-thing"]  # the last one: an HTML error page
+         "/edit/", "/id/no-such-thing"]  # the last one: an HTML error page
 HTML = {"Accept": "text/html"}
 
 

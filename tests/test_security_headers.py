@@ -114,3 +114,15 @@ def test_the_finder_works_under_the_policy(server, page):
     assert "topic=" in page.url
     assert page.locator("li.offer").count() >= 1
     _no_violation(page)
+
+
+def test_a_reconciliation_preview_may_be_framed_by_any_client(server):
+    # OpenRefine shows the preview in an iframe on its own origin; every other page refuses framing.
+    response = requests.get(server.url + "/reconcile/preview",
+                            params={"id": "https://w3id.org/tfatlas/id/org/bva"}, headers=HTML, timeout=30)
+    assert response.status_code == 200, response.text
+    assert "X-Frame-Options" not in response.headers
+    policy = _directives(response.headers["Content-Security-Policy"])
+    assert policy["frame-ancestors"] == "*"
+    assert policy["script-src"] == "'self'" and "'unsafe-inline'" in policy["style-src"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

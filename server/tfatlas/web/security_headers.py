@@ -28,6 +28,10 @@ _POLICY = (
 CSP = "; ".join(_POLICY)
 CSP_WITH_INLINE_STYLES = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 INLINE_STYLE_ENDPOINTS = {"sparql.sparql"}  # YASGUI
+# A reconciliation preview is made to be shown inside a client's iframe (OpenRefine does), on
+# whatever origin that client runs: it may be framed by anyone, and its small <style> is inline.
+FRAMED_ENDPOINTS = {"reconcile.preview"}
+CSP_FRAMED = CSP_WITH_INLINE_STYLES.replace("frame-ancestors 'none'", "frame-ancestors *")
 
 EVERY_ANSWER = {
     "X-Content-Type-Options": "nosniff",
@@ -39,7 +43,9 @@ FRAME_OPTIONS = "DENY"  # for browsers without CSP frame-ancestors
 def add_security_headers(response: Response) -> Response:
     for name, value in EVERY_ANSWER.items():
         response.headers.setdefault(name, value)
-    if response.mimetype == "text/html":
+    if response.mimetype == "text/html" and request.endpoint in FRAMED_ENDPOINTS:
+        response.headers.setdefault("Content-Security-Policy", CSP_FRAMED)
+    elif response.mimetype == "text/html":
         inline = request.endpoint in INLINE_STYLE_ENDPOINTS
         response.headers.setdefault("Content-Security-Policy", CSP_WITH_INLINE_STYLES if inline else CSP)
         response.headers.setdefault("X-Frame-Options", FRAME_OPTIONS)

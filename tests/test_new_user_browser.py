@@ -1,0 +1,48 @@
+"""What a new user meets in Chromium (issue 11, "rough edges"): the API page, one language across
+the site, a bad filter beside good ones, /sparql inside the site, the offer page's answers.
+
+Screenshots go to ``$TFATLAS_SCREENSHOTS`` (default: the test's tmp_path) to be looked at.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from tfatlas.sparql.stored_queries import Catalogue
+
+pytestmark = pytest.mark.browser
+
+BASE = "https://w3id.org/tfatlas/"
+
+
+def _shot(page, tmp_path: Path, name: str) -> Path:
+    folder = Path(os.environ.get("TFATLAS_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+@pytest.fixture
+def english(browser):
+    context = browser.new_context(locale="en-GB")  # sends Accept-Language: en-GB
+    yield context.new_page()
+    context.close()
+
+
+def test_api_page_shows_every_parameter_of_every_stored_query(seeded_server, english):
+    english.goto(seeded_server.url + "/api/")
+    queries = Catalogue().all()
+    assert queries, "the shipped model has stored queries"
+    for name, query in queries.items():
+        section = english.locator(f"section.op:has(h2#op-{name})")
+        assert section.count() == 1, f"no section for the stored query {name}"
+        assert query.text("title", "en") in section.inner_text()
+        shown = section.locator("table.params tbody td:first-child code").all_inner_texts()
+        assert shown == list(query.params), f"{name}: parameters shown {shown}, declared {list(query.params)}"
+        for param in query.params:  # and the form to try it has a field for each
+            assert section.locator(f"form.try [name='{param}']").count() == 1

@@ -46,6 +46,8 @@ def init(ctx: Session, progress: bool, force: bool):
     total = sum(s.path.stat().st_size for s in sources)
     with load_progress("init", total, progress) as update:
         report = tfatlas.init(store, progress=update, force=force)
+        if update is not None:
+            update.finish(report.added)
     _report(report, console)
 
 
@@ -91,6 +93,8 @@ def load(ctx: Session, paths, graph, replace, fmt, progress, force):
             Console(stderr=True).print(checked.summary("en"))
     with load_progress("load", total, progress) as update:
         report = ctx.store.load(sources, replace=replace, progress=update)
+        if update is not None:
+            update.finish(report.added)
     _report(report, Console(stderr=True))
 
 

@@ -41,3 +41,16 @@ def test_load_of_a_one_triple_turtle_file_reports_one_statement(run_cli, tmp_pat
     assert code == 0, err
     counts = re.findall(r"([\d,]+) statements?\b", err)
     assert counts and counts[-1] == "1", err
+
+
+def test_readme_quick_start_names_the_installed_command(run_cli):
+    root = Path(__file__).resolve().parents[1]
+    venv = re.search(r"^VENV\s*\?=\s*(\S+)", (root / "Makefile").read_text(), re.M).group(1)
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    quick_start = readme[readme.index("make run"):readme.index("What is where")]
+    command = f"{venv}/bin/tfatlas"
+    assert f"`{command}" in quick_start, "the quick start must say where `make run` put the CLI"
+    if (root / command).exists():  # a checkout set up with make: the named command runs
+        import subprocess
+
+        assert subprocess.run([str(root / command), "--version"], capture_output=True).returncode == 0

@@ -8,6 +8,7 @@ path can reach anything else.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, send_file
@@ -81,7 +82,7 @@ def catalog(ext: str | None = None):
         response.vary.add("Accept-Language")  # the page's language follows it (no ?lang)
     else:
         name, _media = CATALOG_FILES[ext]
-        response = send_file(root / name, mimetype=_media, conditional=True, etag=True)
+        response = _send(root, name, _media)
         response.headers["Content-Type"] = content_type(name)
         response.headers["Content-Location"] = f"{request.script_root}/catalog.{ext}"
     if request.path.rstrip("/").endswith("/catalog"):
@@ -109,7 +110,7 @@ def well_known_void():
     root = _release()
     if root is None:
         return _missing()
-    response = send_file(root / "void.ttl", mimetype="text/turtle", conditional=True, etag=True)
+    response = _send(root, "void.ttl", "text/turtle")
     response.headers["Content-Type"] = content_type("void.ttl")
     return response
 
@@ -130,14 +131,31 @@ def download(name: str):
     # An explicit mimetype keeps werkzeug from guessing "Content-Encoding: gzip" for .gz, which
     # would make clients unpack the file; the header is set afterwards because send_file would
     # append a second charset to text types.
-    response = send_file(root / name, mimetype="application/octet-stream", conditional=True, etag=True)
+    response = _send(root, name, "application/octet-stream")
     response.headers["Content-Type"] = content_type(name)
     return response
 
 
 def _listed(root: Path) -> set[str]:
+    return set(_sums(root))
+
+
+def _sums(root: Path) -> dict[str, str]:
+    """File name -> SHA-256 of its bytes, as the release's SHA256SUMS lists them."""
     try:
         lines = (root / SUMS).read_text(encoding="ascii").splitlines()
     except (OSError, UnicodeDecodeError):
-        return set()
-    return {line.split("  ", 1)[1] for line in lines if "  " in line}
+        return {}
+    return {name: digest for digest, _, name in (line.partition("  ") for line in lines) if name}
+
+
+def _send(root: Path, name: str, mimetype: str) -> Response:
+    """A file of the release with its content hash as ETag: the same bytes keep their ETag across
+    publishes (werkzeug's default ETag changes with the file's mtime, so with every publish)."""
+    path = root / name
+    if name == SUMS:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()  # a few hundred bytes
+    else:
+        digest = _sums(root).get(name)
+    return send_file(path, mimetype=mimetype, conditional=True,
+                     etag=f"sha256-{digest}" if digest else True)

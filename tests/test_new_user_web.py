@@ -1,0 +1,53 @@
+"""Rough edges a new user met on the web (issue 11), checked over HTTP with the app's test client:
+download ETags, Turtle prefixes, /catalog before the first release, bad finder filters."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tfatlas.config import load_config
+from tfatlas.publish.release import SUMS, publish
+from tfatlas.web.app import create_app
+
+
+@pytest.fixture
+def release_app(make_store, tmp_path):
+    store = make_store(seeded=True)
+    config = load_config(cli={"store": str(store.root), "release_dir": str(tmp_path / "releases")}, environ={})
+    application = create_app(config, store=store)
+    yield application, store, tmp_path / "releases"
+    service = application.extensions.get("tfatlas.query_service")
+    if service is not None:
+        service.close()
+
+
+def _etags(client, root) -> dict[str, str]:
+    names = [line.split("  ", 1)[1] for line in (root / SUMS).read_text().splitlines()] + [SUMS]
+    tags = {}
+    for name in names:
+        response = client.get("/downloads/" + name)
+        assert response.status_code == 200, name
+        tags[name] = response.headers["ETag"]
+    return tags
+
+
+def test_download_etags_follow_the_bytes_not_the_publish(release_app):
+    app, store, releases = release_app
+    client = app.test_client()
+    first = releases / "2026-11-01"
+    publish(store, first, base_url="https://atlas.example.org")
+    before = _etags(client, first)
+    time.sleep(1.1)  # a later mtime: werkzeug's ETag would change with it
+    second = releases / "2026-12-01"  # sorts last: now the latest release
+    publish(store, second, base_url="https://atlas.example.org")
+    after = _etags(client, second)
+    assert before.keys() == after.keys()
+    for name in before:
+        same_bytes = (first / name).read_bytes() == (second / name).read_bytes()
+        assert (before[name] == after[name]) is same_bytes, name
+    assert any((first / n).read_bytes() == (second / n).read_bytes() for n in before)
+    # and the ETag works for a conditional GET
+    name = next(iter(after))
+    assert client.get("/downloads/" + name, headers={"If-None-Match": after[name]}).status_code == 304

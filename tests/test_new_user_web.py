@@ -51,3 +51,47 @@ def test_download_etags_follow_the_bytes_not_the_publish(release_app):
     # and the ETag works for a conditional GET
     name = next(iter(after))
     assert client.get("/downloads/" + name, headers={"If-None-Match": after[name]}).status_code == 304
+
+
+def _declared_and_used(turtle: str) -> tuple[set[str], set[str]]:
+    """Prefixes a Turtle document declares, and those its statements use (parsed, not guessed)."""
+    import re
+
+    import pyoxigraph as ox
+
+    declared = dict(re.findall(r"^@prefix ([\w.-]*): <([^>]*)> \.$", turtle, re.M))
+    used = set()
+    for triple in ox.parse(turtle.encode(), ox.RdfFormat.TURTLE):
+        terms = [triple.subject, triple.predicate, triple.object]
+        if isinstance(triple.object, ox.Literal):
+            terms.append(triple.object.datatype)
+        for term in terms:
+            if isinstance(term, ox.NamedNode):
+                used |= {name for name, ns in declared.items() if term.value.startswith(ns)}
+    return set(declared), used
+
+
+def test_turtle_of_a_page_declares_only_the_prefixes_it_uses(client):
+    response = client.get("/id/offer/bakoev-ausbildung-agile-coach", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    declared, used = _declared_and_used(response.get_data(as_text=True))
+    assert "dct" in declared and "tfa" in declared  # it still abbreviates
+    assert declared == used, f"declared but unused: {declared - used}"
+
+
+def test_construct_answer_declares_only_the_prefixes_it_uses(client):
+    query = ("PREFIX dct: <http://purl.org/dc/terms/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+             "PREFIX owl: <http://www.w3.org/2002/07/owl#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+             "CONSTRUCT { ?s rdfs:label ?l } WHERE { ?s rdfs:label ?l } LIMIT 3")
+    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": "text/turtle"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    declared, used = _declared_and_used(response.get_data(as_text=True))
+    assert declared == used == {"rdfs"}
+
+
+def test_release_turtle_declares_only_the_prefixes_it_uses(release_app):
+    app, store, releases = release_app
+    publish(store, releases / "r", base_url="https://atlas.example.org")
+    for path in (releases / "r").glob("*.ttl"):
+        declared, used = _declared_and_used(path.read_text(encoding="utf-8"))
+        assert declared == used, f"{path.name}: declared but unused: {declared - used}"

@@ -95,3 +95,18 @@ def test_release_turtle_declares_only_the_prefixes_it_uses(release_app):
     for path in (releases / "r").glob("*.ttl"):
         declared, used = _declared_and_used(path.read_text(encoding="utf-8"))
         assert declared == used, f"{path.name}: declared but unused: {declared - used}"
+
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize("language, words", [("en", "not published yet"), ("de", "noch nicht veröffentlicht")])
+def test_catalog_before_the_first_release_is_a_page_in_the_readers_language(client, language, words):
+    response = client.get("/catalog", headers={"Accept": BROWSER, "Accept-Language": language})
+    assert response.status_code == 404  # there is no catalogue yet: nothing for a crawler to index
+    assert response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert f'<html lang="{language}">' in page and words in page
+    assert "tfatlas publish" in page and 'href="/sparql"' in page  # how it comes, where to go meanwhile
+    rdf = client.get("/catalog", headers={"Accept": "text/turtle"})
+    assert rdf.status_code == 404 and rdf.mimetype == "text/plain"

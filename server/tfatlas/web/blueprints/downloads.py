@@ -19,7 +19,7 @@ from ...publish import dcat as catalog_model
 from ...sparql import conneg
 from ...publish.data import SUMS, content_type
 from ...publish.release import release_root
-from ..urls import reader_language
+from ..urls import reader_language, with_lang
 
 bp = Blueprint("downloads", __name__)
 
@@ -33,11 +33,30 @@ TEXT = {
     "de": {"heading": "Offene Daten", "modified": "Stand", "licence": "Lizenz",
            "endpoint": "SPARQL-Endpunkt", "file": "Datei", "format": "Format", "size": "Größe (Bytes)",
            "checksum": "SHA-256", "machine": "Der Katalog für Maschinen (DCAT-AP.de 3.0)",
-           "sums": "Prüfsummen", "datasets": "Datensätze", "void": "VoID-Beschreibung"},
+           "sums": "Prüfsummen", "datasets": "Datensätze", "void": "VoID-Beschreibung",
+           "not_yet_title": "noch nicht veröffentlicht",
+           "not_yet_what": "Hier erscheint der Datenkatalog des Transformationsatlas: alle Daten als "
+                           "Dateien zum Herunterladen (Turtle, TriG, N-Triples, JSON-LD, CSV), mit "
+                           "Lizenz, Prüfsummen und einer Beschreibung für Datenportale (DCAT-AP.de).",
+           "not_yet_when": "Auf diesem Server ist noch keine Veröffentlichung erschienen. Sie erscheint "
+                           "hier, sobald der Betrieb sie mit „tfatlas publish“ erstellt hat; ein Datum "
+                           "dafür ist nicht festgelegt.",
+           "not_yet_meanwhile": "Bis dahin sind dieselben Daten hier abrufbar:",
+           "finder": "Der Finder: Angebote nach Herausforderung und Thema",
+           "api": "Gespeicherte Abfragen als Web-API"},
     "en": {"heading": "Open data", "modified": "Last modified", "licence": "Licence",
            "endpoint": "SPARQL endpoint", "file": "File", "format": "Format", "size": "Size (bytes)",
            "checksum": "SHA-256", "machine": "The catalogue for machines (DCAT-AP.de 3.0)",
-           "sums": "Checksums", "datasets": "Datasets", "void": "VoID description"},
+           "sums": "Checksums", "datasets": "Datasets", "void": "VoID description",
+           "not_yet_title": "not published yet",
+           "not_yet_what": "This is where the Transformation Atlas's data catalogue appears: all its "
+                           "data as files to download (Turtle, TriG, N-Triples, JSON-LD, CSV), with "
+                           "licence, checksums and a description for data portals (DCAT-AP.de).",
+           "not_yet_when": "No release has been published on this server yet. It appears here as soon "
+                           "as the operators have made one with “tfatlas publish”; no date has been set.",
+           "not_yet_meanwhile": "Until then the same data is available here:",
+           "finder": "The finder: offers by challenge and topic",
+           "api": "Stored queries as a web API"},
 }
 
 
@@ -76,8 +95,13 @@ def catalog(ext: str | None = None):
             return response
         ext = _SUFFIX[choice.name]
     if root is None:
-        return _missing()
-    if ext == "html":
+        if ext != "html":
+            return _missing()
+        # A browser gets a page in its reader's language (the site's navigation links here);
+        # still 404: there is no catalogue yet, and a crawler must not index this as one.
+        response = Response(_page("downloads/not_yet.html"), status=404, mimetype="text/html")
+        response.vary.add("Accept-Language")
+    elif ext == "html":
         response = Response(_html(root), mimetype="text/html")
         response.vary.add("Accept-Language")  # the page's language follows it (no ?lang)
     else:
@@ -92,16 +116,20 @@ def catalog(ext: str | None = None):
 
 
 def _html(root: Path) -> str:
+    return _page("downloads/catalog.html", catalog=catalog_model.read_catalogue(root / "catalog.ttl"))
+
+
+def _page(template: str, **values) -> str:
     lang, _ = reader_language()
-    context = dict(catalog=catalog_model.read_catalogue(root / "catalog.ttl"), lang=lang, text=TEXT[lang],
-                   downloads=request.script_root + "/downloads/", catalog_url=request.script_root + "/catalog")
+    context = dict(lang=lang, text=TEXT[lang], with_lang=with_lang, downloads=request.script_root + "/downloads/",
+                   catalog_url=request.script_root + "/catalog", **values)
     # Inside the site's frame when the linked-data pages (their base.html and context) are there.
     if "pages" in current_app.blueprints:
         try:
-            return render_template("downloads/catalog.html", layout="base.html", **context)
+            return render_template(template, layout="base.html", **context)
         except TemplateNotFound:
             pass
-    return render_template("downloads/catalog.html", layout="downloads/layout.html", **context)
+    return render_template(template, layout="downloads/layout.html", **context)
 
 
 @bp.get("/.well-known/void")

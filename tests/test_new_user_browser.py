@@ -46,3 +46,33 @@ def test_api_page_shows_every_parameter_of_every_stored_query(seeded_server, eng
         assert shown == list(query.params), f"{name}: parameters shown {shown}, declared {list(query.params)}"
         for param in query.params:  # and the form to try it has a field for each
             assert section.locator(f"form.try [name='{param}']").count() == 1
+
+
+def _tab_names(page) -> set[str]:
+    return {name.strip() for name in page.locator(".yasgui .tabsList .tab a > span").all_inner_texts()}
+
+
+def test_sparql_page_has_the_site_header_and_tabs_titled_in_the_readers_language(seeded_server, english,
+                                                                                   tmp_path):
+    english.goto(seeded_server.url + "/sparql")
+    english.wait_for_selector(".yasgui .tabsList")
+    titles = {q.text("title", "en") for q in Catalogue().all().values()}
+    assert titles and all(titles)
+    tab_names = _tab_names(english)
+    assert titles <= tab_names, tab_names
+    assert not any("title:" in name for name in tab_names)  # no raw query headers
+    _shot(english, tmp_path, "sparql-en")
+    header = english.locator("header.site")
+    back = header.get_by_role("link", name="Find offers")
+    assert back.get_attribute("href") == "/"
+    with english.expect_navigation():
+        header.get_by_role("link", name="Deutsch").click()
+    assert english.locator("html").get_attribute("lang") == "de"
+    english.wait_for_selector(".yasgui .tabsList")
+    german = {q.text("title", "de") for q in Catalogue().all().values()}
+    names = _tab_names(english)
+    assert german <= names, names
+    with english.expect_navigation():
+        english.locator("header.site").get_by_role("link", name="Angebote finden").click()
+    assert english.url.rstrip("/").endswith("?lang=de") or "lang=de" in english.url
+    assert english.locator("html").get_attribute("lang") == "de"

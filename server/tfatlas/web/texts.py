@@ -6,6 +6,7 @@ from __future__ import annotations
 TEXT = {
     "de": {
         "site": "Transformationsatlas", "skip": "Zum Inhalt springen", "language": "Sprache",
+        "finder": "Angebote finden",
         "switch": "English", "switch_lang": "en", "iri": "IRI", "types": "Typen",
         "formats": "Diese Seite als Daten", "properties": "Eigenschaften",
         "incoming": "Verweise auf diese Ressource", "provenance": "Herkunft",
@@ -36,6 +37,7 @@ TEXT = {
     },
     "en": {
         "site": "Transformation Atlas", "skip": "Skip to content", "language": "Language",
+        "finder": "Find offers",
         "switch": "Deutsch", "switch_lang": "de", "iri": "IRI", "types": "Types",
         "formats": "This page as data", "properties": "Properties",
         "incoming": "Links to this resource", "provenance": "Provenance",

@@ -42,7 +42,7 @@ from ...vocab import DCT, ontology_iri, prefixes
 from ...model.files import model_dir
 from ..deps import get_store
 from ..texts import TEXT
-from ..urls import base, href, reader_language, with_args
+from ..urls import base, href, reader_language, with_args, with_lang
 
 bp = Blueprint("pages", __name__)
 
@@ -90,6 +90,7 @@ def _page_globals():
         "switch_url": with_args(lang=TEXT[lang]["switch_lang"]),
         "href": href,
         "with_args": with_args,
+        "with_lang": with_lang,
         "licence_iri": licence_iri,
         "licence_label": licence_label,
         "home_url": (request.script_root or "") + "/" + (f"?lang={lang}" if explicit else ""),

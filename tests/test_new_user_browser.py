@@ -76,3 +76,21 @@ def test_sparql_page_has_the_site_header_and_tabs_titled_in_the_readers_language
         english.locator("header.site").get_by_role("link", name="Angebote finden").click()
     assert english.url.rstrip("/").endswith("?lang=de") or "lang=de" in english.url
     assert english.locator("html").get_attribute("lang") == "de"
+
+
+def test_a_bad_filter_keeps_the_valid_ones_and_says_so_in_the_readers_language(seeded_server, english, tmp_path):
+    topic = quote(BASE + "id/topic/agilitaet", safe="")
+    bogus = quote(BASE + "id/target-group/bogus", safe="")
+    english.goto(seeded_server.url + f"/?topic={topic}")
+    expected = english.locator("li.offer h3").all_inner_texts()
+    english.goto(seeded_server.url + "/")
+    everything = english.locator("#result-count").inner_text()
+    response = english.goto(seeded_server.url + f"/?topic={topic}&audience={bogus}")
+    assert response.status == 400
+    assert english.locator("li.offer h3").all_inner_texts() == expected  # filtered by the topic
+    assert english.locator("#result-count").inner_text() != everything
+    assert english.locator("#f-topic option:checked").get_attribute("value") == BASE + "id/topic/agilitaet"
+    error = english.locator("#f-audience-error")
+    assert "not a value of" in error.inner_text() and "Target group" in error.inner_text()
+    assert english.locator("#f-audience").get_attribute("aria-describedby") == "f-audience-error"
+    _shot(english, tmp_path, "finder-bad-filter-en")

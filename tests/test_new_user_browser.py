@@ -94,3 +94,49 @@ def test_a_bad_filter_keeps_the_valid_ones_and_says_so_in_the_readers_language(s
     assert "not a value of" in error.inner_text() and "Target group" in error.inner_text()
     assert english.locator("#f-audience").get_attribute("aria-describedby") == "f-audience-error"
     _shot(english, tmp_path, "finder-bad-filter-en")
+
+
+def _seed_offers() -> tuple[dict, dict]:
+    """(an offer with a cost model and that model's English label, an offer without one), from the seed."""
+    import pyoxigraph as ox
+
+    from tfatlas.model.loading import model_sources
+
+    store = ox.Store()
+    for source in model_sources(BASE):
+        store.load(path=str(source.path), format=source.format.oxigraph, to_graph=ox.NamedNode(source.graph))
+    tfa = BASE + "ontology#"
+    label = "http://www.w3.org/2000/01/rdf-schema#label"
+    pref = "http://www.w3.org/2004/02/skos/core#prefLabel"
+    with_cost = list(store.query(f"""SELECT ?o ?l WHERE {{ ?o a <{tfa}Offer> ; <{tfa}costModel> ?c .
+        ?c <{pref}>|<{label}> ?l FILTER(lang(?l) = "en") }} ORDER BY ?o LIMIT 1""", use_default_graph_as_union=True))
+    without = list(store.query(f"""SELECT ?o WHERE {{ ?o a <{tfa}Offer> FILTER NOT EXISTS {{ ?o <{tfa}costModel> ?c }} }}
+        ORDER BY ?o LIMIT 1""", use_default_graph_as_union=True))
+    if not with_cost or not without:
+        pytest.fail("the seed data needs an offer with a cost model and one without")
+    return ({"path": with_cost[0]["o"].value[len(BASE) - 1:], "cost": with_cost[0]["l"].value},
+            {"path": without[0]["o"].value[len(BASE) - 1:]})
+
+
+def test_offer_page_answers_who_how_for_whom_cost_and_contact(seeded_server, english, browser, tmp_path):
+    costed, uncosted = _seed_offers()
+    english.goto(seeded_server.url + costed["path"])
+    summary = english.locator("#offer-summary")
+    assert summary.locator("dd[data-answer=cost]").inner_text().strip() == costed["cost"]
+    for answer in ("provider", "format", "audience"):
+        assert summary.locator(f"dd[data-answer={answer}] a").count() >= 1, answer
+    contact = summary.locator("dd[data-answer=contact] a")  # a contact point, or at least a web page to ask
+    assert contact.count() >= 1 and contact.first.get_attribute("href").startswith(("mailto:", "http"))
+    _shot(english, tmp_path, "offer-with-cost-en")
+
+    english.goto(seeded_server.url + uncosted["path"])
+    assert english.locator("#offer-summary dd[data-answer=cost]").inner_text().strip() == "not stated"
+    german = browser.new_context(locale="de-DE").new_page()
+    try:
+        german.goto(seeded_server.url + uncosted["path"])
+        row = german.locator("#offer-summary dt", has_text="Kosten")
+        assert row.count() == 1
+        assert german.locator("#offer-summary dd[data-answer=cost]").inner_text().strip() == "keine Angabe"
+        _shot(german, tmp_path, "offer-without-cost-de")
+    finally:
+        german.context.close()

@@ -110,3 +110,16 @@ def test_catalog_before_the_first_release_is_a_page_in_the_readers_language(clie
     assert "tfatlas publish" in page and 'href="/sparql"' in page  # how it comes, where to go meanwhile
     rdf = client.get("/catalog", headers={"Accept": "text/turtle"})
     assert rdf.status_code == 404 and rdf.mimetype == "text/plain"
+
+
+def test_offer_page_names_the_offers_contact_point(app, client):
+    store = app.extensions["tfatlas.store"]
+    rows = list(store.query("""SELECT ?o ?mail WHERE { ?o a <https://w3id.org/tfatlas/ontology#Offer> ;
+        <http://www.w3.org/ns/dcat#contactPoint> ?c . ?c <http://www.w3.org/2006/vcard/ns#hasEmail> ?mail }
+        ORDER BY ?o LIMIT 1"""))
+    if not rows:
+        pytest.fail("the seed data needs an offer with a contact point that has an e-mail address")
+    path = rows[0]["o"].value[len("https://w3id.org/tfatlas"):]
+    page = client.get(path, headers={"Accept": BROWSER, "Accept-Language": "de"}).get_data(as_text=True)
+    contact = page.split('data-answer="contact">', 1)[1].split("</dd>", 1)[0]
+    assert f'href="{rows[0]["mail"].value}"' in contact

@@ -35,6 +35,7 @@ from flask import (Blueprint, Response, current_app, has_request_context, render
 
 from ...linked_data import labels as L
 from ...linked_data import views as rv
+from ...linked_data.offer import offer_summary
 from ...errors import InputError, NotAcceptable, NotFound
 from ...i18n import DEFAULT_LANGUAGE
 from ...sparql import conneg
@@ -234,7 +235,8 @@ def _resource(rest: str) -> Response:
         page = _page_number()
         view = rv.view(store, iri, base(), lang, page=page)
         return render_template("resource.html", view=view, alternates=alternates, path=path,
-                               page_sources=view.provenance.sources)
+                               page_sources=view.provenance.sources,
+                               offer=offer_summary(store, iri, base(), lang))
 
     return _represent(path, suffix, iri, html, lambda: rv.concise_description(store, iri), compact=True)
 

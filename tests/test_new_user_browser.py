@@ -19,11 +19,11 @@ pytestmark = pytest.mark.browser
 BASE = "https://w3id.org/tfatlas/"
 
 
-def _shot(page, tmp_path: Path, name: str) -> Path:
+def _shot(page, tmp_path: Path, name: str, full_page: bool = True) -> Path:
     folder = Path(os.environ.get("TFATLAS_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 
@@ -140,3 +140,39 @@ def test_offer_page_answers_who_how_for_whom_cost_and_contact(seeded_server, eng
         _shot(german, tmp_path, "offer-without-cost-de")
     finally:
         german.context.close()
+
+
+@pytest.mark.parametrize("locale, start", [("en-GB", "/"), ("de-DE", "/?lang=en")],
+                         ids=["english-browser", "german-browser-chose-english"])
+def test_the_reader_stays_in_one_language_across_finder_offer_ontology_and_sparql(
+        seeded_server, browser, tmp_path, locale, start):
+    context = browser.new_context(locale=locale)
+    page = context.new_page()
+    seen = []
+    try:
+        def check(name: str) -> None:
+            page.wait_for_load_state()
+            assert page.locator("html").get_attribute("lang") == "en", f"{name} at {page.url}"
+            header = page.locator("header.site")
+            assert header.get_by_role("link", name="Deutsch").count() == 1, name  # the switch is there
+            assert header.get_by_role("link", name="Find offers").count() == 1, name
+            seen.append(_shot(page, tmp_path, f"{locale}-{name}", full_page=False))  # the top, as read first
+
+        page.goto(seeded_server.url + start)
+        check("finder")
+        with page.expect_navigation():
+            page.locator("li.offer h3 a").first.click()
+        assert "/id/offer/" in page.url
+        check("offer")
+        with page.expect_navigation():
+            page.locator("header.site").get_by_role("link", name="Ontology").click()
+        check("ontology")
+        with page.expect_navigation():
+            page.locator("header.site").get_by_role("link", name="SPARQL endpoint").click()
+        check("sparql")
+        with page.expect_navigation():
+            page.locator("header.site").get_by_role("link", name="Find offers").click()
+        check("finder-again")
+    finally:
+        context.close()
+    assert len(seen) == 5

@@ -176,3 +176,27 @@ def test_the_reader_stays_in_one_language_across_finder_offer_ontology_and_sparq
     finally:
         context.close()
     assert len(seen) == 5
+
+
+def test_the_sparql_page_works_without_javascript(seeded_server, browser):
+    context = browser.new_context(java_script_enabled=False, locale="en-GB")
+    page = context.new_page()
+    try:
+        page.goto(seeded_server.url + "/sparql")
+        assert page.locator("header.site").get_by_role("link", name="Find offers").is_visible()
+        form = page.locator("form.plain")
+        assert form.is_visible()  # the editor needs JavaScript; the plain form does not
+        page.fill("#plain-query", "SELECT ?s WHERE { ?s a <https://w3id.org/tfatlas/ontology#Offer> } LIMIT 1")
+        # Chromium saves a SPARQL results document as a file rather than showing it: the answer
+        # is the response, whatever the browser then does with it.
+        with page.expect_response(lambda r: "/sparql?query=" in r.url) as answer:
+            form.get_by_role("button", name="Send query").click()
+        response = answer.value
+        assert response.status == 200
+        assert response.headers["content-type"].startswith("application/sparql-results")
+        import requests  # the same request again, to read the answer the browser saved
+
+        again = requests.get(response.url, headers={"Accept": response.request.headers.get("accept", "*/*")}, timeout=30)
+        assert "/id/offer/" in again.text
+    finally:
+        context.close()

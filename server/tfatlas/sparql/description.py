@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from ..vocab import RDF_TYPE as _RDF_TYPE, SD, VOID, XSD
+from ..vocab import RDF_TYPE as _RDF_TYPE, RDFS, SD, VOID, XSD
 from . import conneg
+from .default_graph import NOTE as DEFAULT_GRAPH_NOTE
 
 RDF_TYPE = ox.NamedNode(_RDF_TYPE)
 _INTEGER = ox.NamedNode(XSD + "integer")
 
 
-def service_description(endpoint: str, service) -> list[ox.Triple]:
-    """sd:Service with the supported languages, formats and VoID statistics of the dataset."""
+def service_description(endpoint: str, service, *, updates: bool | None = None) -> list[ox.Triple]:
+    """sd:Service with the supported languages, formats and VoID statistics of the dataset.
+
+    ``updates``: whether the endpoint takes SPARQL Update (default: when an admin token is set)."""
     node = ox.NamedNode(endpoint)
     sd = lambda term: ox.NamedNode(SD + term)  # noqa: E731
     void = lambda term: ox.NamedNode(VOID + term)  # noqa: E731
     triples = [ox.Triple(node, RDF_TYPE, sd("Service")), ox.Triple(node, sd("endpoint"), node),
                ox.Triple(node, sd("supportedLanguage"), sd("SPARQL11Query")),
                ox.Triple(node, sd("feature"), sd("UnionDefaultGraph"))]
-    if service.admin_hash:
+    if service.admin_hash if updates is None else updates:
         triples.append(ox.Triple(node, sd("supportedLanguage"), sd("SPARQL11Update")))
     if service.allow:
         triples.append(ox.Triple(node, sd("feature"), sd("BasicFederatedQuery")))
@@ -34,6 +37,9 @@ def service_description(endpoint: str, service) -> list[ox.Triple]:
                 ox.Triple(dataset, sd("defaultGraph"), default),
                 ox.Triple(dataset, void("sparqlEndpoint"), node),
                 ox.Triple(default, RDF_TYPE, sd("Graph")),
+                # the union is a bag, not the graph SPARQL's default graph would be (default_graph.py)
+                *(ox.Triple(default, ox.NamedNode(RDFS + "comment"), ox.Literal(text, language=lang))
+                  for lang, text in DEFAULT_GRAPH_NOTE.items()),
                 ox.Triple(default, void("triples"), ox.Literal(str(stats.triples), datatype=_INTEGER)),
                 ox.Triple(default, void("classes"), ox.Literal(str(len(stats.classes)), datatype=_INTEGER))]
     for cls, count in stats.classes.items():

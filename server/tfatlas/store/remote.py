@@ -30,7 +30,8 @@ import pyoxigraph as ox
 import requests
 
 from ..errors import InputError, QueryError, StoreError
-from ..sparql.text import nesting_error
+from ..model.rdf_safety import check_file, quad_problem, update_problem
+from ..sparql.guard import problem as guard_problem
 from ..model.formats import FORMATS, Format
 from .base import AtlasStore, LoadReport, Progress, Source, provenance_update
 from .embedded import _CountingReader, _open_source, syntax_message
@@ -91,8 +92,8 @@ class RemoteStore(AtlasStore):
     def query(self, sparql: str, *, default_graphs: Iterable[str] | None = None,
               named_graphs: Iterable[str] | None = None, union_default: bool = True,
               base_iri: str | None = None):
-        if (too_deep := nesting_error(sparql)) is not None:  # it could take the server down
-            raise QueryError(f"malformed query: {too_deep}")
+        if (too_large := guard_problem(sparql)) is not None:  # it could take the server down
+            raise QueryError(f"malformed query: {too_large}")
         form: list[tuple[str, str]] = [("query", _with_base(sparql, base_iri))]
         params: dict[str, str] = {}
         if default_graphs is not None:
@@ -122,9 +123,12 @@ class RemoteStore(AtlasStore):
         raise StoreError(f"the remote store at {self.query_url} answered with {media or 'no type'}, "
                          f"expected {RESULTS_JSON} or application/n-triples")
 
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
-        if (too_deep := nesting_error(sparql)) is not None:
-            raise QueryError(f"malformed update: {too_deep}")
+    def update(self, sparql: str, *, base_iri: str | None = None,
+               graphs: Iterable[str] | None = None) -> None:
+        if (too_large := guard_problem(sparql, update=True)) is not None:
+            raise QueryError(f"malformed update: {too_large}")
+        if (unsafe := update_problem(sparql)) is not None:
+            raise InputError(unsafe)
         self._request("POST", self.update_url, what="update",
                       data={"update": _with_base(sparql, base_iri)})
 
@@ -175,7 +179,7 @@ class RemoteStore(AtlasStore):
                 report.graphs[graph] = int(rows[0]["n"].value) if rows else 0
             if sources:
                 self.update(" ;\n".join(
-                    provenance_update(self.base_iri, s.graph, s.path, report.graphs.get(s.graph, 0))
+                    provenance_update(self.base_iri, s.graph, s.provenance_path, report.graphs.get(s.graph, 0))
                     for s in {s.graph: s for s in sources}.values()))
         report.seconds = time.perf_counter() - started
         return report
@@ -217,6 +221,7 @@ def _normalise(source: Source, out: Path, progress: Progress | None,
     dataset = source.format.has_datasets
     target = ox.NamedNode(source.graph)
     graphs: set[str] = {source.graph}
+    check_file(source.path, source.format.oxigraph)  # entity bombs, nesting that would crash the parser
     with _open_source(source.path) as raw:
         reader = _CountingReader(raw, None, offset)
         count = [offset[1]]
@@ -224,6 +229,8 @@ def _normalise(source: Source, out: Path, progress: Progress | None,
         def quads():
             parsed = ox.parse(reader, source.format.oxigraph, base_iri=source.path.resolve().as_uri())
             for item in parsed:
+                if (bad := quad_problem(item)) is not None:
+                    raise InputError(f"{source.path}: {bad}")
                 if dataset:
                     graph = item.graph_name
                     if isinstance(graph, ox.DefaultGraph):

@@ -10,13 +10,16 @@ from flask import Blueprint, Flask, Response, current_app, render_template, requ
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ...errors import AtlasError, DeadlineExceeded
+from ...contributions.errors import WriteRefused
 from ...sparql import conneg
 from ...sparql.description import service_description
 from ...sparql.protocol import Operation, parse_request
 from ...sparql.service import QueryService
+from ...sparql.text import add_using
 from ...vocab import FORMATS, SD, VOID
-from ..deps import get_catalogue, get_query_service, get_store
+from ..deps import get_catalogue, get_contributions, get_query_service, get_store
 from ..urls import reader_language, with_lang
+from ..write_responses import accepted, refusal
 
 bp = Blueprint("sparql", __name__)
 
@@ -82,6 +85,9 @@ def sparql():
         if op.kind == "description":
             return _description(service, op)
         if op.kind == "update":
+            by_account = account_update(op, request.headers.get("Authorization"), request.base_url)
+            if by_account is not None:
+                return by_account
             service.update(op, authorization=request.headers.get("Authorization"),
                            base_iri=request.base_url)
             done = Response(status=204)
@@ -99,6 +105,28 @@ def sparql():
         return _text(exc.status, exc.message, exc.headers)
 
 
+def account_update(op: Operation, authorization: str | None, base_iri: str) -> Response | None:
+    """An update sent with an account's token, through the contribution gate; None for the
+    operator's token (or no token), whose updates keep the direct path."""
+    contributions = get_contributions(current_app)
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    try:
+        account = contributions.authenticate(authorization)
+    except WriteRefused as exc:
+        if not contributions.admin_sha256 and not contributions.accounts.list():
+            return None  # updates are disabled altogether: the direct path says so
+        return refusal(exc)
+    if account.admin:
+        return None
+    try:
+        text = add_using(op.text, op.default_graphs, op.named_graphs)
+        return accepted(contributions.update(account, text, base_iri=base_iri), 204)
+    except WriteRefused as exc:
+        return refusal(exc)
+
+
 # -- Service Description and query UI ------------------------------------------------------------
 
 def _description(service: QueryService, op: Operation) -> Response:
@@ -113,7 +141,9 @@ def _description(service: QueryService, op: Operation) -> Response:
         response.headers["Content-Language"] = lang
         response.vary.add("Accept-Language")
         return response
-    quads = service_description(request.base_url, service)
+    # accounts may update too (their own graphs), also when no admin token is configured
+    updates = bool(service.admin_hash) or bool(get_contributions(current_app).accounts.list())
+    quads = service_description(request.base_url, service, updates=updates)
     body = ox.serialize(quads, format=choice.engine_format,
                         prefixes={"sd": SD, "void": VOID, "formats": FORMATS})
     return Response(body, content_type=choice.content_type)

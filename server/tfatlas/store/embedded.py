@@ -258,15 +258,17 @@ class EmbeddedStore(AtlasStore):
             if replace:
                 for graph in self._target_graphs(sources):
                     staged.remove_graph(_term(graph)) if staged.contains_named_graph(_term(graph)) else None
-            targets = self._target_graphs(sources)
-            before = {graph: _triples_in(staged, graph) for graph in targets}
             offset = (0, 0)
             for source in sources:
                 offset = self._bulk_load(staged, source, progress, offset)
             staged.flush()
-            for graph in targets:
+            # The graphs are known only after the load (a dataset file names its own, and parsing
+            # it before its safety check could crash the parser); the active generation still
+            # holds their counts before it.
+            for graph in self._target_graphs(sources):
                 report.graphs[graph] = _triples_in(staged, graph)
-            report.added = sum(report.graphs[g] - before[g] for g in targets)
+            report.added = sum(count - (0 if replace else _triples_in(self._store, graph))
+                               for graph, count in report.graphs.items())
             for source in sources:
                 staged.update(provenance_update(self.base_iri, source.graph, source.provenance_path,
                                                 report.graphs.get(source.graph, 0)))

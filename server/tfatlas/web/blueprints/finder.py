@@ -35,7 +35,8 @@ TEXTS = {
         "bad_value": "„{value}“ ist kein Wert für „{label}“. Dieser Filter wurde nicht angewandt; "
                      "die übrigen gelten. Wählen Sie einen Wert aus der Liste.",
         "bad_q": "Der Suchtext ist länger als 200 Zeichen und wurde nicht angewandt; die Filter gelten.",
-        "bad_lang": "Die Sprache „{value}“ gibt es nicht (de oder en); die Seite ist auf Deutsch.",
+        "bad_lang": "Die Sprache „{value}“ gibt es hier nicht (de oder en); die Seite folgt der "
+                    "Spracheinstellung Ihres Browsers.",
     },
     "en": {
         "title": "Transformationsatlas: find support",
@@ -59,7 +60,8 @@ TEXTS = {
         "bad_value": "“{value}” is not a value of “{label}”. This filter was not applied; the others "
                      "still are. Choose a value from the list.",
         "bad_q": "The search text is longer than 200 characters and was not applied; the filters still are.",
-        "bad_lang": "There is no language “{value}” (de or en); the page is in German.",
+        "bad_lang": "There is no language “{value}” here (de or en); the page follows your browser's "
+                    "language setting.",
     },
 }
 OVERVIEW_TEXTS = {

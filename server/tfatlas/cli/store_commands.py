@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 import tfatlas
 from ..model import formats as rdfformats
@@ -47,6 +47,8 @@ def init(ctx: Session, progress: bool, force: bool):
     total = sum(s.path.stat().st_size for s in sources)
     with load_progress("init", total, progress) as update:
         report = tfatlas.init(store, progress=update, force=force)
+        if update is not None:
+            update.finish(report.added)
     _report(report, console)
 
 
@@ -92,6 +94,8 @@ def load(ctx: Session, paths, graph, replace, fmt, progress, force):
             Console(stderr=True).print(checked.summary("en"))
     with load_progress("load", total, progress) as update:
         report = ctx.store.load(sources, replace=replace, progress=update)
+        if update is not None:
+            update.finish(report.added)
     _report(report, Console(stderr=True))
 
 
@@ -250,11 +254,16 @@ def show_config(ctx: Session, as_json):
         click.echo(json.dumps({name: {"env": env, "value": value, "from": origin}
                                for name, env, value, origin in rows}, indent=2, default=str))
         return
-    table = Table("setting", "environment", "value", "from")
-    table.columns[0].no_wrap = True  # a name is looked up and copied whole, never broken
+    # Never cut a value (a truncated IRI or path is of no use): on a terminal long cells fold onto
+    # further lines; into a pipe or file the table is as wide as its longest row.
+    table = Table(Column("setting", no_wrap=True), Column("environment", no_wrap=True),
+                  Column("value", overflow="fold", ratio=3), Column("from", overflow="fold", ratio=1))
     for name, env, value, origin in rows:
         table.add_row(name, env, str(value), origin)
-    Console().print(table)
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=100_000)  # the table takes its natural width, no more
+    console.print(table)
 
 
 COMMANDS = (init, load, query, dump, stats, show_config)

@@ -32,6 +32,7 @@ from typing import Iterable
 import pyoxigraph as ox
 
 from ..errors import InputError
+from ..model.formats import without_unused_prefixes
 from ..store import AtlasStore
 from . import dcat as catalog
 from ..linking.records import contributor_id_of, read_mappings
@@ -55,12 +56,13 @@ def trig(quads: Iterable[ox.Quad], base_iri: str) -> bytes:
 
 
 def _sorted_header(text: bytes) -> bytes:
-    """The serializer keeps prefixes in a hash map; sorting its @prefix lines fixes their order."""
+    """The serializer keeps prefixes in a hash map; sorting its @prefix lines fixes their order.
+    Only the prefixes the file uses are declared."""
     lines = text.split(b"\n")
     count = 0
     while count < len(lines) and lines[count].startswith(b"@prefix "):
         count += 1
-    return b"\n".join(sorted(lines[:count]) + lines[count:])
+    return without_unused_prefixes(b"\n".join(sorted(lines[:count]) + lines[count:]))
 
 
 def ntriples_gz(triples: Iterable[ox.Triple]) -> bytes:

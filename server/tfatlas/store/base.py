@@ -47,6 +47,7 @@ class Source:
 class LoadReport:
     graphs: dict[str, int] = field(default_factory=dict)  # graph IRI -> triples after the load
     seconds: float = 0.0
+    added: int | None = None  # statements the load added to its graphs, where the store counts them
 
     @property
     def triples(self) -> int:

@@ -9,7 +9,7 @@
   var yasgui = new Yasgui(root, {
     requestConfig: { endpoint: root.dataset.endpoint, method: "POST" },
     copyEndpointOnNewTab: false,
-    persistenceId: "tfatlas-yasgui",
+    persistenceId: "tfatlas-yasgui-" + document.documentElement.lang,  // tabs titled in the page's language
     // Prefixes and variables complete from the editor's own lists; the property and class
     // completers would send what is typed to a third party (Linked Open Vocabularies).
     yasqe: { autocompleters: ["prefixes", "variables"] }

@@ -23,10 +23,10 @@ def get_query_service(app: Flask | None = None) -> QueryService:
 
 
 def get_catalogue(app: Flask | None = None) -> Catalogue:
-    """The stored queries, re-read when their files change."""
+    """The stored queries under the store's base IRI, re-read when their files change."""
     ext = (app or current_app).extensions
     if "tfatlas.queries" not in ext:
-        ext["tfatlas.queries"] = Catalogue()
+        ext["tfatlas.queries"] = Catalogue(base_iri=get_store(app).base_iri)
     return ext["tfatlas.queries"]
 
 

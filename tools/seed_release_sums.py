@@ -26,6 +26,7 @@ MODEL_DIRS = ("ontology", "shapes", "data", "queries")
 def old_code_tree(commit: str, into: Path) -> Path:
     """server/ of ``commit`` under ``into``, beside links to this checkout's model directories
     (tfatlas finds its model next to server/)."""
+    into.mkdir(parents=True, exist_ok=True)
     archive = into / "code.tar"
     subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", "-o", str(archive), commit, "server"],
                    check=True)

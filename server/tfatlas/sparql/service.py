@@ -42,7 +42,7 @@ class QueryService:
         self._update_lock = threading.Lock()
         self._stats: tuple[int, object] | None = None
         if getattr(config, "remote", False):
-            self.backend = RemoteQueries(config.store_query_url)
+            self.backend = RemoteQueries(store)
             self.pool = None
         else:
             # Two per core: while one worker hands its answer back, another evaluates (measured:

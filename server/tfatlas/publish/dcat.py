@@ -14,13 +14,10 @@ GovData assigns it; ``tfatlas publish --contributor-id`` passes it.
 
 from __future__ import annotations
 
-from collections import Counter
-from typing import Iterable
-
 import pyoxigraph as ox
 
 from ..vocab import RDF
-from .data import ALL, SUBSETS, PublishedData, ReleaseFile
+from .data import ALL, SUBSETS, PublishedData, ReleaseFile, Statistics
 from ..vocab import DCAT, DCATDE, DCT, EU, FOAF, IANA, SPDX, VCARD, VOID, XSD
 
 
@@ -250,7 +247,7 @@ def void_triples(data: PublishedData, files: list[ReleaseFile], base_url: str) -
         for release_file in files:
             if release_file.dataset == name and release_file.kind.file_type != "CSV":
                 g.add(dataset, VOID + "dataDump", download_url(base_url, release_file.name))
-        _statistics(g, dataset, data.triples(name))
+        _statistics(g, dataset, data.statistics(name))
         if name == ALL:
             g.add(dataset, VOID + "vocabulary", base + "ontology#")
             for part in SUBSETS:
@@ -258,27 +255,14 @@ def void_triples(data: PublishedData, files: list[ReleaseFile], base_url: str) -
     return g.triples
 
 
-def _statistics(g: _Graph, dataset: str, triples: Iterable[ox.Triple]) -> None:
-    classes = Counter()
-    typed = set()
-    properties = Counter()
-    subjects, objects = set(), set()
-    count = 0
-    for t in triples:  # one pass: the triples stream from the release's sorted statements
-        count += 1
-        if t.predicate.value == RDF + "type" and (t.subject, t.object) not in typed:
-            typed.add((t.subject, t.object))
-            classes[t.object.value] += 1
-        properties[t.predicate.value] += 1
-        subjects.add(t.subject)
-        objects.add(t.object)
-    g.add(dataset, VOID + "triples", _typed(count, "integer"))
-    g.add(dataset, VOID + "distinctSubjects", _typed(len(subjects), "integer"))
-    g.add(dataset, VOID + "distinctObjects", _typed(len(objects), "integer"))
+def _statistics(g: _Graph, dataset: str, stats: Statistics) -> None:
+    classes, properties = stats.classes, stats.properties
+    g.add(dataset, VOID + "triples", _typed(stats.triples, "integer"))
+    g.add(dataset, VOID + "distinctSubjects", _typed(stats.subjects, "integer"))
+    g.add(dataset, VOID + "distinctObjects", _typed(stats.objects, "integer"))
     g.add(dataset, VOID + "properties", _typed(len(properties), "integer"))
     g.add(dataset, VOID + "classes", _typed(len(classes), "integer"))
-    g.add(dataset, VOID + "entities", _typed(
-        sum(1 for s in subjects if isinstance(s, ox.NamedNode)), "integer"))
+    g.add(dataset, VOID + "entities", _typed(stats.entities, "integer"))
     for cls, count in sorted(classes.items()):
         partition = ox.BlankNode()
         g.add(dataset, VOID + "classPartition", partition)

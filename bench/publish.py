@@ -2,7 +2,7 @@
 
 Both publish the same on-disk store (generated data plus the shipped model), each in its own
 process (peak memory is that process's maximum RSS, from wait4), in alternating order, several
-rounds; the "before" is ``server/`` of ``--before`` (default 6198d6c, main before the streaming
+rounds; the "before" is ``server/`` of ``--before`` (default 5f3ebca, main before the streaming
 rewrite) extracted into a temporary directory. The two releases must be byte-identical
 (same SHA256SUMS), or the run fails.
 
@@ -57,7 +57,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--triples", default="1M")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--before", default="6198d6c", help="commit whose server/ is the 'before'")
+    parser.add_argument("--before", default="5f3ebca", help="commit whose server/ is the 'before'")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-publish-") as tmp:
         tmp = Path(tmp)

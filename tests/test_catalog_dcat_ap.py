@@ -21,7 +21,7 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from support.paths import shared_path
-from support.stores import make_release
+from support.stores import make_linked_release, make_release
 
 SHAPES = (
     ("dcat-ap-3.0.0", "dcat-ap-SHACL.ttl"),
@@ -46,6 +46,7 @@ VOCABULARY = """
 <http://publications.europa.eu/resource/authority/file-type/RDF_TRIG> a skos:Concept ; skos:inScheme eu:file-type .
 <http://publications.europa.eu/resource/authority/file-type/JSON_LD> a skos:Concept ; skos:inScheme eu:file-type .
 <http://publications.europa.eu/resource/authority/file-type/CSV> a skos:Concept ; skos:inScheme eu:file-type .
+<http://publications.europa.eu/resource/authority/file-type/TSV> a skos:Concept ; skos:inScheme eu:file-type .
 <http://dcat-ap.de/def/licenses/cc-by/4.0> a skos:Concept ; skos:inScheme <http://dcat-ap.de/def/licenses> .
 <http://dcat-ap.de/def/politicalGeocoding/Level/federal> a skos:Concept ;
     skos:inScheme <http://dcat-ap.de/def/politicalGeocoding/Level> .
@@ -60,6 +61,7 @@ RDF = rdflib.Namespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#")
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
+DCATDE = rdflib.Namespace("http://dcat-ap.de/def/dcatde/")
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +74,8 @@ def shapes() -> rdflib.Graph:
 
 @pytest.fixture(scope="module")
 def release(tmp_path_factory):
-    return make_release(tmp_path_factory.mktemp("catalog"), base_url=BASE_URL)
+    # after linking with GovData and published by the BMI, so the catalogue names a contributor ID
+    return make_linked_release(tmp_path_factory.mktemp("catalog"), base_url=BASE_URL)
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +99,8 @@ def test_catalog_conforms_to_dcat_ap_and_dcat_ap_de(catalog, shapes):
     data = rdflib.Graph()
     data += catalog
     data.parse(data=VOCABULARY, format="turtle")
+    # GovData's own list of contributors (its validator holds it too), not restated by hand
+    data.parse(shared_path("registries", "govdata-contributors", "dcat-ap-de-contributors.rdf"), format="xml")
     conforms, results = _validate(data, shapes)
     # No violation, and no warning either (GovData shows warnings to the data's users).
     assert conforms, "\n".join(map(str, results))
@@ -176,3 +181,10 @@ def test_void_counts_match_the_store(release):
     assert sum(int(void.value(s, VOID.triples)) for s in subsets) == counts["triples"]
     for stat in (VOID.classes, VOID.properties, VOID.distinctSubjects):
         assert int(void.value(atlas, stat)) > 0
+
+
+def test_the_catalogue_names_the_publishers_govdata_contributor_id(catalog):
+    """The BMI publishes; `tfatlas link --registry govdata` gave it GovData's contributor ID."""
+    expected = rdflib.URIRef("http://dcat-ap.de/def/contributors/bundesministeriumDesInnernUndHeimat")
+    datasets = set(catalog.subjects(RDF.type, DCAT.Dataset))
+    assert datasets and all((d, DCATDE.contributorID, expected) in catalog for d in datasets)

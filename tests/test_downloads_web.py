@@ -94,7 +94,8 @@ def test_catalog_page_for_browsers(server):
 def test_downloads_serve_every_listed_file(server, releases):
     latest = releases / "2026-12-01"
     expected_types = {".ttl": "text/turtle", ".jsonld": "application/ld+json", ".trig": "application/trig",
-                      ".gz": "application/gzip", ".csv": "text/csv", ".rdf": "application/rdf+xml"}
+                      ".gz": "application/gzip", ".csv": "text/csv", ".rdf": "application/rdf+xml",
+                      ".tsv": "text/tab-separated-values"}
     names = list(verify(latest)) + [SUMS]
     for name in names:
         response = requests.get(f"{server.url}/downloads/{name}", timeout=30)

@@ -49,6 +49,10 @@ def test_wheel_carries_the_model_and_the_entry_point(wheel):
     for kind in ("ontology", "shapes", "data"):
         assert any(n.startswith(f"tfatlas/_model/{kind}/") and n.endswith(".ttl") for n in names), kind
     assert "tfatlas/cli/__init__.py" in names and "tfatlas/store/remote.py" in names
+    # the registry snapshots `tfatlas link` works from offline, with their licence notes
+    for name in ("anschriftenverzeichnis.json", "dcat-ap-de-contributors.rdf", "LICENSE-govdata-contributors",
+                 "README.md"):
+        assert f"tfatlas/linking/registry_data/{name}" in names, name
     assert "[console_scripts]" in scripts and "tfatlas = tfatlas.cli:main" in scripts
     # nothing of the checkout that is not the product
     assert not any(n.startswith(("tests/", "bench/", ".venv/", "var/")) for n in names)

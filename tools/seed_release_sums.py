@@ -1,7 +1,7 @@
 """Print the SHA256SUMS of the seed release (the test store of tests/support/stores.py, published).
 
     .venv/bin/python tools/seed_release_sums.py                 # with the code of this checkout
-    .venv/bin/python tools/seed_release_sums.py --code 6198d6c  # server/ of that commit, this
+    .venv/bin/python tools/seed_release_sums.py --code 5f3ebca  # server/ of that commit, this
                                                                 # checkout's model and seed data
 
 ``--code`` is how tests/fixtures/seed-release/SHA256SUMS was made: the publish code from before

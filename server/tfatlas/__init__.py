@@ -87,8 +87,9 @@ def query(store: "AtlasStore", sparql: str):
 
 
 def publish(store: "AtlasStore", out: str | os.PathLike, *, base_url: str | None = None,
-            contributor_id: str | None = None) -> "Release":
-    """Write the open-data release (dumps, tables, DCAT-AP.de catalogue, checksums) into ``out``."""
+            contributor_id: str | None = None, publisher: str | None = None) -> "Release":
+    """Write the open-data release (dumps, tables, DCAT-AP.de catalogue, SSSOM links, checksums)
+    into ``out``; ``publisher``: the publishing atlas organisation (for its GovData contributor ID)."""
     from .publish.release import publish as _publish
 
-    return _publish(store, out, base_url=base_url, contributor_id=contributor_id)
+    return _publish(store, out, base_url=base_url, contributor_id=contributor_id, publisher=publisher)

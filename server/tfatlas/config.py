@@ -44,6 +44,13 @@ def _positive(kind: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return parse
 
 
+def _fraction(value: Any) -> float:
+    number = float(value)
+    if not 0.0 <= number <= 1.0:
+        raise ValueError(f"must be between 0 and 1, got {value!r}")
+    return number
+
+
 def _str(value: Any) -> str:
     return str(value)
 
@@ -122,7 +129,33 @@ SETTINGS: tuple[Setting, ...] = (
             "accounts file.", secret=True),
     Setting("release_dir", "var/release", "Directory of the open-data release that the server "
             "publishes at /catalog and /downloads/."),
+    Setting("publisher", "", "IRI of the atlas organisation that publishes the release; the catalogue "
+            "names its GovData contributor ID when the links with GovData give one."),
     Setting("validate_on_load", True, "Refuse data that violates the SHACL shapes when loading.", _bool),
+    # Linking with registries (issue 12): the reconciliation service and the link client.
+    Setting("reconcile_match_score", 80.0, "Least score (0-100) of a reconciliation candidate that "
+            "/reconcile marks as a match.", lambda v: min(max(float(v), 0.0), 100.0)),
+    Setting("reconcile_match_margin", 10.0, "Points the best candidate must lead the next by to be "
+            "marked as a match.", lambda v: max(float(v), 0.0)),
+    Setting("link_accept", 0.9, "Confidence (0-1) from which an unambiguous candidate becomes a link "
+            "without review.", _fraction),
+    Setting("link_review", 0.75, "Confidence (0-1) from which a candidate waits for review; below it "
+            "is dropped.", _fraction),
+    Setting("link_timeout", 10.0, "Seconds to wait for a registry to answer one request.", _positive(float)),
+    Setting("link_retries", 3, "Attempts per request to a registry (with exponential backoff) "
+            "before the run stops.", _positive(int)),
+    Setting("link_cache_dir", "var/cache/registries", "Directory of the cache of registry answers; "
+            "empty disables it."),
+    Setting("wikidata_reconcile_url", "", "Reconciliation API 0.2 service for Wikidata candidates "
+            "(e.g. https://wikidata.reconci.link/de/api); empty: look up labels by SPARQL."),
+    Setting("wikidata_sparql_url", "https://query.wikidata.org/sparql", "SPARQL endpoint of Wikidata "
+            "(or a stand-in) for labels and properties of candidates."),
+    Setting("atlas_reconcile_url", "", "Reconciliation API 0.2 service of another atlas (registry "
+            "`atlas`), e.g. https://other.example/reconcile."),
+    Setting("anschriftenverzeichnis_url", "", "URL of a newer Anschriftenverzeichnis des Bundes JSON "
+            "(the shipped snapshot when empty)."),
+    Setting("govdata_contributors_url", "", "URL of a newer GovData contributor list (RDF/XML; the "
+            "shipped snapshot when empty)."),
 )
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -33,6 +33,13 @@ LOCN = "http://www.w3.org/ns/locn#"
 FORMATS = "http://www.w3.org/ns/formats/"
 EU = "http://publications.europa.eu/resource/authority/"
 IANA = "http://www.iana.org/assignments/media-types/"
+SSSOM = "https://w3id.org/sssom/"
+SEMAPV = "https://w3id.org/semapv/vocab/"
+WD = "http://www.wikidata.org/entity/"
+WDT = "http://www.wikidata.org/prop/direct/"
+GND = "https://d-nb.info/gnd/"
+ROR = "https://ror.org/"
+CONTRIBUTORS = "http://dcat-ap.de/def/contributors/"
 
 RDF_TYPE = RDF + "type"
 
@@ -81,6 +88,11 @@ def graph_iri(base_iri: str, kind: str, slug: str) -> str:
 def graph_prefix(base_iri: str, kind: str) -> str:
     """The common start of the graphs of one kind (ontology, shapes, data, user)."""
     return f"{base_iri}graph/{kind}/"
+
+
+def links_graph(base_iri: str, registry: str) -> str:
+    """The named graph of the links with one registry: <base>graph/links/<registry>."""
+    return f"{base_iri}graph/links/{registry}"
 
 
 def scheme_iri(base_iri: str, scheme: str) -> str:

@@ -97,3 +97,14 @@ def store_counts(store) -> dict:
     graphs = {g for g in store.graphs() if g != meta}
     return {"triples": int(triples.value), "quads": int(quads.value), "graphs": graphs,
             "offers": int(offers.value), "actors": int(actors.value)}
+
+
+def make_linked_release(tmp_path: Path, base_url: str | None = None, publisher: str = BASE + "id/org/bmi"):
+    """Like make_release, after `tfatlas link --registry govdata` and with the BMI as publisher."""
+    from tfatlas.linking.run import link
+
+    with build_store(tmp_path / "store-linked") as store:
+        link(store, load_config(cli={"store": str(tmp_path / "store-linked"), "link_cache_dir": ""}, environ={}),
+             "govdata", ["organisation", "unit"])
+        publish(store, tmp_path / "release", base_url=base_url, publisher=publisher)
+        return tmp_path / "release", store_counts(store)

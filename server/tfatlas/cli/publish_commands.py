@@ -26,8 +26,12 @@ from .context import Session, pass_context
 @click.option("--contributor-id", default=None,
               help="GovData contributor IRI (dcatde:contributorID), assigned by GovData; omitted "
                    "when not given.")
+@click.option("--publisher", default=None,
+              help="IRI of the atlas organisation that publishes (default: the publisher setting); "
+                   "its GovData contributor ID from `tfatlas link --registry govdata` is named "
+                   "unless --contributor-id is given.")
 @pass_context
-def publish(ctx: Session, out: Path, base_url: str | None, contributor_id: str | None):
+def publish(ctx: Session, out: Path, base_url: str | None, contributor_id: str | None, publisher: str | None):
     """Write an open-data release: canonical dumps (Turtle, N-Triples.gz, JSON-LD, TriG), CSV
     tables of actors and offers, SHA256SUMS, a DCAT-AP.de 3.0 catalogue and a VoID description.
 
@@ -40,7 +44,8 @@ def publish(ctx: Session, out: Path, base_url: str | None, contributor_id: str |
     if base_url is None:
         host = ctx.config.host if ctx.config.host not in ("", "0.0.0.0", "::") else "127.0.0.1"
         base_url = f"http://{'[' + host + ']' if ':' in host else host}:{ctx.config.port}"
-    release = tfatlas.publish(ctx.store, out, base_url=base_url, contributor_id=contributor_id)
+    release = tfatlas.publish(ctx.store, out, base_url=base_url, contributor_id=contributor_id,
+                              publisher=publisher or ctx.config.publisher or None)
     table = Table("file", "dataset", "bytes", title=f"Release in {release.directory}")
     for f in release.files:
         table.add_row(f.name, f.dataset, f"{f.size:,}")

@@ -251,6 +251,7 @@ def show_config(ctx: Session, as_json):
                                for name, env, value, origin in rows}, indent=2, default=str))
         return
     table = Table("setting", "environment", "value", "from")
+    table.columns[0].no_wrap = True  # a name is looked up and copied whole, never broken
     for name, env, value, origin in rows:
         table.add_row(name, env, str(value), origin)
     Console().print(table)

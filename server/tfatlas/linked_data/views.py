@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from . import labels as L
+from ..linking.display import registry_links
 from ..i18n import DEFAULT_LANGUAGE, normalise_language, pick
 from ..vocab import (CV, DCT, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD, meta_graph, prefixes, tfa)
 from .labels import Text, iri_term
@@ -98,6 +99,7 @@ class ResourceView:
     page_size: int
     provenance: Provenance
     sections: list[Section]
+    links: list = field(default_factory=list)  # linking.display.RegistryLink: "also in"
 
 
 class PageOutOfRange(LookupError):
@@ -290,7 +292,8 @@ def view(store, iri: str, base_iri: str, lang: str = DEFAULT_LANGUAGE, page: int
         outgoing=sorted(outgoing.values(), key=lambda g: g.label.casefold()),
         incoming=sorted(incoming.values(), key=lambda g: g.label.casefold()),
         outgoing_total=out_total, incoming_total=in_total, page=page, pages=pages,
-        page_size=page_size, provenance=provenance, sections=sections)
+        page_size=page_size, provenance=provenance, sections=sections,
+        links=registry_links(store, iri, lang))
 
 
 def _page_of(store, select: str, total: int, page_size: int, offset: int) -> list:

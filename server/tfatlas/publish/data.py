@@ -68,6 +68,7 @@ NTRIPLES_GZ = FileKind(".nt.gz", by_name("ntriples").media_type, "RDF_N_TRIPLES"
 JSONLD = FileKind(".jsonld", by_name("jsonld").media_type, "JSON_LD", "JSON-LD")
 TRIG = FileKind(".trig", by_name("trig").media_type, "RDF_TRIG", "TriG")
 CSV = FileKind(".csv", "text/csv", "CSV", "CSV")
+SSSOM_TSV = FileKind(".sssom.tsv", "text/tab-separated-values", "TSV", "SSSOM TSV")
 
 
 #: Content types the web server sends for release files (gzip stays a gzip file: no
@@ -78,6 +79,7 @@ CONTENT_TYPES = {
     ".jsonld": "application/ld+json",
     ".trig": "application/trig",
     ".csv": "text/csv; charset=utf-8; header=present",
+    ".tsv": "text/tab-separated-values; charset=utf-8",
     ".rdf": "application/rdf+xml",
     SUMS: "text/plain; charset=utf-8",
 }

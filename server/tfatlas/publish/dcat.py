@@ -245,7 +245,7 @@ def void_triples(data: PublishedData, files: list[ReleaseFile], base_url: str) -
         g.add(dataset, VOID + "sparqlEndpoint", base_url + "/sparql")
         g.add(dataset, VOID + "uriSpace", ox.Literal(base + "id/"))
         for release_file in files:
-            if release_file.dataset == name and release_file.kind.file_type != "CSV":
+            if release_file.dataset == name and release_file.kind.file_type not in ("CSV", "TSV"):
                 g.add(dataset, VOID + "dataDump", download_url(base_url, release_file.name))
         _statistics(g, dataset, data.statistics(name))
         if name == ALL:

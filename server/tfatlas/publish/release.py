@@ -34,7 +34,9 @@ import pyoxigraph as ox
 from ..errors import InputError
 from ..store import AtlasStore
 from . import dcat as catalog
-from .data import ALL, CSV, JSONLD, NTRIPLES_GZ, SUBSETS, SUMS, TRIG, TURTLE, FileKind, PublishedData, ReleaseFile, prefixes, published_data
+from ..linking.records import contributor_id_of, read_mappings
+from ..linking.sssom import sssom_tsv
+from .data import ALL, CSV, JSONLD, NTRIPLES_GZ, SSSOM_TSV, SUBSETS, SUMS, TRIG, TURTLE, FileKind, PublishedData, ReleaseFile, prefixes, published_data
 from .tables import actors_csv, offers_csv
 
 
@@ -131,13 +133,21 @@ def write_data_files(data: PublishedData, directory: Path) -> list[tuple[str, st
     return files
 
 
+#: The decided links with the registries, as an SSSOM mapping set (part of the actors dataset).
+LINKS = "links.sssom.tsv"
+
+
 def default_base_url() -> str:
     return "http://127.0.0.1:8080"
 
 
 def publish(store: AtlasStore, out: str | os.PathLike, *, base_url: str | None = None,
-            contributor_id: str | None = None) -> Release:
-    """Write a complete release into ``out`` and return what was written."""
+            contributor_id: str | None = None, publisher: str | None = None) -> Release:
+    """Write a complete release into ``out`` and return what was written.
+
+    ``publisher``: the atlas organisation that publishes; without ``contributor_id`` its GovData
+    contributor ID, where the links with GovData give one, is named in the catalogue.
+    """
     base_url = (base_url or default_base_url()).rstrip("/")
     if not base_url.startswith(("http://", "https://")):
         raise InputError(f"--base-url must be an http(s) URL, got {base_url!r}")
@@ -148,8 +158,12 @@ def publish(store: AtlasStore, out: str | os.PathLike, *, base_url: str | None =
         with tempfile.TemporaryDirectory(dir=out, prefix=".publishing-") as tmp:
             tmp = Path(tmp)
             data = published_data(store, tmp / ".statements")
+            if not contributor_id and publisher:
+                contributor_id = contributor_id_of(store, publisher)
             files = [ReleaseFile(name, dataset, kind, (tmp / name).stat().st_size, _sha256(tmp / name))
                      for name, dataset, kind in write_data_files(data, tmp)]
+            (tmp / LINKS).write_bytes(sssom_tsv(read_mappings(store), data.base_iri))
+            files.append(ReleaseFile(LINKS, "actors", SSSOM_TSV, (tmp / LINKS).stat().st_size, _sha256(tmp / LINKS)))
             graph = canonical_triples(catalog.catalog_triples(data, files, base_url, contributor_id))
             void = canonical_triples(catalog.void_triples(data, files, base_url))
             turtle(graph, data.base_iri, tmp / "catalog.ttl")

@@ -28,9 +28,14 @@ def authorize_update(authorization: str | None, token_sha256: str) -> None:
         raise ProtocolError(401, "SPARQL Update needs the operator's admin token: "
                                  "'Authorization: Bearer <token>'",
                             {"WWW-Authenticate": 'Bearer realm="tfatlas sparql update"'})
-    digest = hashlib.sha256(token.strip().encode("utf-8")).hexdigest()
-    if not hmac.compare_digest(digest, token_sha256.strip().lower()):
+    if not token_matches(token, token_sha256):
         raise ProtocolError(403, "the bearer token is not the admin token; the update was not applied")
+
+
+def token_matches(token: str, token_sha256: str) -> bool:
+    """Whether ``token`` hashes to the configured admin hash (in constant time)."""
+    digest = hashlib.sha256(token.strip().encode("utf-8")).hexdigest()
+    return bool(token_sha256) and hmac.compare_digest(digest, token_sha256.strip().lower())
 
 
 def allowed(iri: str, prefixes: tuple[str, ...]) -> bool:

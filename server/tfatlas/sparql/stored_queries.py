@@ -28,6 +28,7 @@ import yaml
 from ..errors import InputError
 from ..model.files import model_dir
 from ..i18n import pick
+from .access import check_outgoing
 from ..vocab import SKOS, XSD, scheme_iri
 from .text import tokens
 
@@ -340,6 +341,13 @@ def bind(query: StoredQuery, args: Mapping[str, list[str]], store=None,
     return bindings
 
 
-def run(store, query: StoredQuery, bindings: Mapping[str, list[ox.Term]]):
-    """Evaluate a stored query with its bound parameters over the union of all graphs."""
-    return store.query(with_values(query.sparql, bindings, query.where_at))
+def run(store, query: StoredQuery, bindings: Mapping[str, list[ox.Term]], allow: tuple[str, ...] | None = None):
+    """Evaluate a stored query with its bound parameters over the union of all graphs.
+
+    ``allow``: the SERVICE allow-list; a stored query that federates with a registry off the list
+    is refused (403) as the same text sent to /sparql would be.
+    """
+    text = with_values(query.sparql, bindings, query.where_at)
+    if allow is not None:
+        check_outgoing(text, allow, store.base_iri)
+    return store.query(text)

@@ -8,7 +8,7 @@ from flask_cors import CORS
 from ..config import Config, load_config
 from ..store import AtlasStore, open_store
 from . import errors, sessions
-from .blueprints import api, downloads, edit, finder, graph_store, metrics, ops, pages, sparql
+from .blueprints import api, downloads, edit, finder, graph_store, link_review, metrics, ops, pages, reconcile, sparql
 
 
 def create_app(config: Config | None = None, store: AtlasStore | None = None) -> Flask:
@@ -25,6 +25,6 @@ def create_app(config: Config | None = None, store: AtlasStore | None = None) ->
     sessions.init_app(app)
 
     for blueprint in (ops.bp, pages.bp, api.bp, finder.bp, downloads.bp, sparql.bp, metrics.bp,
-                      graph_store.bp, edit.bp):
+                      graph_store.bp, edit.bp, reconcile.bp, link_review.bp):
         app.register_blueprint(blueprint)
     return app

@@ -44,6 +44,19 @@ def store_state(app: Flask | None = None) -> StoreState:
     return StoreState(ext["tfatlas.finder_cache"], pool.generation if pool is not None else None)
 
 
+def get_reconcile_service(app: Flask | None = None):
+    """The reconciliation service over the store (its entity index follows the store's writes)."""
+    from ..linking.reconcile import ReconcileService, Settings
+
+    app = app or current_app
+    ext = app.extensions
+    if "tfatlas.reconcile" not in ext:
+        config = app.config["TFATLAS"]
+        ext["tfatlas.reconcile"] = ReconcileService(
+            get_store(app), Settings(config.reconcile_match_score, config.reconcile_match_margin))
+    return ext["tfatlas.reconcile"]
+
+
 def get_contributions(app: Flask | None = None):
     """Actors' writes (issue 10): one service per app, serialised with the operator's updates."""
     from ..contributions.setup import contributions_for

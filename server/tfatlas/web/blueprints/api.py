@@ -137,7 +137,7 @@ def stored_query(name: str):
 
     bindings = bind(query, request.args.to_dict(flat=False), store, member)  # ParameterError: 400
     try:
-        results = run(store, query, bindings)
+        results = run(store, query, bindings, tuple(current_app.config["TFATLAS"].service_allow))
     except QueryError as exc:  # the stored query itself is broken: the server's fault
         raise QueryFailed(500, f"the stored query {name!r} failed: {exc}", title="query failed") from None
 

@@ -12,14 +12,22 @@ hard links, cheap even for large stores), bulk-loads the files there and only th
 previous generation untouched; leftovers are removed the next time the store is opened.
 This gives all-or-nothing loads at the speed of Oxigraph's bulk loader, which is not
 transactional on its own.
+
+A write that fails for the storage itself (a full disk) is a server fault (StoreFull, 507;
+StoreError, 503), remembered in ``fault()``. RocksDB keeps such a background error until the
+database is closed, so every later write would fail even after space is freed: the next write
+(or health check) with space free again reopens the database first, and writes work again
+without a restart. Reads go on meanwhile.
 """
 
 from __future__ import annotations
 
 import fcntl
+import gc
 import gzip
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
 from typing import BinaryIO, Iterable
@@ -32,9 +40,15 @@ from ..sparql.guard import problem as guard_problem
 from ..sparql.stack import on_large_stack
 from ..model.formats import Format
 from ..vocab import meta_graph
-from .base import AtlasStore, LoadReport, Progress, Source, provenance_update
+from .base import (AtlasStore, LoadReport, Progress, Source, is_storage_failure, provenance_update,
+                   storage_error)
 
 ACTIVE = "ACTIVE"
+#: Free bytes needed before writes are tried again after a full disk (RocksDB's log and a flush).
+MIN_FREE_BYTES = 8 << 20
+
+
+_LOADING = ("the load", "das Laden")
 
 
 class _CountingReader:
@@ -191,6 +205,8 @@ class EmbeddedStore(AtlasStore):
         self._lock_file.write(f"{os.getpid()}\n")
         self._lock_file.flush()
         self._store = self._open_generation(self._active_generation())
+        self._fault: tuple[type[StoreError], str] | None = None  # why writes fail now
+        self._fault_lock = threading.RLock()
         self._remove_leftovers()
 
     # -- generations -------------------------------------------------------------------------
@@ -232,6 +248,15 @@ class EmbeddedStore(AtlasStore):
 
     def load(self, sources: list[Source], *, replace: bool = False,
              progress: Progress | None = None) -> LoadReport:
+        self._recover()
+        try:
+            return self._load(sources, replace, progress)
+        except StoreError as exc:
+            if isinstance(exc.__cause__, OSError) and is_storage_failure(exc.__cause__):
+                self._fault = (type(exc), exc.message)
+            raise
+
+    def _load(self, sources: list[Source], replace: bool, progress: Progress | None) -> LoadReport:
         started = time.perf_counter()
         current = self._active_generation()
         number = int(current.rsplit("-", 1)[1]) + 1
@@ -244,7 +269,7 @@ class EmbeddedStore(AtlasStore):
             staged = ox.Store(str(staged_path))
         except OSError as exc:
             shutil.rmtree(staged_path, ignore_errors=True)
-            raise StoreError(f"cannot write to the store at {self.root}: {exc}") from None
+            raise storage_error(exc, _LOADING) from exc
 
         report = LoadReport()
         try:
@@ -340,11 +365,15 @@ class EmbeddedStore(AtlasStore):
             except ValueError as exc:
                 raise InputError(f"{source.path}: {exc}") from None
             except OSError as exc:
-                raise StoreError(f"{source.path}: cannot load into the store: {exc}") from None
+                raise storage_error(exc, _LOADING) from exc
 
     def drop_graph(self, graph: str) -> None:
+        self._recover()
         if self._store.contains_named_graph(_term(graph)):
-            self._store.remove_graph(_term(graph))
+            try:
+                self._store.remove_graph(_term(graph))
+            except OSError as exc:
+                raise self._failed(exc, ("dropping the graph", "das Löschen des Graphen")) from None
             self._committed("drop", [graph])
 
     def query(self, sparql: str, *, default_graphs: Iterable[str] | None = None,
@@ -372,14 +401,53 @@ class EmbeddedStore(AtlasStore):
             raise QueryError(f"malformed update: {too_large}")
         if (unsafe := update_problem(sparql)) is not None:
             raise InputError(unsafe)
+        self._recover()
         try:
             # Parse and evaluation recurse; a large stack keeps what the guard admits from crashing.
             on_large_stack(self._store.update, sparql, base_iri=base_iri)
         except SyntaxError as exc:
             raise QueryError(f"malformed update: {exc}") from None
         except OSError as exc:
+            if is_storage_failure(exc):
+                raise self._failed(exc, ("the update", "die Änderung")) from None
             raise QueryError(f"update failed: {exc}") from None
         self._committed("update", graphs)
+
+    # -- storage faults ------------------------------------------------------------------------
+
+    def _failed(self, exc: OSError, doing: tuple[str, str]) -> StoreError:
+        error = storage_error(exc, doing)
+        # Kept as class and message only: an exception object would keep, through its context's
+        # traceback, the frames that hold the old database open, and the reopen would fail.
+        self._fault = (type(error), error.message)
+        return error
+
+    def fault(self) -> str | None:
+        try:
+            self._recover()
+        except StoreError as exc:
+            return exc.message
+        return None
+
+    def _recover(self) -> None:
+        """After a storage fault, with space free again: reopen the database (see the docstring)."""
+        if self._fault is None:
+            return
+        with self._fault_lock:
+            if self._fault is None:
+                return
+            kind, message = self._fault
+            if shutil.disk_usage(self.root).free < MIN_FREE_BYTES:
+                raise kind(message)
+            name = self._active_generation()
+            self._store = None  # the last reference: RocksDB closes, and its sticky error with it
+            gc.collect()  # a failed write's traceback may still hold the database in a cycle
+            try:
+                self._store = self._open_generation(name)
+            except StoreError:
+                self._store = ox.Store.read_only(str(self.root / name))  # reads go on meanwhile
+                raise kind(message) from None
+            self._fault = None
 
     def dump(self, out: BinaryIO, fmt: Format) -> None:
         if not fmt.has_datasets:

@@ -7,7 +7,7 @@ from flask_cors import CORS
 
 from ..config import Config, load_config
 from ..store import AtlasStore, open_store
-from . import errors, sessions
+from . import errors, security_headers, sessions
 from .blueprints import api, downloads, edit, finder, graph_store, link_review, metrics, ops, pages, reconcile, sparql
 
 
@@ -22,6 +22,7 @@ def create_app(config: Config | None = None, store: AtlasStore | None = None) ->
     CORS(app, origins="*", send_wildcard=True, supports_credentials=False, max_age=86400)
     metrics.init_app(app)
     errors.init_app(app)
+    security_headers.init_app(app)
     sessions.init_app(app)
 
     for blueprint in (ops.bp, pages.bp, api.bp, finder.bp, downloads.bp, sparql.bp, metrics.bp,

@@ -67,6 +67,27 @@ def for_path(path: Path, name: str | None = None) -> Format:
 _PREFIX_LINE = re.compile(rb"@prefix ([A-Za-z][\w.-]*)?: <[^>]*> \.")
 
 
+def _prefix_use(line: bytes) -> re.Pattern:
+    return re.compile(rb"(?<![\w.:/#<=-])" + re.escape(_PREFIX_LINE.fullmatch(line).group(1) or b"") + rb":")
+
+
+def used_prefix_lines(header: list[bytes], body_chunks) -> list[bytes]:
+    """The ``@prefix`` lines of ``header`` that the body, read in chunks, uses (the rule of
+    :func:`without_unused_prefixes`, for files too large to hold in memory)."""
+    patterns = {line: _prefix_use(line) for line in header}
+    used: set[bytes] = set()
+    tail = b""
+    for chunk in body_chunks:
+        window = tail + chunk
+        for line, pattern in patterns.items():
+            if line not in used and pattern.search(window):
+                used.add(line)
+        tail = window[-256:]  # a token split between two chunks is seen in the next window
+        if len(used) == len(patterns):
+            break
+    return [line for line in header if line in used]
+
+
 def without_unused_prefixes(text: bytes) -> bytes:
     """Turtle or TriG without the ``@prefix`` lines its statements do not use.
 
@@ -81,7 +102,5 @@ def without_unused_prefixes(text: bytes) -> bytes:
     if not header:
         return text
     body = b"\n".join(lines[header:])
-    kept = [line for line in lines[:header]
-            if re.search(rb"(?<![\w.:/#<=-])" + re.escape(_PREFIX_LINE.fullmatch(line).group(1) or b"") + rb":",
-                         body)]
+    kept = [line for line in lines[:header] if _prefix_use(line).search(body)]
     return b"\n".join(kept + lines[header:])

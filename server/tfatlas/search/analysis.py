@@ -24,6 +24,7 @@ _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "s
 _WORD = re.compile(r"[^\W_]+")
 
 
+@functools.lru_cache(maxsize=262144)
 def fold(text: str) -> str:
     """Lower case with umlauts spelt out, so "Agilität" and "Agilitaet" are one spelling."""
     return unicodedata.normalize("NFC", text).lower().translate(_FOLD)
@@ -34,12 +35,14 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
-def spans(text: str) -> list[tuple[int, int, str]]:
+@functools.lru_cache(maxsize=32768)
+def spans(text: str) -> tuple[tuple[int, int, str], ...]:
     """(start, end, lower-case word) for each word of the text (NFC), for highlighting."""
     text = unicodedata.normalize("NFC", text)
-    return [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text)]
+    return tuple((m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text))
 
 
+@functools.lru_cache(maxsize=32768)
 def name_key(text: str) -> str:
     """The form a whole name is compared in: "KI-Grundlagen" and "ki grundlagen" are one key."""
     return " ".join(words(text))
@@ -73,7 +76,7 @@ def register(index: tantivy.Index) -> None:
     index.register_tokenizer(WHITESPACE, whitespace_analyzer())
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=262144)
 def stem(word: str, lang: str) -> str | None:
     """The stem of one lower-case word (either umlaut spelling) in a language; None for a stop word."""
     terms = analyzer(lang).analyze(word)
@@ -196,13 +199,6 @@ def part_forms(word: str) -> list[str]:
             forms.append(word[: -len(ending)])
             break
     return [f for f in forms if len(f) >= 4]
-
-
-def contains_part(word: str, part: str) -> bool:
-    """True when ``part`` (or its bare form) begins or ends the longer ``word``
-    ("management" in "projektmanagement")."""
-    return any(len(word) >= len(p) + MIN_REST and (word.startswith(p) or word.endswith(p))
-               for p in part_forms(part))
 
 
 # -- compounds: character n-grams --------------------------------------------------------------

@@ -64,36 +64,46 @@ class Match:
         return text + (f" ({'; '.join(notes)})" if notes else "")
 
 
-def _word_kind(word: QueryWord, lower: str, lang: str, strategy: str) -> str | None:
-    token_stem = analysis.stem(lower, lang)
-    if token_stem is None:
+class _Matcher:
+    """The terms one query word matches in one language, as sets (built once per search)."""
+
+    def __init__(self, word: QueryWord, lang: str, strategy: str):
+        self.word = word
+        self.lang = lang
+        self.stems = frozenset(word.stems_for(lang))
+        self.typos = frozenset(word.typos.get(lang, ()))
+        self.parts = frozenset(filter(None, (analysis.stem(p, lang) for p in word.parts or ())))
+        self.longer = frozenset(word.longer) if strategy == "decompound" else frozenset()
+        self.grams = (frozenset(analysis.grams(word.folded))
+                      if strategy == "ngram" and len(word.folded) >= 4 else frozenset())
+
+    def kind(self, lower: str) -> str | None:
+        token_stem = analysis.stem(lower, self.lang)
+        if token_stem is None:
+            return None
+        if token_stem in self.stems:
+            return WORD
+        if token_stem in self.typos:
+            return TYPO
+        if token_stem in self.parts:
+            return COMPOUND
+        if self.longer or self.grams:
+            folded = analysis.fold(lower)
+            if folded in self.longer:
+                return COMPOUND
+            if self.grams and len(self.grams & set(analysis.grams(folded))) >= analysis.GRAM_SHARE * len(self.grams):
+                return COMPOUND
         return None
-    wanted = word.stems_for(lang)
-    if token_stem in wanted:
-        return WORD
-    if token_stem in word.typos.get(lang, ()):
-        return TYPO
-    folded = analysis.fold(lower)
-    if strategy == "decompound":
-        if word.parts and token_stem in {analysis.stem(p, lang) for p in word.parts}:
-            return COMPOUND
-        if analysis.contains_part(folded, word.folded):
-            return COMPOUND
-    elif strategy == "ngram" and len(word.folded) >= 4:
-        mine = set(analysis.grams(word.folded))
-        if len(mine & set(analysis.grams(folded))) >= analysis.GRAM_SHARE * len(mine):
-            return COMPOUND
-    return None
 
 
-def marks(text: str, words: list[QueryWord], lang: str, strategy: str) -> list[tuple[int, int, WordMatch]]:
+def marks(text: str, matchers: list[_Matcher]) -> list[tuple[int, int, WordMatch]]:
     """(start, end, match) of each word of ``text`` that a query word matches."""
     found = []
     for start, end, lower in analysis.spans(text):
-        for word in words:
-            kind = _word_kind(word, lower, lang, strategy)
+        for matcher in matchers:
+            kind = matcher.kind(lower)
             if kind:
-                found.append((start, end, WordMatch(word.text, text[start:end], kind)))
+                found.append((start, end, WordMatch(matcher.word.text, text[start:end], kind)))
                 break
     return found
 
@@ -138,12 +148,16 @@ class Explanation:
 SNIPPET = 220
 
 
-def explain(doc: OfferDoc, words: list[QueryWord], text: str, lang: str, strategy: str) -> Explanation:
+def matchers(words: list[QueryWord], strategy: str) -> dict[str, list[_Matcher]]:
+    return {lang: [_Matcher(w, lang, strategy) for w in words] for lang in analysis.LANGUAGES}
+
+
+def explain(doc: OfferDoc, by_lang: dict[str, list[_Matcher]], text: str, lang: str) -> Explanation:
     exact_key = analysis.name_key(text)
     by_field: dict[tuple, Match] = {}
     matched_values: dict[tuple, list[str]] = {}
     for kind, text_lang, translated, value, link in fields.field_texts(doc):
-        found = marks(value, words, text_lang, strategy)
+        found = marks(value, by_lang[text_lang])
         is_exact = bool(exact_key) and analysis.name_key(value) == exact_key
         if not found and not is_exact:
             continue
@@ -170,6 +184,6 @@ def explain(doc: OfferDoc, words: list[QueryWord], text: str, lang: str, strateg
     return Explanation(
         matches=matches,
         exact=any(m.exact for m in matches),
-        title=segments(title, marks(title, words, title_lang, strategy)),
-        snippet=segments(description, marks(description, words, description_lang, strategy), SNIPPET),
+        title=segments(title, marks(title, by_lang[title_lang])),
+        snippet=segments(description, marks(description, by_lang[description_lang]), SNIPPET),
     )

@@ -27,7 +27,7 @@ from typing import Iterable
 import tantivy
 
 from . import analysis, fields, query
-from .explain import Match, explain
+from .explain import Match, explain, matchers
 from .source import OfferDoc, affected_offers, read_offers
 
 CURRENT = "CURRENT"
@@ -272,9 +272,10 @@ class SearchIndex:
         scored.sort(key=lambda s: (-round(s[0], 4), s[1]))
         results.ranked = [iri for _, iri, _ in scored]
         results.scores = {iri: score for score, iri, _ in scored}
+        by_lang = matchers(words, self.strategy)
         for score, iri, addr in scored[:limit]:
             doc = OfferDoc.from_json(searcher.doc(addr)["doc"][0].decode())
-            why = explain(doc, words, text, lang, self.strategy)
+            why = explain(doc, by_lang, text, lang)
             results.hits.append(Hit(iri, score, why.exact, why.matches, why.title, why.snippet))
         return results
 

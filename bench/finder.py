@@ -39,8 +39,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "server"))
 sys.path.insert(0, str(REPO / "bench"))
 
-from tfatlas import stored_queries as sq  # noqa: E402
-from tfatlas.loading import sources_for  # noqa: E402
+from tfatlas.sparql import stored_queries as sq  # noqa: E402
+from tfatlas.model.loading import sources_for  # noqa: E402
 from tfatlas.store.embedded import EmbeddedStore  # noqa: E402
 
 BASE = "https://w3id.org/tfatlas/"

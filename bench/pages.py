@@ -40,9 +40,9 @@ def main() -> None:
 
     from generate import generate, parse_size  # bench/generate.py
 
-    from tfatlas import rdfformats
+    from tfatlas.model import formats as rdfformats
     from tfatlas.config import load_config
-    from tfatlas.loading import model_sources
+    from tfatlas.model.loading import model_sources
     from tfatlas.store import Source
     from tfatlas.store.embedded import EmbeddedStore
     from tfatlas.web.app import create_app

@@ -35,8 +35,8 @@ sys.path.insert(0, str(REPO / "server"))
 from generate import PRESETS, generate  # noqa: E402
 
 from tfatlas import validation  # noqa: E402
-from tfatlas.loading import sources_for  # noqa: E402
-from tfatlas.resources import model_dir  # noqa: E402
+from tfatlas.model.loading import sources_for  # noqa: E402
+from tfatlas.model.files import model_dir  # noqa: E402
 from tfatlas.store.embedded import EmbeddedStore  # noqa: E402
 
 BASE = "https://w3id.org/tfatlas/"

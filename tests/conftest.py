@@ -1,94 +1,71 @@
-"""Shared fixtures: a real store on disk and a real server on a free port."""
+"""Shared fixtures: real stores on disk, the app over them, a CLI runner and real servers.
+
+Helpers that tests import live in ``tests/support/`` (no test module imports another).
+"""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def shared_path(*parts: str) -> Path:
-    """A path in ../shared; skip with a reason when it is absent, except in CI where it must exist."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        if IN_CI:
-            pytest.fail(f"{path} is missing; CI must have ../shared")
-        pytest.skip(f"{path} is absent (the W3C and DCAT-AP material lives in ../shared)")
-    return path
+from support.paths import IN_CI
+from support.servers import Server, tfatlas_command
+from tfatlas.config import load_config
+from tfatlas.model.loading import model_sources
+from tfatlas.store.embedded import EmbeddedStore
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@pytest.fixture
+def make_store(tmp_path):
+    """Factory for embedded stores on disk (``seeded=True``: the shipped model, without its SHACL gate)."""
+    opened: list[EmbeddedStore] = []
+
+    def make(name: str = "store", *, seeded: bool = False, base_iri: str = "https://w3id.org/tfatlas/"):
+        store = EmbeddedStore(tmp_path / name, base_iri)
+        opened.append(store)
+        if seeded:
+            store.load(model_sources(base_iri), replace=True)
+        return store
+
+    yield make
+    for store in opened:
+        store.close()
 
 
-def tfatlas_command() -> list[str]:
-    return [sys.executable, "-m", "tfatlas"]
+@pytest.fixture
+def app(make_store, tmp_path):
+    """The Flask app over a seeded embedded store (no release published)."""
+    from tfatlas.web.app import create_app
+
+    store = make_store(seeded=True)
+    config = load_config(cli={"store": str(store.root), "release_dir": str(tmp_path / "release")}, environ={})
+    application = create_app(config, store=store)
+    application.config["TESTING"] = True
+    yield application
+    service = application.extensions.get("tfatlas.query_service")
+    if service is not None:
+        service.close()
 
 
-class Server:
-    """`tfatlas serve` in its own process, as a user would start it."""
+@pytest.fixture
+def client(app):
+    return app.test_client()
 
-    def __init__(self, store: Path, env: dict[str, str] | None = None, args: list[str] | None = None):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.store = store
-        full_env = {**os.environ, "TFATLAS_STORE": str(store), **(env or {})}
-        full_env.pop("TFATLAS_STORE_URL", None) if "TFATLAS_STORE_URL" not in (env or {}) else None
-        self.log = open(store.parent / f"server-{self.port}.log", "w+")
-        self.process = subprocess.Popen(
-            tfatlas_command() + ["serve", "--port", str(self.port), *(args or [])],
-            env=full_env, stdout=self.log, stderr=subprocess.STDOUT,
-            start_new_session=True)  # its own process group: query workers are stopped with it
-        self._wait()
 
-    def _wait(self, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.output()}")
-            try:
-                if requests.get(self.url + "/-/health", timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"server did not become healthy in {timeout} s:\n{self.output()}")
+@pytest.fixture
+def run_cli():
+    """`tfatlas ...` as a user runs it, in its own process: (exit code, stdout, stderr)."""
 
-    def output(self) -> str:
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()
+    def run(*args: str, env: dict[str, str] | None = None, input: str | None = None):
+        import os
 
-    def stop(self) -> None:
-        # Graceful first (SIGTERM); a browser's idle keep-alive sockets can hold a gthread
-        # worker's graceful exit, so then gunicorn's quick shutdown (SIGQUIT), then SIGKILL.
-        for sig, wait in ((signal.SIGTERM, 5), (signal.SIGQUIT, 5), (signal.SIGKILL, 10)):
-            if self.process.poll() is not None:
-                break
-            try:
-                os.killpg(self.process.pid, sig) if sig == signal.SIGKILL else self.process.send_signal(sig)
-                self.process.wait(timeout=wait)
-            except (subprocess.TimeoutExpired, ProcessLookupError):
-                continue
-        try:  # nothing of the server's process group may outlive the test
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.log.close()
+        done = subprocess.run(tfatlas_command() + list(args), capture_output=True, text=True, input=input,
+                              env={**os.environ, **(env or {})})
+        return done.returncode, done.stdout, done.stderr
+
+    return run
 
 
 @pytest.fixture(scope="session")

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from tfatlas import stored_queries as sq
+from tfatlas.sparql import stored_queries as sq
 from tfatlas.config import load_config
-from tfatlas.loading import sources_for
-from tfatlas.resources import model_dir
+from tfatlas.model.loading import sources_for
+from tfatlas.model.files import model_dir
 from tfatlas.store.embedded import EmbeddedStore
 from tfatlas.web.app import create_app
 

@@ -20,8 +20,8 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from conftest import shared_path
-from test_publish import make_release
+from support.paths import shared_path
+from support.stores import make_release
 
 SHAPES = (
     ("dcat-ap-3.0.0", "dcat-ap-SHACL.ttl"),

@@ -6,7 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from conftest import tfatlas_command
+from support.servers import tfatlas_command
 
 TURTLE = '@prefix ex: <http://example.org/> .\nex:a a ex:Thing ; ex:name "A" .\n'
 

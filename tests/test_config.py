@@ -10,7 +10,8 @@ import subprocess
 
 import pytest
 
-from conftest import REPO, tfatlas_command
+from support.paths import REPO
+from support.servers import tfatlas_command
 from tfatlas.config import SETTINGS, load_config
 from tfatlas.errors import InputError
 

@@ -2,8 +2,9 @@
 
 import pytest
 
-from tfatlas import conneg
-from tfatlas.conneg import NotAcceptable, negotiate
+from tfatlas.sparql import conneg
+from tfatlas.errors import NotAcceptable
+from tfatlas.sparql.conneg import negotiate
 
 JSON, XML, CSV, TSV = ("application/sparql-results+json", "application/sparql-results+xml",
                        "text/csv", "text/tab-separated-values")

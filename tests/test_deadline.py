@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from test_sparql_endpoint import load_store
+from support.stores import load_store
 
 pytestmark = pytest.mark.slow
 

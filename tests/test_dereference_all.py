@@ -16,7 +16,7 @@ import pytest
 import rdflib
 import requests
 
-from tfatlas.loading import model_sources
+from tfatlas.model.loading import model_sources
 
 BASE = "https://w3id.org/tfatlas/"
 LABELS = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2000/01/rdf-schema#label",

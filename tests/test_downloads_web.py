@@ -12,10 +12,10 @@ import pytest
 import requests
 
 from tfatlas.config import load_config
-from tfatlas.publication import SUMS, publish, verify
+from tfatlas.publish.release import SUMS, publish, verify
 from tfatlas.web.app import create_app
-from conftest import Server
-from test_publish import build_store
+from support.servers import Server
+from support.stores import build_store
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
 

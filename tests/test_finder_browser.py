@@ -16,7 +16,7 @@ OFFER_PATH = "/id/offer/bakoev-ausbildung-agile-coach"
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context()
+    context = browser.new_context(locale="de-DE")  # a German reader: the finder follows Accept-Language
     yield context.new_page()
     context.close()
 
@@ -62,7 +62,7 @@ def test_a_combination_without_match_explains_which_filter_to_relax(seeded_serve
 
 
 def test_the_finder_works_without_javascript(seeded_server, browser):
-    context = browser.new_context(java_script_enabled=False)
+    context = browser.new_context(java_script_enabled=False, locale="de-DE")
     page = context.new_page()
     try:
         page.goto(seeded_server.url + "/?lang=en")

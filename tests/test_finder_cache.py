@@ -10,8 +10,8 @@ import pytest
 
 from tfatlas import finder
 from tfatlas.config import load_config
-from tfatlas.loading import sources_for
-from tfatlas.resources import model_dir
+from tfatlas.model.loading import sources_for
+from tfatlas.model.files import model_dir
 from tfatlas.store.embedded import EmbeddedStore
 from tfatlas.web.app import create_app
 

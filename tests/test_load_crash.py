@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, tfatlas_command
+from support.paths import REPO
+from support.servers import tfatlas_command
 
 sys.path.insert(0, str(REPO / "bench"))
 from generate import generate  # noqa: E402  (bench/ is not a package)

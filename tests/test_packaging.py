@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
-from tfatlas.loading import graph_for
+from support.paths import REPO
+from tfatlas.model.loading import graph_for
 
 MODEL_KINDS = ("ontology", "shapes", "data", "queries")
 BASE = "https://w3id.org/tfatlas/"
@@ -70,7 +70,7 @@ def test_installed_wheel_initialises_a_store_from_another_directory(wheel, tmp_p
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     where = subprocess.run([str(venv / "bin" / "python"), "-c",
-                            "import tfatlas.resources as r; print(r.model_root())"],
+                            "import tfatlas.model.files as r; print(r.model_root())"],
                            capture_output=True, text=True, cwd=elsewhere, env=env, timeout=60)
     assert where.returncode == 0, where.stderr
     assert Path(where.stdout.strip()).is_relative_to(venv), "the model must come from the installed package"

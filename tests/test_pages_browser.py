@@ -12,7 +12,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from tfatlas.loading import model_sources
+from tfatlas.model.loading import model_sources
 
 pytestmark = pytest.mark.browser
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import IN_CI
-from tfatlas import reasoning
+from support.paths import IN_CI
+from tfatlas.validation import reasoning
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 import requests
 
-from tfatlas.result_cache import ResultCache, cacheable
+from tfatlas.sparql.cache import ResultCache, cacheable
 
 TOKEN = "cache-test-token"
 

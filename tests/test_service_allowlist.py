@@ -11,10 +11,10 @@ import time
 import pytest
 import requests
 
-from conftest import Server
-from test_sparql_endpoint import load_store
-from tfatlas.query_service import allowed, check_outgoing
-from tfatlas.sparql_protocol import ProtocolError
+from support.servers import Server
+from support.stores import load_store
+from tfatlas.sparql.access import allowed, check_outgoing
+from tfatlas.errors import ProtocolError
 
 pytestmark = pytest.mark.xdist_group("service-allowlist")
 

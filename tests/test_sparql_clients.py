@@ -24,8 +24,9 @@ from rdflib.compare import isomorphic
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, JSONLD, TSV, TURTLE, XML, SPARQLWrapper
 
-from conftest import IN_CI, Server, free_port, tfatlas_command
-from w3c_results import (Table, compare, graph_from_ntriples, parse_csv, parse_results,
+from support.paths import IN_CI
+from support.servers import Server, free_port, tfatlas_command
+from support.w3c_results import (Table, compare, graph_from_ntriples, parse_csv, parse_results,
                          rdflib_term, table_from_solutions)
 
 pytestmark = pytest.mark.xdist_group("sparql-clients")

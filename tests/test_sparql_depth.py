@@ -12,8 +12,8 @@ import subprocess
 
 import requests
 
-from conftest import tfatlas_command
-from tfatlas.sparql_depth import MAX_DEPTH, nesting_error
+from support.servers import tfatlas_command
+from tfatlas.sparql.text import MAX_DEPTH, nesting_error
 
 DEEP_GROUPS = "SELECT * WHERE " + "{" * 3000 + "?s ?p ?o" + "}" * 3000
 DEEP_PARENS = "SELECT * WHERE { FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }"

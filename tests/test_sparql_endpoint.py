@@ -13,7 +13,8 @@ import pytest
 import requests
 import rdflib
 
-from conftest import Server, tfatlas_command
+from support.servers import Server, tfatlas_command
+from support.stores import load_store
 
 pytestmark = pytest.mark.xdist_group("sparql-endpoint")
 
@@ -28,15 +29,6 @@ TRIG = "@prefix ex: <http://example.org/> .\n" + "".join(
     for i in range(PEOPLE))
 TRIPLES = PEOPLE * 3
 SELECT_ALL = "SELECT ?s ?name WHERE { ?s a <http://example.org/Person> ; <http://example.org/name> ?name }"
-
-
-def load_store(store, text: str, name: str = "data.trig") -> None:
-    store.parent.mkdir(parents=True, exist_ok=True)
-    path = store.parent / name
-    path.write_text(text, encoding="utf-8")
-    done = subprocess.run(tfatlas_command() + ["--store", str(store), "load", "--force", "--no-progress", str(path)],
-                          capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
 
 
 @pytest.fixture(scope="module")
@@ -215,6 +207,18 @@ def test_browsers_get_yasgui_served_locally(server, url):
     assert script.status_code == 200 and "Yasgui" in script.text[:200000]
 
 
+def test_yasgui_tabs_are_the_stored_queries_with_their_titles(url):
+    import html as html_module
+
+    page = requests.get(url, headers={"Accept": "text/html", "Accept-Language": "en"}, timeout=30).text
+    tabs = json.loads(html_module.unescape(page.split('id="example-queries" type="application/json">', 1)[1]
+                                           .split("</script>", 1)[0]))
+    names = [tab["name"] for tab in tabs]
+    assert "Who helps with a challenge?" in names  # from who-helps.rq's `#+ title`, in English
+    assert not any(name.startswith(("+", "#")) for name in names)
+    assert all("#+" not in tab["query"] and "SELECT" in tab["query"].upper() for tab in tabs)
+
+
 def test_cors_for_reads_and_preflight(url):
     response = requests.get(url, params={"query": "ASK {}"}, headers={"Origin": "https://elsewhere.example"},
                             timeout=30)
@@ -273,7 +277,7 @@ def oxigraph_serve(tmp_path_factory):
     import time
     from pathlib import Path
 
-    from conftest import free_port
+    from support.servers import free_port
 
     port = free_port()
     binary = Path(sys.executable).parent / "oxigraph"
@@ -343,8 +347,9 @@ TRICKY = ('INSERT DATA { <http://example.org/a> <http://example.org/p> "x},{\\"y
 
 @pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
 def test_row_count_is_exact_in_every_format(fmt):
-    from tfatlas.conneg import negotiate
-    from tfatlas.query_service import QueryFailed, serialize_solutions
+    from tfatlas.sparql.conneg import negotiate
+    from tfatlas.errors import QueryFailed
+    from tfatlas.sparql.results import serialize_solutions
 
     store = ox.Store()
     store.update(TRICKY)

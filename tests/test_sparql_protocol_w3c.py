@@ -25,8 +25,9 @@ import rdflib
 import requests
 from rdflib.collection import Collection
 
-from conftest import Server, shared_path
-from test_sparql_endpoint import load_store
+from support.servers import Server
+from support.paths import shared_path
+from support.stores import load_store
 
 MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 HT = rdflib.Namespace("http://www.w3.org/2011/http#")

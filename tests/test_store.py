@@ -6,25 +6,22 @@ from __future__ import annotations
 import gzip
 import io
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-import requests
 
-from conftest import free_port, tfatlas_command
-from tfatlas import rdfformats
+from support.servers import OxigraphServer, free_port, tfatlas_command
+from tfatlas.model import formats as rdfformats
 from tfatlas.errors import InputError, QueryError, StoreError
-from tfatlas.loading import sources_for
-from tfatlas.store import AtlasStore, meta_graph
+from tfatlas.model.loading import sources_for
+from tfatlas.store import AtlasStore
+from tfatlas.vocab import meta_graph
 from tfatlas.store.embedded import EmbeddedStore
 from tfatlas.store.remote import RemoteStore
 
 BASE = "https://w3id.org/tfatlas/"
 EX = "http://example.org/"
-OXIGRAPH = Path(sys.executable).parent / "oxigraph"
 
 TURTLE_A = f"""@prefix ex: <{EX}> .
 ex:a a ex:Thing ; ex:name "A"@de ; ex:near <neighbour> .
@@ -34,41 +31,6 @@ TRIG = f"""@prefix ex: <{EX}> .
 ex:loose ex:p "in the file's default graph" .
 GRAPH ex:g2 {{ ex:c a ex:Other ; ex:name "C" . }}
 """
-
-
-class OxigraphServer:
-    """`oxigraph serve` on a free port over a directory, as a deployment would run it."""
-
-    def __init__(self, location: Path):
-        self.location = location
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(location.parent / f"oxigraph-{self.port}.log", "w+")
-        self.process = subprocess.Popen(
-            [str(OXIGRAPH), "serve", "--location", str(location), "--bind", f"127.0.0.1:{self.port}"],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self.log.seek(0)
-                raise RuntimeError(f"oxigraph serve exited: {self.log.read()}")
-            try:
-                requests.get(self.url + "/query", params={"query": "ASK {}"}, timeout=1)
-                return
-            except requests.ConnectionError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("oxigraph serve did not answer within 30 s")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
 
 
 class Backend:

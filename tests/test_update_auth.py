@@ -7,10 +7,10 @@ import hashlib
 import pytest
 import requests
 
-from conftest import Server
-from test_sparql_endpoint import load_store
-from tfatlas.query_service import authorize_update
-from tfatlas.sparql_protocol import ProtocolError
+from support.servers import Server
+from support.stores import load_store
+from tfatlas.sparql.access import authorize_update
+from tfatlas.errors import ProtocolError
 
 pytestmark = pytest.mark.xdist_group("update-auth")
 

@@ -13,7 +13,7 @@ import rdflib
 
 from tfatlas import validation
 from tfatlas.cli import main
-from tfatlas.loading import check_sources, sources_for
+from tfatlas.model.loading import check_sources, sources_for
 from tfatlas.errors import ValidationFailed
 from tfatlas.store.embedded import EmbeddedStore
 
@@ -182,7 +182,7 @@ def test_model_files_are_context_not_data():
 def test_unknown_extension_names_validates_own_format_option(tmp_path):
     import subprocess
 
-    from conftest import tfatlas_command
+    from support.servers import tfatlas_command
 
     odd = tmp_path / "data.xyz"
     odd.write_text("x")

@@ -31,10 +31,11 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-import w3c_expected_failures as known
-from conftest import SHARED, Server, shared_path, tfatlas_command
-from w3c_manifest import Suite, W3CTest
-from w3c_results import (Table, compare, graph_from_ntriples, has_top_level_order_by, parse_csv,
+from support import w3c_expected_failures as known
+from support.paths import SHARED, shared_path
+from support.servers import Server, tfatlas_command
+from support.w3c_manifest import Suite, W3CTest
+from support.w3c_results import (Table, compare, graph_from_ntriples, has_top_level_order_by, parse_csv,
                          parse_results, read_expected, table_from_solutions)
 
 SUITE_DIR = SHARED / "w3c" / "sparql" / "sparql11"

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from .errors import InputError
+from .vocab import MODEL_BASE
 
 
 def _bool(value: str | bool) -> bool:
@@ -77,7 +78,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("store_update_url", "", "Update endpoint of the remote store (default: STORE_URL/update)."),
     Setting("store_gsp_url", "", "Graph Store Protocol endpoint of the remote store (default: STORE_URL/store)."),
     Setting("store_timeout", 30.0, "Seconds to wait for the remote store to answer.", _positive(float)),
-    Setting("base_iri", "https://w3id.org/tfatlas/", "IRI base of the atlas's resources, graphs and ontology."),
+    Setting("base_iri", MODEL_BASE, "IRI base of the atlas's resources, graphs and ontology."),
     Setting("host", "127.0.0.1", "Interface that `tfatlas serve` listens on."),
     Setting("port", 8080, "Port that `tfatlas serve` listens on.", _positive(int)),
     Setting("threads", 8, "Request threads of the web server.", _positive(int)),

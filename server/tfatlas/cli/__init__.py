@@ -10,7 +10,7 @@ import sys
 import click
 
 from ..errors import AtlasError
-from .context import Context, pass_context  # noqa: F401  (re-exported for command modules)
+from .context import Session, pass_context  # noqa: F401  (re-exported for command modules)
 
 EPILOG = """\b
 Exit codes:
@@ -37,7 +37,7 @@ environment variables, then these options; `tfatlas config` shows the result.
 def cli(ctx: click.Context, config_file, store, store_url, base_iri):
     """Transformationsatlas: who can help whom, how, with which challenge of
     administrative transformation. A linked-data knowledge graph with a SPARQL endpoint."""
-    ctx.obj = Context(config_file=config_file,
+    ctx.obj = Session(config_file=config_file,
                       overrides={"store": store, "store_url": store_url, "base_iri": base_iri})
     ctx.call_on_close(ctx.obj.close)
 

@@ -13,7 +13,7 @@ from ..config import Config, load_config
 from ..store import AtlasStore, open_store
 
 
-class Context:
+class Session:
     def __init__(self, config_file: str | None, overrides: dict):
         self._config_file = config_file
         self._overrides = overrides
@@ -43,7 +43,7 @@ class Context:
             self._store = None
 
 
-pass_context = click.make_pass_decorator(Context)
+pass_context = click.make_pass_decorator(Session)
 
 
 @contextlib.contextmanager

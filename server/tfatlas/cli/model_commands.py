@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..errors import ValidationFailed
-from ..resources import model_dir
+from ..model.files import model_dir
 
 FORMATS = ("text", "json", "turtle")
 # validation (and with it pySHACL) is imported inside the commands: importing it here would
@@ -49,8 +49,8 @@ def validate(paths, fmt, lang, rdf_format):
     terms are looked up there. Exit 0 when there is no violation (warnings are shown),
     1 when there are violations, 2 when a file cannot be read or parsed.
     """
-    from .. import validation
-    from ..loading import expand
+    from ..validation import shacl as validation
+    from ..model.loading import expand
 
     quiet_rdflib()
     files = expand(list(paths) or [model_dir("data")])
@@ -68,8 +68,8 @@ def check_ontology(paths):
 
     Exit 0 when consistent with no unsatisfiable class, 1 otherwise, 2 when Java or a file is missing.
     """
-    from .. import reasoning
-    from ..loading import expand
+    from ..validation import reasoning
+    from ..model.loading import expand
 
     files = expand(list(paths)) if paths else reasoning.default_inputs()
     report = reasoning.check(files)

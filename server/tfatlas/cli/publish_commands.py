@@ -8,9 +8,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ..publication import publish as write_release
+from ..publish.release import publish as write_release
 from ..errors import InputError
-from .context import Context, pass_context
+from .context import Session, pass_context
 
 
 @click.command()
@@ -26,7 +26,7 @@ from .context import Context, pass_context
               help="GovData contributor IRI (dcatde:contributorID), assigned by GovData; omitted "
                    "when not given.")
 @pass_context
-def publish(ctx: Context, out: Path, base_url: str | None, contributor_id: str | None):
+def publish(ctx: Session, out: Path, base_url: str | None, contributor_id: str | None):
     """Write an open-data release: canonical dumps (Turtle, N-Triples.gz, JSON-LD, TriG), CSV
     tables of actors and offers, SHA256SUMS, a DCAT-AP.de 3.0 catalogue and a VoID description.
 

@@ -8,9 +8,9 @@ import socket
 import click
 
 from ..errors import AtlasError, InputError
-from ..loading import init_store
+from ..model.loading import init_store
 from ..store import open_store
-from .context import Context, pass_context
+from .context import Session, pass_context
 
 
 @click.command()
@@ -18,7 +18,7 @@ from .context import Context, pass_context
 @click.option("--port", type=int, default=None, help="Port (env TFATLAS_PORT, default 8080).")
 @click.option("--threads", type=int, default=None, help="Request threads (env TFATLAS_THREADS, default 8).")
 @pass_context
-def serve(ctx: Context, host, port, threads):
+def serve(ctx: Session, host, port, threads):
     """Serve the atlas over HTTP; an empty store is initialised with the knowledge model first."""
     ctx.override(host=host, port=port, threads=threads)
     config = ctx.config

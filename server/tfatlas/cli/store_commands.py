@@ -10,11 +10,11 @@ import pyoxigraph as ox
 from rich.console import Console
 from rich.table import Table
 
-from .. import rdfformats
+from ..model import formats as rdfformats
 from ..config import SETTINGS
 from ..errors import InputError
-from ..loading import check_sources, init_store, model_sources, sources_for
-from .context import Context, pass_context, reader_may_stop
+from ..model.loading import check_sources, init_store, model_sources, sources_for
+from .context import Session, pass_context, reader_may_stop
 from .progress import load_progress
 
 RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
@@ -34,7 +34,7 @@ def _report(report, console: Console) -> None:
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar on stderr.")
 @click.option("--force", is_flag=True, help="Store the seed data even if it violates the SHACL shapes.")
 @pass_context
-def init(ctx: Context, progress: bool, force: bool):
+def init(ctx: Session, progress: bool, force: bool):
     """Create the store and load the ontology, the shapes and the seed data (when it is empty)."""
     console = Console(stderr=True)
     store = ctx.store
@@ -69,7 +69,7 @@ def _graph_iri(value: str | None) -> str | None:
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar on stderr.")
 @click.option("--force", is_flag=True, help="Skip SHACL validation and store the data even with violations.")
 @pass_context
-def load(ctx: Context, paths, graph, replace, fmt, progress, force):
+def load(ctx: Session, paths, graph, replace, fmt, progress, force):
     """Load RDF files (Turtle, TriG, N-Triples, N-Quads, JSON-LD, RDF/XML; also .gz) into named graphs.
 
     All files of one call are loaded in one all-or-nothing step: if any file fails
@@ -101,7 +101,7 @@ def load(ctx: Context, paths, graph, replace, fmt, progress, force):
               default="table", show_default=True, help="Output format.")
 @pass_context
 @reader_may_stop()
-def query(ctx: Context, query, query_file, fmt):
+def query(ctx: Session, query, query_file, fmt):
     """Run a SPARQL query against the store (the default graph is the union of all graphs)."""
     if (query is None) == (query_file is None):
         raise click.UsageError("give a QUERY or --file, not both or neither")
@@ -152,7 +152,7 @@ def _cell(term) -> str:
               "(default: standard output).")
 @pass_context
 @reader_may_stop()
-def dump(ctx: Context, fmt, out):
+def dump(ctx: Session, fmt, out):
     """Write every graph of the store."""
     target = rdfformats.by_name(fmt)
     if out is None:
@@ -171,7 +171,7 @@ def dump(ctx: Context, fmt, out):
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 @pass_context
-def stats(ctx: Context, as_json):
+def stats(ctx: Session, as_json):
     """Triples per graph and instances per class."""
     result = ctx.store.stats()
     if as_json:
@@ -194,7 +194,7 @@ def stats(ctx: Context, as_json):
 @click.command("config")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
-def show_config(ctx: Context, as_json):
+def show_config(ctx: Session, as_json):
     """Print the effective configuration and where each value comes from."""
     config = ctx.config
     rows = []

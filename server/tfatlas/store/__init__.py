@@ -1,7 +1,8 @@
 """Stores of the atlas: the embedded Oxigraph store (default) and a remote SPARQL 1.1 server."""
 
 from ..config import Config
-from .base import AtlasStore, LoadReport, Source, Stats, meta_graph
+from ..vocab import meta_graph
+from .base import AtlasStore, LoadReport, Source, Stats, WriteEvent
 
 
 def open_store(config: Config) -> AtlasStore:
@@ -21,4 +22,4 @@ def open_store(config: Config) -> AtlasStore:
     return EmbeddedStore(config.store, config.base_iri)
 
 
-__all__ = ["AtlasStore", "LoadReport", "Source", "Stats", "meta_graph", "open_store"]
+__all__ = ["AtlasStore", "LoadReport", "Source", "Stats", "WriteEvent", "meta_graph", "open_store"]

@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import abc
 import datetime as _dt
+import logging
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable
 
-from ..rdfformats import Format
+from ..model.formats import Format
+from ..vocab import PROV, RDF_TYPE, VOID, XSD, meta_graph
 
 #: Called while loading with (bytes read so far, statements read so far).
 Progress = Callable[[int, int], None]
 
-PROV = "http://www.w3.org/ns/prov#"
-DCT = "http://purl.org/dc/terms/"
-VOID = "http://rdfs.org/ns/void#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 @dataclass(frozen=True)
@@ -36,6 +34,11 @@ class Source:
     path: Path
     format: Format
     graph: str
+    origin: Path | None = None  # the file the provenance names, when ``path`` is a converted copy
+
+    @property
+    def provenance_path(self) -> Path:
+        return self.origin or self.path
 
 
 @dataclass
@@ -58,9 +61,26 @@ class Stats:
         return sum(self.graphs.values())
 
 
-def meta_graph(base_iri: str) -> str:
-    """The graph that records where each named graph came from (not part of releases)."""
-    return base_iri + "graph/meta"
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WriteEvent:
+    """A write that the store has committed, as its subscribers hear of it.
+
+    ``generation`` counts the store object's committed writes (1 for the first); ``graphs`` names
+    the graphs whose statements may have changed, or is None when that is not known (a SPARQL
+    Update may touch any graph).
+    """
+
+    generation: int
+    kind: str  # "load", "update" or "drop"
+    graphs: frozenset[str] | None
+
+
+#: Called after each committed write, in the writing thread.
+WriteListener = Callable[[WriteEvent], None]
+_HOOK_LOCK = threading.Lock()
 
 
 def provenance_update(base_iri: str, graph: str, source: Path, triples: int) -> str:
@@ -88,9 +108,45 @@ STATS_CLASSES = "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY
 
 
 class AtlasStore(abc.ABC):
-    """Load files into named graphs, replace or drop graphs, query, update, dump, count."""
+    """Load files into named graphs, replace or drop graphs, query, update, dump, count.
+
+    Every committed write (``load``, ``update``, ``drop_graph``) bumps ``write_generation`` and is
+    announced to the subscribers (``subscribe``): the query workers' copies and any index follow
+    the store through this one hook. A store that another process may write (a remote server)
+    announces only the writes made through this object.
+    """
 
     base_iri: str
+    _write_generation: int = 0
+    _listeners: tuple[WriteListener, ...] = ()
+
+    @property
+    def write_generation(self) -> int:
+        return self._write_generation
+
+    def subscribe(self, listener: WriteListener) -> Callable[[], None]:
+        """Call ``listener`` after every committed write; returns the function that unsubscribes."""
+        with _HOOK_LOCK:
+            self._listeners = self._listeners + (listener,)
+
+        def unsubscribe() -> None:
+            with _HOOK_LOCK:
+                self._listeners = tuple(lst for lst in self._listeners if lst is not listener)
+
+        return unsubscribe
+
+    def _committed(self, kind: str, graphs: Iterable[str] | None) -> WriteEvent:
+        """Implementations call this once a write is durable; it tells the subscribers."""
+        with _HOOK_LOCK:
+            self._write_generation += 1
+            event = WriteEvent(self._write_generation, kind, None if graphs is None else frozenset(graphs))
+            listeners = self._listeners
+        for listener in listeners:
+            try:
+                listener(event)
+            except Exception:  # a subscriber's failure must not make a committed write look failed
+                log.exception("a subscriber to the store's writes failed on %s", event)
+        return event
 
     @abc.abstractmethod
     def load(self, sources: list[Source], *, replace: bool = False,

@@ -27,8 +27,9 @@ from typing import BinaryIO, Iterable
 import pyoxigraph as ox
 
 from ..errors import InputError, QueryError, StoreError, StoreLocked
-from ..sparql_depth import nesting_error
-from ..rdfformats import Format
+from ..sparql.text import nesting_error
+from ..model.formats import Format
+from ..vocab import meta_graph
 from .base import AtlasStore, LoadReport, Progress, Source, provenance_update
 
 ACTIVE = "ACTIVE"
@@ -211,10 +212,6 @@ class EmbeddedStore(AtlasStore):
             if child.name != active:
                 shutil.rmtree(child, ignore_errors=True)
 
-    @property
-    def active_path(self) -> Path:
-        return self.root / self._active_generation()
-
     # -- AtlasStore --------------------------------------------------------------------------
 
     def load(self, sources: list[Source], *, replace: bool = False,
@@ -247,7 +244,7 @@ class EmbeddedStore(AtlasStore):
                     f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")))["n"]
                 report.graphs[graph] = int(count.value)
             for source in sources:
-                staged.update(provenance_update(self.base_iri, source.graph, source.path,
+                staged.update(provenance_update(self.base_iri, source.graph, source.provenance_path,
                                                 report.graphs.get(source.graph, 0)))
             staged.flush()
             del staged
@@ -262,6 +259,7 @@ class EmbeddedStore(AtlasStore):
         self._store = self._open_generation(staged_name)
         shutil.rmtree(self.root / current, ignore_errors=True)
         report.seconds = time.perf_counter() - started
+        self._committed("load", [*report.graphs, meta_graph(self.base_iri)])
         return report
 
     @staticmethod
@@ -326,6 +324,7 @@ class EmbeddedStore(AtlasStore):
     def drop_graph(self, graph: str) -> None:
         if self._store.contains_named_graph(_term(graph)):
             self._store.remove_graph(_term(graph))
+            self._committed("drop", [graph])
 
     def query(self, sparql: str, *, default_graphs: Iterable[str] | None = None,
               named_graphs: Iterable[str] | None = None, union_default: bool = True,
@@ -355,6 +354,7 @@ class EmbeddedStore(AtlasStore):
             raise QueryError(f"malformed update: {exc}") from None
         except OSError as exc:
             raise QueryError(f"update failed: {exc}") from None
+        self._committed("update", None)
 
     def dump(self, out: BinaryIO, fmt: Format) -> None:
         if not fmt.has_datasets:

@@ -30,8 +30,8 @@ import pyoxigraph as ox
 import requests
 
 from ..errors import InputError, QueryError, StoreError
-from ..sparql_depth import nesting_error
-from ..rdfformats import Format
+from ..sparql.text import nesting_error
+from ..model.formats import Format
 from .base import AtlasStore, LoadReport, Progress, Source, provenance_update
 from .embedded import _CountingReader, _open_source, syntax_message
 

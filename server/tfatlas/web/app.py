@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_cors import CORS
 
 from ..config import Config, load_config
 from ..store import AtlasStore, open_store
+from . import errors
+from .blueprints import api, downloads, finder, metrics, ops, pages, sparql
 
 
 def create_app(config: Config | None = None, store: AtlasStore | None = None) -> Flask:
@@ -15,26 +18,11 @@ def create_app(config: Config | None = None, store: AtlasStore | None = None) ->
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions["tfatlas.store"] = store or open_store(config)
 
-    from . import ops
-
-    from . import pages  # linked-data pages (issue 5)
-
-    from . import api, finder  # stored-query API and finder (issue 6)
-
-    from . import downloads  # open-data release: /catalog, /downloads/ (issue 5)
-
-    from . import metrics, sparql  # SPARQL endpoint and /-/metrics (issue 4)
-
     # CORS for reads: any origin, never credentials; flask-cors answers preflights before any auth.
-    from flask_cors import CORS
-
     CORS(app, origins="*", send_wildcard=True, supports_credentials=False, max_age=86400)
     metrics.init_app(app)
+    errors.init_app(app)
 
-    for blueprint in (ops.bp, pages.bp, api.bp, finder.bp, downloads.bp, sparql.bp, metrics.bp,):
+    for blueprint in (ops.bp, pages.bp, api.bp, finder.bp, downloads.bp, sparql.bp, metrics.bp):
         app.register_blueprint(blueprint)
     return app
-
-
-def get_store(app: Flask) -> AtlasStore:
-    return app.extensions["tfatlas.store"]

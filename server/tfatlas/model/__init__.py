@@ -1,0 +1,1 @@
+"""The knowledge model as files: where they are, their RDF formats (one media-type table), loading."""

@@ -1,0 +1,63 @@
+"""RDF serialisation formats: names, file extensions and media types in one table."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyoxigraph import RdfFormat
+
+from ..errors import InputError
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    oxigraph: RdfFormat
+    extensions: tuple[str, ...]
+    media_type: str
+
+    @property
+    def has_datasets(self) -> bool:
+        return self.oxigraph.supports_datasets
+
+
+FORMATS = (
+    Format("turtle", RdfFormat.TURTLE, (".ttl",), "text/turtle"),
+    Format("trig", RdfFormat.TRIG, (".trig",), "application/trig"),
+    Format("ntriples", RdfFormat.N_TRIPLES, (".nt",), "application/n-triples"),
+    Format("nquads", RdfFormat.N_QUADS, (".nq",), "application/n-quads"),
+    Format("jsonld", RdfFormat.JSON_LD, (".jsonld", ".json-ld"), "application/ld+json"),
+    Format("rdfxml", RdfFormat.RDF_XML, (".rdf", ".owl", ".xml"), "application/rdf+xml"),
+)
+_BY_NAME = {f.name: f for f in FORMATS}
+_ALIASES = {"ttl": "turtle", "nt": "ntriples", "n-triples": "ntriples", "nq": "nquads",
+            "n-quads": "nquads", "json-ld": "jsonld", "xml": "rdfxml", "rdf/xml": "rdfxml"}
+
+
+def _strip_compression(path: Path) -> Path:
+    return path.with_suffix("") if path.suffix == ".gz" else path
+
+
+def is_rdf_file(path: Path) -> bool:
+    suffix = _strip_compression(path).suffix.lower()
+    return any(suffix in f.extensions for f in FORMATS)
+
+
+def by_name(name: str) -> Format:
+    key = _ALIASES.get(name.lower(), name.lower())
+    if key not in _BY_NAME:
+        raise InputError(f"unknown RDF format {name!r}; use one of: {', '.join(_BY_NAME)}")
+    return _BY_NAME[key]
+
+
+def for_path(path: Path, name: str | None = None) -> Format:
+    """The format named explicitly, else the one the file extension implies."""
+    if name:
+        return by_name(name)
+    suffix = _strip_compression(path).suffix.lower()
+    for f in FORMATS:
+        if suffix in f.extensions:
+            return f
+    raise InputError(
+        f"{path}: cannot tell the RDF format from the extension {suffix or '(none)'!r}; "
+        f"name it with load --format or validate --rdf-format (one of: {', '.join(_BY_NAME)})"
+    )

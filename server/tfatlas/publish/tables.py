@@ -1,0 +1,127 @@
+"""The CSV tables of the release (actors.csv, offers.csv): one row per resource, labels in German."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from typing import Iterable
+
+import pyoxigraph as ox
+
+from ..i18n import pick
+from ..vocab import CV, DCT, FOAF, ORG, OWL, RDF, RDFS, SKOS
+from .data import PublishedData
+
+
+class _Index:
+    """subject -> predicate -> sorted objects, and labels by language, over the union graph."""
+
+    def __init__(self, triples: list[ox.Triple]):
+        self.by_subject: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        self.labels: dict[str, dict[str, str]] = defaultdict(dict)
+        for t in triples:
+            if isinstance(t.subject, ox.NamedNode):
+                self.by_subject[t.subject.value][t.predicate.value].append(t.object)
+                if t.predicate.value in (RDFS + "label", SKOS + "prefLabel") and isinstance(t.object, ox.Literal):
+                    lang = t.object.language or ""
+                    # min(): one stable label when a resource has several in a language
+                    current = self.labels[t.subject.value].get(lang)
+                    if current is None or t.object.value < current:
+                        self.labels[t.subject.value][lang] = t.object.value
+
+    def values(self, subject: str, *predicates: str) -> list[str]:
+        found = {o.value for p in predicates for o in self.by_subject[subject].get(p, ())}
+        return sorted(found)
+
+    def iris(self, subject: str, *predicates: str) -> list[str]:
+        found = {o.value for p in predicates for o in self.by_subject[subject].get(p, ())
+                 if isinstance(o, ox.NamedNode)}
+        return sorted(found)
+
+    def text(self, subject: str, predicate: str, lang: str) -> str:
+        found = sorted(o.value for o in self.by_subject[subject].get(predicate, ())
+                       if isinstance(o, ox.Literal) and (o.language or "") == lang)
+        return found[0] if found else ""
+
+    def label(self, iri: str, lang: str = "de") -> str:
+        return pick(self.labels.get(iri, {}), lang)
+
+    def types(self, subject: str) -> list[str]:
+        return self.iris(subject, RDF + "type")
+
+
+def _join(values: Iterable[str]) -> str:
+    return " | ".join(values)
+
+
+#: Rows of actors.csv: resources of these classes (plus tfa:TransformationActor), stated, not
+#: inferred, so that the table matches what the graph says.
+ACTOR_CLASSES = (ORG + "Organization", ORG + "OrganizationalUnit", ORG + "FormalOrganization",
+                 ORG + "OrganizationalCollaboration", CV + "PublicOrganisation")
+
+
+def actors_csv(data: PublishedData) -> bytes:
+    index = _Index(data.subsets["actors"] + data.subsets["concepts"])
+    tfa = data.base_iri + "ontology#"
+    classes = {*ACTOR_CLASSES, tfa + "TransformationActor"}
+    header = ["iri", "label_de", "label_en", "description_de", "types", "homepage", "part_of",
+              "part_of_label_de", "members", "topics", "topics_de", "competencies_de", "same_as",
+              "source", "modified"]
+    rows = []
+    for subject in sorted(index.by_subject):
+        if not set(index.types(subject)) & classes:
+            continue
+        part_of = index.iris(subject, ORG + "unitOf", ORG + "subOrganizationOf")
+        topics = index.iris(subject, tfa + "worksOnTopic", tfa + "hasTopic")
+        rows.append([
+            subject, index.label(subject, "de"), index.labels.get(subject, {}).get("en", ""),
+            index.text(subject, DCT + "description", "de"),
+            _join(index.types(subject)), _join(index.iris(subject, FOAF + "homepage")),
+            _join(part_of), _join(index.label(p) for p in part_of),
+            _join(index.iris(subject, ORG + "hasMember")),
+            _join(topics), _join(index.label(t) for t in topics),
+            _join(sorted(index.label(c) for c in index.iris(subject, tfa + "hasCompetency"))),
+            _join(index.iris(subject, OWL + "sameAs")), _join(index.iris(subject, DCT + "source")),
+            _join(index.values(subject, DCT + "modified")),
+        ])
+    return _csv(header, rows)
+
+
+def offers_csv(data: PublishedData) -> bytes:
+    index = _Index(data.subsets["offers"] + data.subsets["actors"] + data.subsets["concepts"])
+    tfa = data.base_iri + "ontology#"
+    header = ["iri", "label_de", "label_en", "description_de", "provider", "provider_label_de",
+              "topics", "topics_de", "challenges_de", "target_groups_de", "offer_types_de",
+              "delivery_modes_de", "cost_models_de", "competencies_de", "page", "source", "modified"]
+
+    def labels(subject: str, predicate: str) -> str:
+        return _join(sorted(index.label(v) or v for v in index.iris(subject, predicate)))
+
+    rows = []
+    for subject in sorted(index.by_subject):
+        if tfa + "Offer" not in index.types(subject):
+            continue
+        providers = index.iris(subject, tfa + "providedBy")
+        topics = index.iris(subject, tfa + "hasTopic")
+        rows.append([
+            subject, index.label(subject, "de"), index.labels.get(subject, {}).get("en", ""),
+            index.text(subject, DCT + "description", "de"),
+            _join(providers), _join(index.label(p) for p in providers),
+            _join(topics), _join(index.label(t) for t in topics),
+            labels(subject, tfa + "addressesChallenge"), labels(subject, DCT + "audience"),
+            labels(subject, DCT + "type"), labels(subject, tfa + "deliveryMode"),
+            labels(subject, tfa + "costModel"), labels(subject, tfa + "developsCompetency"),
+            _join(index.iris(subject, FOAF + "page")), _join(index.iris(subject, DCT + "source")),
+            _join(index.values(subject, DCT + "modified")),
+        ])
+    return _csv(header, rows)
+
+
+def _csv(header: list[str], rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    # RFC 4180 (CRLF); the UTF-8 byte order mark makes spreadsheet programs read umlauts right.
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8-sig")

@@ -1,0 +1,44 @@
+"""What a request needs from the app, looked up once per app (Flask tutorial's ``get_db`` pattern).
+
+Blueprints import these, never the app factory, so that no blueprint and the factory import each
+other.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from ..finder import StateCache, StoreState
+from ..sparql.service import QueryService
+from ..sparql.stored_queries import Catalogue
+from ..store import AtlasStore
+
+
+def get_store(app: Flask | None = None) -> AtlasStore:
+    return (app or current_app).extensions["tfatlas.store"]
+
+
+def get_query_service(app: Flask | None = None) -> QueryService:
+    return (app or current_app).extensions["tfatlas.query_service"]
+
+
+def get_catalogue(app: Flask | None = None) -> Catalogue:
+    """The stored queries, re-read when their files change."""
+    ext = (app or current_app).extensions
+    if "tfatlas.queries" not in ext:
+        ext["tfatlas.queries"] = Catalogue()
+    return ext["tfatlas.queries"]
+
+
+def store_state(app: Flask | None = None) -> StoreState:
+    """The finder's cache with the generation of the store's state this request reads.
+
+    The generation is the query service's write generation (it follows the store's write hook);
+    a remote store has none that covers other writers: no cache.
+    """
+    ext = (app or current_app).extensions
+    if "tfatlas.finder_cache" not in ext:
+        ext["tfatlas.finder_cache"] = StateCache()
+    service = ext.get("tfatlas.query_service")
+    pool = getattr(service, "pool", None)
+    return StoreState(ext["tfatlas.finder_cache"], pool.generation if pool is not None else None)

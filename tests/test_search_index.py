@@ -17,7 +17,7 @@ from tfatlas import search
 from tfatlas.search import SearchIndex
 from tfatlas.store.embedded import EmbeddedStore
 
-from search_store import BASE, init_store
+from support.search_store import BASE, init_store
 
 OFFER = BASE + "id/offer/"
 TOPIC = BASE + "id/topic/"

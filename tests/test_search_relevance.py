@@ -10,7 +10,7 @@ from tfatlas import search
 from tfatlas.search.relevance import evaluate, load_cases
 from tfatlas.store.embedded import EmbeddedStore
 
-from search_store import BASE, init_store
+from support.search_store import BASE, init_store
 
 CASES = Path(__file__).parent / "fixtures" / "search-relevance.yaml"
 

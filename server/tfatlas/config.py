@@ -97,6 +97,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("release_dir", "var/release", "Directory of the open-data release that the server "
             "publishes at /catalog and /downloads/."),
     Setting("validate_on_load", True, "Refuse data that violates the SHACL shapes when loading.", _bool),
+    Setting("search_index", "", "Directory of the finder's text index (default: search-index inside "
+            "the embedded store's directory; var/search-index for a remote store)."),
+    Setting("search_refresh", 300.0, "Seconds between comparisons of a remote store's offers with the "
+            "text index, for writes that did not go through the atlas; 0 turns them off (the "
+            "embedded store has no other writers).", lambda v: max(0.0, float(v))),
 )
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 

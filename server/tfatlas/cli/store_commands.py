@@ -10,6 +10,7 @@ import pyoxigraph as ox
 from rich.console import Console
 from rich.table import Table
 
+from .. import search
 from ..model import formats as rdfformats
 from ..config import SETTINGS
 from ..errors import InputError
@@ -46,6 +47,18 @@ def init(ctx: Session, progress: bool, force: bool):
     with load_progress("init", total, progress) as update:
         report = init_store(store, progress=update, force=force)
     _report(report, console)
+    _reindex(ctx, console)
+
+
+def _reindex(ctx: Session, console: Console) -> None:
+    """Rebuild the text index after a load. Only beside the embedded store: its lock says no server
+    is running; a server over a remote store refreshes its own index (setting search_refresh)."""
+    store = ctx.store
+    if getattr(store, "root", None) is None:
+        return
+    index = search.SearchIndex(search.configured_directory(ctx.config, store))
+    count = index.rebuild(store)
+    console.print(f"Search index: {count} offers in {index.directory}")
 
 
 def _graph_iri(value: str | None) -> str | None:
@@ -91,6 +104,7 @@ def load(ctx: Session, paths, graph, replace, fmt, progress, force):
     with load_progress("load", total, progress) as update:
         report = ctx.store.load(sources, replace=replace, progress=update)
     _report(report, Console(stderr=True))
+    _reindex(ctx, Console(stderr=True))
 
 
 @click.command()

@@ -1,14 +1,20 @@
 """German full-text search over the atlas's offers, in an index beside the store (no Flask).
 
-    index = search.open(store)            # opened, checked against the store, rebuilt if stale
-    search.update(store, {changed_iri})   # after each accepted write
-    results = index.search("KI", lang="de", restrict=offer_iris, limit=50)
+    index = search.attach(store)          # opened, checked against the store (rebuilt if stale),
+                                          # following the store's writes from now on
+    search.update(store, {changed_iri})   # the write path, after each accepted write
+    results = search.current(store).search("KI", lang="de", restrict=offer_iris, limit=50)
 
-One index per store object; the write path needs only ``update(store, iris)``.
+One index per store object. Writes through the store are followed by its write hook: a load or
+graph drop is reconciled at once, an update by the writer's ``update`` call, or, when nobody
+announces what changed (a raw SPARQL Update), by a digest comparison before the next search.
+A remote store may change behind the atlas's back: ``refresh`` seconds between such comparisons.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 import weakref
 from pathlib import Path
 from typing import Iterable
@@ -16,15 +22,18 @@ from typing import Iterable
 from .explain import Match, WordMatch
 from .index import DEFAULT_STRATEGY, Hit, Results, SearchIndex, default_directory
 
-__all__ = ["Hit", "Match", "Results", "SearchIndex", "WordMatch", "default_directory", "get",
-           "open", "rebuild", "update"]
+__all__ = ["Hit", "Match", "Results", "SearchIndex", "WordMatch", "attach", "attach_configured",
+           "configured_directory", "current", "default_directory", "detach", "get", "open", "rebuild",
+           "update"]
 
+log = logging.getLogger(__name__)
 _INDEXES: "weakref.WeakKeyDictionary[object, SearchIndex]" = weakref.WeakKeyDictionary()
+_FOLLOWING: "weakref.WeakKeyDictionary[object, tuple]" = weakref.WeakKeyDictionary()
 
 
 def _index_for(store, directory, strategy) -> SearchIndex:
     index = _INDEXES.get(store)
-    wanted = Path(directory) if directory is not None else default_directory(store)
+    wanted = Path(directory) if directory else default_directory(store)
     if index is None or index.directory != wanted or index.strategy != strategy:
         index = _INDEXES[store] = SearchIndex(wanted, strategy)
     return index
@@ -43,9 +52,62 @@ def rebuild(store, directory=None, strategy: str = DEFAULT_STRATEGY) -> SearchIn
     return index
 
 
+def attach(store, directory=None, refresh: float = 0.0, strategy: str = DEFAULT_STRATEGY) -> SearchIndex:
+    """Open the store's index and keep it following the store (write hook; ``refresh`` > 0: also
+    compare with the store's content every ``refresh`` seconds, for stores others write to)."""
+    index = open(store, directory, strategy)
+    if store in _FOLLOWING:
+        return index
+    unsubscribe = store.subscribe(lambda event: index.on_write(store, event))
+    stop = threading.Event()
+    if refresh > 0:
+        def follow() -> None:
+            while not stop.wait(refresh):
+                try:
+                    index.reconcile(store)
+                except Exception:  # a store that does not answer now may answer at the next round
+                    log.exception("refreshing the search index from the store failed")
+
+        threading.Thread(target=follow, name="search-index-refresh", daemon=True).start()
+    _FOLLOWING[store] = (unsubscribe, stop)
+    return index
+
+
+def detach(store) -> None:
+    following = _FOLLOWING.pop(store, None)
+    if following is not None:
+        unsubscribe, stop = following
+        unsubscribe()
+        stop.set()
+
+
+def configured_directory(config, store) -> Path:
+    """The index directory a configuration names, or the default for this store."""
+    if config.search_index:
+        return Path(config.search_index)
+    if getattr(store, "root", None) is not None:
+        return default_directory(store)
+    return Path("var/search-index")
+
+
+def attach_configured(store, config) -> SearchIndex:
+    """``attach`` with the configured directory; a remote store is also refreshed on schedule."""
+    remote = getattr(store, "root", None) is None
+    return attach(store, configured_directory(config, store), refresh=config.search_refresh if remote else 0.0)
+
+
 def get(store) -> SearchIndex | None:
     """The index opened for this store object, if any."""
     return _INDEXES.get(store)
+
+
+def current(store) -> SearchIndex:
+    """The store's index, reconciled first if the store has a write it has not reflected."""
+    index = _INDEXES.get(store)
+    if index is None:
+        raise RuntimeError("no search index is attached to this store")
+    index.ensure_current(store)
+    return index
 
 
 def update(store, changed: Iterable[str]) -> int:

@@ -45,9 +45,14 @@ def default_directory(store) -> Path:
     return Path(root) / DIRECTORY
 
 
-def store_generation(store):
-    """The store's write generation, when it keeps one (recorded for the operator; never trusted alone)."""
-    return getattr(store, "write_generation", None)
+def store_generation(store) -> int:
+    """The store object's write generation (it counts this process's writes, so it is compared
+    within a process; across restarts the index compares content digests)."""
+    return getattr(store, "write_generation", 0)
+
+
+#: The generation of the last write this thread made, as the store's write hook announced it.
+_writer = threading.local()
 
 
 @dataclass
@@ -64,7 +69,7 @@ class Hit:
 class Results:
     text: str
     words: list[str]
-    mode: str  # "all": every word matched; "any": no offer has all, these have some; "none": no words
+    mode: str  # "all": offers with every word; "any": no offer has all, these have some; "none": no words
     ranked: list[str] = field(default_factory=list)  # every matching offer, best first
     scores: dict[str, float] = field(default_factory=dict)
     hits: list[Hit] = field(default_factory=list)  # the first ``limit``, explained
@@ -104,6 +109,10 @@ class SearchIndex:
         self._iris: dict[int, str] = {}
         self._known: analysis.Vocabulary | None = None
         self.rebuilds = 0  # how often this object rebuilt the index (a stale index is rebuilt)
+        # The store's write generation the index is known to reflect, and later generations whose
+        # writes were indexed one by one (update); a gap is a write nobody announced.
+        self.synced = -1
+        self._covered: set[int] = set()
 
     # -- state on disk ---------------------------------------------------------------------
 
@@ -202,43 +211,100 @@ class SearchIndex:
     def open(self, store) -> bool:
         """Open the index and make sure it reflects the store; True when it had to be rebuilt."""
         with self._lock:
+            generation = store_generation(store)
             docs = read_offers(store)
             if self._index is None and not self._open_current():
                 self.rebuild(store, docs)
+                self._synced_to(generation)
                 return True
             if self.digests() != {iri: doc.digest for iri, doc in docs.items()}:
                 self.rebuild(store, docs)
+                self._synced_to(generation)
                 return True
-            if self.state().get("generation") != store_generation(store):
+            if self.state().get("generation") != generation:
                 self._record(store, len(docs))
             self._remove_leftovers()
+            self._synced_to(generation)
             return False
 
+    def reconcile(self, store) -> int:
+        """Compare every offer's digest with the store and re-index those that differ; their number.
+
+        For writes nobody announced with :meth:`update` (a SPARQL Update by the operator, another
+        writer of a remote store).
+        """
+        with self._lock:
+            generation = store_generation(store)
+            docs = read_offers(store)
+            indexed = self.digests()
+            changed = {iri for iri, doc in docs.items() if indexed.get(iri) != doc.digest}
+            changed |= set(indexed) - set(docs)
+            if len(changed) > max(16, len(docs) // 2):
+                self.rebuild(store, docs)  # a load: indexing afresh is faster than one by one
+            elif changed:
+                self._replace(store, changed, docs)
+            self._synced_to(generation)
+            return len(changed)
+
+    def _synced_to(self, generation: int) -> None:
+        self.synced = max(self.synced, generation)
+        self._covered = {g for g in self._covered if g > self.synced}
+        while self.synced + 1 in self._covered:
+            self.synced += 1
+            self._covered.discard(self.synced)
+
+    def stale(self, store) -> bool:
+        """True when the store has committed a write this index has not reflected yet."""
+        return store_generation(store) > self.synced
+
+    def ensure_current(self, store) -> None:
+        """Reconcile first if the store has a write the index has not heard of (never serve stale)."""
+        if self.stale(store):
+            self.reconcile(store)
+
+    def on_write(self, store, event) -> None:
+        """The store's write hook: loads and graph drops are reconciled at once; for an update,
+        the writer's :meth:`update` follows (or the next search reconciles)."""
+        _writer.generation = event.generation
+        if event.kind in ("load", "drop"):
+            self.reconcile(store)
+
     def update(self, store, changed: Iterable[str]) -> int:
-        """Re-index the offers a write of these resources may have changed; the number re-indexed."""
+        """Re-index the offers a write of these resources may have changed; the number re-indexed.
+
+        Called by the write path after each accepted write, in the writing thread: the write's
+        generation (from the store's hook) then counts as reflected.
+        """
         changed = set(changed)
+        written = getattr(_writer, "generation", None)
+        _writer.generation = None
         with self._lock:
             if self._index is None:
                 raise RuntimeError("open or rebuild the index first")
             indexed = set(self._iris.values())
             affected = affected_offers(store, changed) | (changed & indexed)
-            if not affected:
-                return 0
-            docs = read_offers(store, affected)
-            writer = self._index.writer(heap_size=_HEAP, num_threads=1)
-            try:
-                for iri in sorted(affected):
-                    writer.delete_documents_by_term("iri", iri)
-                    if iri in docs:
-                        writer.add_document(fields.document(docs[iri], self.strategy))
-                writer.commit()
-                writer.wait_merging_threads()
-            except BaseException:
-                writer.rollback()
-                raise
-            self._refresh()
-            self._record(store, self._index.searcher().num_docs)
+            if affected:
+                self._replace(store, affected, read_offers(store, affected))
+            if written is not None:
+                self._covered.add(written)
+                self._synced_to(self.synced)
             return len(affected)
+
+    def _replace(self, store, iris: set[str], docs: dict[str, OfferDoc]) -> None:
+        """Delete these offers' documents and add the current ones, in one commit."""
+        writer = self._index.writer(heap_size=_HEAP, num_threads=1)
+        try:
+            for iri in sorted(iris):
+                writer.delete_documents_by_term("iri", iri)
+                if iri in docs:
+                    writer.add_document(fields.document(docs[iri], self.strategy))
+            writer.commit()
+            writer.wait_merging_threads()
+        except BaseException:
+            writer.rollback()
+            raise
+        self._refresh()
+        self._record(store, self._index.searcher().num_docs)
 
     # -- searching -------------------------------------------------------------------------
 
@@ -253,6 +319,7 @@ class SearchIndex:
         results = Results(text=text, words=[w.text for w in words], mode="none")
         if not words:
             return results
+        results.mode = "all"
         allowed = set(restrict) if restrict is not None else None
         searcher = index.searcher()
         for mode in ("all", "any"):
@@ -278,6 +345,25 @@ class SearchIndex:
             why = explain(doc, by_lang, text, lang)
             results.hits.append(Hit(iri, score, why.exact, why.matches, why.title, why.snippet))
         return results
+
+    def explain(self, text: str, lang: str, iris: Iterable[str]) -> dict[str, Hit]:
+        """Explanations of given offers for a text (e.g. the page the finder shows), by IRI."""
+        with self._lock:
+            index, known = self._index, self.vocabulary()
+        words = query.parse(text, known)
+        if not words:
+            return {}
+        by_lang = matchers(words, self.strategy)
+        searcher = index.searcher()
+        hits = {}
+        for iri in iris:
+            found = searcher.search(tantivy.Query.term_query(index.schema, "iri", iri), limit=1).hits
+            if not found:
+                continue
+            doc = OfferDoc.from_json(searcher.doc(found[0][1])["doc"][0].decode())
+            why = explain(doc, by_lang, text, lang)
+            hits[iri] = Hit(iri, 0.0, why.exact, why.matches, why.title, why.snippet)
+        return hits
 
     def close(self) -> None:
         with self._lock:

@@ -16,13 +16,10 @@ from typing import Iterable
 
 import pyoxigraph as ox
 
-# The only names this package takes from the rest of the atlas (repoint here after moves).
-TFA = "https://w3id.org/tfatlas/ontology#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-DCT = "http://purl.org/dc/terms/"
-ORG = "http://www.w3.org/ns/org#"
-FOAF = "http://xmlns.com/foaf/0.1/"
+from ..vocab import DCT, FOAF, ORG, RDFS, SKOS, tfa
+
+#: The atlas's ontology namespace in the queries below; it follows the store's base IRI.
+TFA = "@TFA@"
 
 #: Link kinds of a document: the offer's property, and the field it feeds.
 LINKS = {
@@ -33,6 +30,10 @@ LINKS = {
     "competency": TFA + "developsCompetency",
     "provider": TFA + "providedBy",
 }
+
+
+def _run(store, template: str, *args):
+    return store.query((template % args).replace(TFA, tfa(store.base_iri)))
 _PREF = (SKOS + "prefLabel", RDFS + "label", FOAF + "name")
 _ALT = (SKOS + "altLabel",)
 
@@ -101,7 +102,7 @@ _LABELS = "SELECT ?o ?v WHERE { %s ?o <%s> ?v }"
 
 
 def _pairs(store, query: str, *args) -> list[tuple[str, object]]:
-    return [(row["o"].value, row["v"]) for row in store.query(query % args)
+    return [(row["o"].value, row["v"]) for row in _run(store, query, *args)
             if isinstance(row["o"], ox.NamedNode)]
 
 
@@ -116,7 +117,7 @@ def read_offers(store, iris: Iterable[str] | None = None) -> dict[str, OfferDoc]
         if not iris:
             return {}
     only = _values("o", iris) if iris is not None else ""
-    docs = {row["o"].value: OfferDoc(row["o"].value) for row in store.query(_OFFERS % only)
+    docs = {row["o"].value: OfferDoc(row["o"].value) for row in _run(store, _OFFERS, only)
             if isinstance(row["o"], ox.NamedNode)}
     for prop, target in ((RDFS + "label", "titles"), (DCT + "description", "descriptions")):
         for iri, value in _pairs(store, _OFFER_VALUES, only, prop):
@@ -128,7 +129,7 @@ def read_offers(store, iris: Iterable[str] | None = None) -> dict[str, OfferDoc]
         code = value.value.rstrip("/").rsplit("/", 1)[-1].lower()[:3]  # an EU authority IRI or a code
         declared[iri] = {"deu": "de", "ger": "de", "de": "de", "eng": "en", "en": "en"}.get(code, code)
     source_langs: dict[str, set[str]] = {}
-    for row in store.query(_SOURCE_LANGS % only):
+    for row in _run(store, _SOURCE_LANGS, only):
         if isinstance(row["t"], ox.Literal) and row["t"].language:
             source_langs.setdefault(row["o"].value, set()).add(row["t"].language.split("-")[0])
     linked: dict[str, list[tuple[str, str]]] = {}  # offer -> [(kind, resource)]
@@ -201,8 +202,8 @@ def affected_offers(store, changed: Iterable[str]) -> set[str]:
     if not changed:
         return set()
     only = _values("x", changed)
-    found = {row["o"].value for row in store.query(_OFFERS % _values("o", changed))}
+    found = {row["o"].value for row in _run(store, _OFFERS, _values("o", changed))}
     for prop in LINKS.values():
-        found |= {row["o"].value for row in store.query(_LINKING % (only, prop))}
-    found |= {row["o"].value for row in store.query(_THROUGH_UNIT % only)}
+        found |= {row["o"].value for row in _run(store, _LINKING, only, prop)}
+    found |= {row["o"].value for row in _run(store, _THROUGH_UNIT, only)}
     return found

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, render_template, request
 
 from ... import finder as core
-from ..deps import get_store, store_state
+from ..deps import get_search_index, get_store, store_state
 from ..urls import reader_language, with_lang
 
 bp = Blueprint("finder", __name__)
@@ -32,6 +32,8 @@ TEXTS = {
         "nav_finder": "Finder", "nav_overview": "Übersicht", "nav_api": "API für Abfragen",
         "nav_label": "Finder und Übersicht",
         "error": "Die Anfrage ist ungültig",
+        "why": "Warum dieses Angebot", "some_words": "Kein Angebot enthält alle Suchwörter; "
+        "gezeigt werden Angebote mit einigen davon.",
     },
     "en": {
         "title": "Transformationsatlas: find support",
@@ -52,6 +54,8 @@ TEXTS = {
         "nav_finder": "Finder", "nav_overview": "Overview", "nav_api": "Query API",
         "nav_label": "Finder and overview",
         "error": "The request is invalid",
+        "why": "Why this offer", "some_words": "No offer contains every search word; offers with "
+        "some of them are shown.",
     },
 }
 OVERVIEW_TEXTS = {
@@ -97,11 +101,11 @@ def finder_page():
         search = core.parse_search(request.args.to_dict(), schemes, lang=lang, lang_explicit=explicit)
     except core.FinderInputError as exc:
         search = core.Search(filters={}, q="", lang=lang)
-        result = core.find(store, search, schemes, state)
+        result = core.find(store, search, schemes, state, get_search_index())
         return render_template("finder.html", result=result, search=search, facets=core.FACETS,
                                error=str(exc), error_param=exc.param, page_size=core.PAGE_SIZE,
                                search_url=search_url, **_common(lang)), 400
-    result = core.find(store, search, schemes, state)
+    result = core.find(store, search, schemes, state, get_search_index())
     return render_template("finder.html", result=result, search=search, facets=core.FACETS, error=None,
                            error_param=None, page_size=core.PAGE_SIZE, search_url=search_url,
                            **_common(lang))

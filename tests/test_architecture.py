@@ -106,3 +106,17 @@ def test_accept_headers_are_parsed_only_by_conneg_and_i18n():
         text = path.read_text(encoding="utf-8")
         offenders += [f"{name}: {needle}" for needle in needles if needle in text]
     assert offenders == []
+
+
+def test_docs_architecture_names_every_package_and_module():
+    text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "_model" in path.parts or path.name in ("__init__.py", "__main__.py"):
+            continue
+        relative = path.relative_to(PACKAGE)
+        if relative.parent != Path(".") and f"{relative.parts[0]}/" not in text:
+            missing.append(f"{relative.parts[0]}/")
+        if f"`{path.name}`" not in text and f"{path.stem}" not in text:
+            missing.append(str(relative))
+    assert missing == []

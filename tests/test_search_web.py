@@ -164,3 +164,29 @@ def test_after_a_sigkill_during_writes_the_results_equal_a_fresh_index(start_ser
             assert [o.iri for o in result.offers] == served[q], q
     finally:
         store.close()
+
+
+def test_a_remote_store_is_indexed_at_start_and_refreshed_on_schedule(start_server, run_cli, tmp_path):
+    from support.servers import OxigraphServer
+
+    remote = OxigraphServer(tmp_path / "oxigraph")
+    try:
+        code, _, err = run_cli("--store-url", remote.url, "init", "--no-progress", env={"TFATLAS_BASE_IRI": BASE})
+        assert code == 0, err
+        server = start_server(env={**ADMIN, "TFATLAS_STORE_URL": remote.url,
+                                   "TFATLAS_SEARCH_INDEX": str(tmp_path / "remote-index"),
+                                   "TFATLAS_SEARCH_REFRESH": "1"})
+        assert _ranked(server, "KI")[0] == OFFER + "bakoev-lernpfad-ki"
+        assert (tmp_path / "remote-index" / "CURRENT").exists()
+        # Another writer changes the remote store behind the atlas's back: found after a refresh.
+        requests.post(remote.url + "/update", data={"update": _insert("test-remote-other", "Okapi-Beratung")},
+                      timeout=30).raise_for_status()
+        deadline = time.monotonic() + 30
+        while _ranked(server, "Okapi") != [OFFER + "test-remote-other"] and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert _ranked(server, "Okapi") == [OFFER + "test-remote-other"]
+        # A write through the atlas is found by the very next search.
+        _update(server, _insert("test-remote-atlas", "Gnu-Werkstatt"))
+        assert _ranked(server, "Gnu-Werkstatt") == [OFFER + "test-remote-atlas"]
+    finally:
+        remote.stop()

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from .validation import Report
 
 __all__ = ["AtlasError", "Config", "InputError", "QueryError", "StoreError", "ValidationFailed",
-           "__version__", "init", "load", "load_config", "open_store", "publish", "query", "validate"]
+           "__version__", "check_ontology", "init", "load", "load_config", "open_store", "publish", "query",
+           "validate"]
 
 
 def open_store(config: Config | None = None) -> "AtlasStore":
@@ -63,10 +64,21 @@ def load(store: "AtlasStore", paths: Iterable[str | os.PathLike], *, graph: str 
 
 def validate(paths: Iterable[str | os.PathLike], *, store: "AtlasStore | None" = None,
              fmt: str | None = None) -> "Report":
-    """SHACL-validate RDF files, alone or as a new entry against a store."""
+    """SHACL-validate RDF files (directories: the RDF files below), alone or as a new entry
+    against a store."""
+    from .model.loading import expand
     from .validation import validate_files
 
-    return validate_files([Path(p) for p in paths], store=store, fmt=fmt)
+    return validate_files(expand([Path(p) for p in paths]), store=store, fmt=fmt)
+
+
+def check_ontology(paths: Iterable[str | os.PathLike] | None = None):
+    """OWL 2 DL reasoning (HermiT) over the ontology, vocabularies and seed data, or the given files."""
+    from .model.loading import expand
+    from .validation import reasoning
+
+    files = expand([Path(p) for p in paths]) if paths else reasoning.default_inputs()
+    return reasoning.check(files)
 
 
 def query(store: "AtlasStore", sparql: str):

@@ -5,11 +5,15 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import ValidationFailed
 from ..model.files import model_dir
+
+if TYPE_CHECKING:
+    from ..validation import Report
 
 FORMATS = ("text", "json", "turtle")
 # validation (and with it pySHACL) is imported inside the commands: importing it here would
@@ -23,7 +27,7 @@ def quiet_rdflib() -> None:
     logging.getLogger("rdflib.term").setLevel(logging.ERROR)
 
 
-def write_report(report: "validation.Report", fmt: str, lang: str, out=None) -> None:
+def write_report(report: "Report", fmt: str, lang: str, out=None) -> None:
     out = out or sys.stdout
     if fmt == "json":
         out.write(report.json_text())
@@ -49,12 +53,10 @@ def validate(paths, fmt, lang, rdf_format):
     terms are looked up there. Exit 0 when there is no violation (warnings are shown),
     1 when there are violations, 2 when a file cannot be read or parsed.
     """
-    from ..validation import shacl as validation
-    from ..model.loading import expand
+    import tfatlas
 
     quiet_rdflib()
-    files = expand(list(paths) or [model_dir("data")])
-    report = validation.validate_files(files, fmt=rdf_format)
+    report = tfatlas.validate(list(paths) or [model_dir("data")], fmt=rdf_format)
     write_report(report, fmt, lang)
     if not report.conforms:
         raise ValidationFailed(report.summary(lang))
@@ -68,11 +70,9 @@ def check_ontology(paths):
 
     Exit 0 when consistent with no unsatisfiable class, 1 otherwise, 2 when Java or a file is missing.
     """
-    from ..validation import reasoning
-    from ..model.loading import expand
+    import tfatlas
 
-    files = expand(list(paths)) if paths else reasoning.default_inputs()
-    report = reasoning.check(files)
+    report = tfatlas.check_ontology(list(paths) or None)
     click.echo(f"Checked {len(report.files)} files, {report.triples:,} triples, with HermiT.")
     if not report.consistent:
         click.echo("INCONSISTENT: the ontology and the data contradict each other"

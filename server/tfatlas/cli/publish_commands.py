@@ -8,7 +8,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ..publish.release import publish as write_release
+import tfatlas
+
 from ..errors import InputError
 from .context import Session, pass_context
 
@@ -39,7 +40,7 @@ def publish(ctx: Session, out: Path, base_url: str | None, contributor_id: str |
     if base_url is None:
         host = ctx.config.host if ctx.config.host not in ("", "0.0.0.0", "::") else "127.0.0.1"
         base_url = f"http://{'[' + host + ']' if ':' in host else host}:{ctx.config.port}"
-    release = write_release(ctx.store, out, base_url=base_url, contributor_id=contributor_id)
+    release = tfatlas.publish(ctx.store, out, base_url=base_url, contributor_id=contributor_id)
     table = Table("file", "dataset", "bytes", title=f"Release in {release.directory}")
     for f in release.files:
         table.add_row(f.name, f.dataset, f"{f.size:,}")

@@ -8,8 +8,8 @@ import socket
 import click
 
 from ..errors import AtlasError, InputError
-from ..model.loading import init_store
-from ..store import open_store
+import tfatlas
+
 from .context import Session, pass_context
 
 
@@ -30,8 +30,8 @@ def serve(ctx: Session, host, port, threads):
     if pid == 0:
         code = 0
         try:
-            with open_store(config) as store:
-                report = init_store(store)
+            with tfatlas.open_store(config) as store:
+                report = tfatlas.init(store)
             if report is not None:
                 click.echo(f"Initialised the store: {report.triples:,} triples in "
                            f"{len(report.graphs)} graphs.", err=True)

@@ -10,11 +10,12 @@ import pyoxigraph as ox
 from rich.console import Console
 from rich.table import Table
 
+import tfatlas
 from .. import search
 from ..model import formats as rdfformats
 from ..config import SETTINGS
 from ..errors import InputError
-from ..model.loading import check_sources, init_store, model_sources, sources_for
+from ..model.loading import check_sources, model_sources, sources_for
 from .context import Session, pass_context, reader_may_stop
 from .progress import load_progress
 
@@ -45,7 +46,7 @@ def init(ctx: Session, progress: bool, force: bool):
     sources = model_sources(store.base_iri)
     total = sum(s.path.stat().st_size for s in sources)
     with load_progress("init", total, progress) as update:
-        report = init_store(store, progress=update, force=force)
+        report = tfatlas.init(store, progress=update, force=force)
     _report(report, console)
     _reindex(ctx, console)
 

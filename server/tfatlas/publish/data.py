@@ -60,19 +60,11 @@ class FileKind:
     compress: str | None = None  # IANA media type of the compression, if any
 
 
-TURTLE = FileKind(".ttl", "text/turtle", "RDF_TURTLE", "Turtle")
-
-
-NTRIPLES_GZ = FileKind(".nt.gz", "application/n-triples", "RDF_N_TRIPLES", "N-Triples (gzip)",
+TURTLE = FileKind(".ttl", by_name("turtle").media_type, "RDF_TURTLE", "Turtle")
+NTRIPLES_GZ = FileKind(".nt.gz", by_name("ntriples").media_type, "RDF_N_TRIPLES", "N-Triples (gzip)",
                        compress="application/gzip")
-
-
-JSONLD = FileKind(".jsonld", "application/ld+json", "JSON_LD", "JSON-LD")
-
-
-TRIG = FileKind(".trig", "application/trig", "RDF_TRIG", "TriG")
-
-
+JSONLD = FileKind(".jsonld", by_name("jsonld").media_type, "JSON_LD", "JSON-LD")
+TRIG = FileKind(".trig", by_name("trig").media_type, "RDF_TRIG", "TriG")
 CSV = FileKind(".csv", "text/csv", "CSV", "CSV")
 
 

@@ -31,14 +31,14 @@ import requests
 
 from ..errors import InputError, QueryError, StoreError
 from ..sparql.text import nesting_error
-from ..model.formats import Format
+from ..model.formats import FORMATS, Format
+from ..vocab import meta_graph
 from .base import AtlasStore, LoadReport, Progress, Source, provenance_update
 from .embedded import _CountingReader, _open_source, syntax_message
 
 RESULTS_JSON = "application/sparql-results+json"
 ACCEPT_QUERY = f"{RESULTS_JSON}, application/n-triples;q=0.9"
-_MEDIA = {ox.RdfFormat.N_QUADS: "application/n-quads", ox.RdfFormat.TRIG: "application/trig",
-          ox.RdfFormat.N_TRIPLES: "application/n-triples"}
+_MEDIA = {f.oxigraph: f.media_type for f in FORMATS}  # the one table of RDF formats
 
 
 class RemoteStore(AtlasStore):
@@ -124,6 +124,10 @@ class RemoteStore(AtlasStore):
                          f"expected {RESULTS_JSON} or application/n-triples")
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        self._send_update(sparql, base_iri)
+        self._committed("update", None)
+
+    def _send_update(self, sparql: str, base_iri: str | None = None) -> None:
         if (too_deep := nesting_error(sparql)) is not None:
             raise QueryError(f"malformed update: {too_deep}")
         self._request("POST", self.update_url, what="update",
@@ -152,7 +156,7 @@ class RemoteStore(AtlasStore):
                 from_datasets = [g for s, _, fmt, graphs in staged if fmt == ox.RdfFormat.N_QUADS
                                  for g in graphs]
                 if from_datasets:
-                    self.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in dict.fromkeys(from_datasets)))
+                    self._send_update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in dict.fromkeys(from_datasets)))
                     replaced.update(from_datasets)
             for source, path, fmt, graphs in staged:
                 if fmt == ox.RdfFormat.N_QUADS:
@@ -175,15 +179,17 @@ class RemoteStore(AtlasStore):
                                        union_default=False))
                 report.graphs[graph] = int(rows[0]["n"].value) if rows else 0
             if sources:
-                self.update(" ;\n".join(
+                self._send_update(" ;\n".join(
                     provenance_update(self.base_iri, s.graph, s.path, report.graphs.get(s.graph, 0))
                     for s in {s.graph: s for s in sources}.values()))
         report.seconds = time.perf_counter() - started
+        self._committed("load", [*report.graphs, meta_graph(self.base_iri)])
         return report
 
     def drop_graph(self, graph: str) -> None:
         # 404: the graph is not there, which is what was asked for.
         self._request("DELETE", self._gsp(graph), what=f"dropping {graph}", ok_statuses=(404,))
+        self._committed("drop", [graph])
 
     def dump(self, out: BinaryIO, fmt: Format) -> None:
         if not fmt.has_datasets:

@@ -34,21 +34,12 @@ from tfatlas.model.loading import sources_for  # noqa: E402
 from tfatlas.search import SearchIndex  # noqa: E402
 from tfatlas.store.embedded import EmbeddedStore  # noqa: E402
 
+from finder import SIZES, data_file  # noqa: E402  (bench/finder.py: generated data by size)
+
 BASE = "https://w3id.org/tfatlas/"
-SIZES = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000}
 # Words of the generated data (its concept labels and description templates), as people type them.
 QUERIES = ["KI", "Projektmanagement", "Agilitaet", "digitale Kompetenzen", "Projektmanagment",
            "Führungskräfte Schulung", "Kulturwandel"]
-
-
-def data_file(size: str) -> Path:
-    path = REPO / "bench" / "data" / f"{size}.nt"
-    if not path.exists():
-        from generate import generate
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        generate(SIZES[size], str(path))
-    return path
 
 
 def percentile(values: list[float], share: float) -> float:

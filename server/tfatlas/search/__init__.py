@@ -19,6 +19,7 @@ import weakref
 from pathlib import Path
 from typing import Iterable
 
+from ..errors import StoreError
 from .explain import Match, WordMatch
 from .index import DEFAULT_STRATEGY, Hit, Results, SearchIndex, default_directory
 
@@ -55,7 +56,11 @@ def rebuild(store, directory=None, strategy: str = DEFAULT_STRATEGY) -> SearchIn
 def attach(store, directory=None, refresh: float = 0.0, strategy: str = DEFAULT_STRATEGY) -> SearchIndex:
     """Open the store's index and keep it following the store (write hook; ``refresh`` > 0: also
     compare with the store's content every ``refresh`` seconds, for stores others write to)."""
-    index = open(store, directory, strategy)
+    index = _index_for(store, directory, strategy)
+    try:
+        index.open(store)
+    except StoreError as exc:  # the store does not answer now: the first search tries again (503 meanwhile)
+        log.warning("the text index could not be checked against the store: %s", exc)
     if store in _FOLLOWING:
         return index
     unsubscribe = store.subscribe(lambda event: index.on_write(store, event))
@@ -93,7 +98,12 @@ def configured_directory(config, store) -> Path:
 def attach_configured(store, config) -> SearchIndex:
     """``attach`` with the configured directory; a remote store is also refreshed on schedule."""
     remote = getattr(store, "root", None) is None
-    return attach(store, configured_directory(config, store), refresh=config.search_refresh if remote else 0.0)
+    directory = configured_directory(config, store)
+    try:
+        return attach(store, directory, refresh=config.search_refresh if remote else 0.0)
+    except OSError as exc:
+        raise StoreError(f"cannot write the text index in {directory} ({exc.strerror or exc}); "
+                         "set search_index to a writable directory") from None
 
 
 def get(store) -> SearchIndex | None:

@@ -138,7 +138,10 @@ class SearchIndex:
         if (state is None or state.get("format") != fields.FORMAT or state.get("strategy") != self.strategy
                 or not tantivy.Index.exists(str(self.directory / name))):
             return False
-        index = tantivy.Index.open(str(self.directory / name))
+        try:
+            index = tantivy.Index.open(str(self.directory / name))
+        except (ValueError, OSError):  # written by another tantivy version, or damaged: rebuild
+            return False
         analysis.register(index)
         self._index, self._name = index, name
         self._refresh()
@@ -233,9 +236,12 @@ class SearchIndex:
         For writes nobody announced with :meth:`update` (a SPARQL Update by the operator, another
         writer of a remote store).
         """
+        if self._index is None:
+            self.open(store)
+            return 0
+        generation = store_generation(store)
+        docs = read_offers(store)  # outside the lock: searches go on while a remote store answers
         with self._lock:
-            generation = store_generation(store)
-            docs = read_offers(store)
             indexed = self.digests()
             changed = {iri for iri, doc in docs.items() if indexed.get(iri) != doc.digest}
             changed |= set(indexed) - set(docs)
@@ -258,8 +264,11 @@ class SearchIndex:
         return store_generation(store) > self.synced
 
     def ensure_current(self, store) -> None:
-        """Reconcile first if the store has a write the index has not heard of (never serve stale)."""
-        if self.stale(store):
+        """Open (a store that did not answer at start) or reconcile first if the store has a write
+        the index has not heard of: never serve stale."""
+        if self._index is None:
+            self.open(store)
+        elif self.stale(store):
             self.reconcile(store)
 
     def on_write(self, store, event) -> None:
@@ -285,7 +294,9 @@ class SearchIndex:
             affected = affected_offers(store, changed) | (changed & indexed)
             if affected:
                 self._replace(store, affected, read_offers(store, affected))
-            if written is not None:
+            # Only this thread's own latest write, and only if no other write came since: any
+            # other gap is left for reconcile().
+            if written is not None and written == store_generation(store):
                 self._covered.add(written)
                 self._synced_to(self.synced)
             return len(affected)

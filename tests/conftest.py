@@ -13,20 +13,24 @@ import pytest
 from support.paths import IN_CI
 from support.servers import Server, tfatlas_command
 from tfatlas.config import load_config
-from tfatlas.model.loading import model_sources
+from tfatlas.model.loading import model_sources, sources_for
 from tfatlas.store.embedded import EmbeddedStore
 
 
 @pytest.fixture
 def make_store(tmp_path):
-    """Factory for embedded stores on disk (``seeded=True``: the shipped model, without its SHACL gate)."""
+    """Factory for embedded stores on disk, closed after the test (the shipped model without its SHACL gate)."""
     opened: list[EmbeddedStore] = []
 
-    def make(name: str = "store", *, seeded: bool = False, base_iri: str = "https://w3id.org/tfatlas/"):
+    def make(name: str = "store", *, seeded: bool = False, files: list[Path] = (),
+             base_iri: str = "https://w3id.org/tfatlas/"):
+        """A store under tmp_path; ``seeded``: the shipped model; ``files``: these, loaded as they are."""
         store = EmbeddedStore(tmp_path / name, base_iri)
         opened.append(store)
         if seeded:
             store.load(model_sources(base_iri), replace=True)
+        if files:
+            store.load(sources_for(list(files), base_iri))
         return store
 
     yield make

@@ -54,6 +54,10 @@ EXPECTED: dict[str, dict] = {
         "params": {"scheme": BASE + "id/scheme/challenges"},
         "contains": [("scheme", BASE + "id/scheme/challenges")],
     },
+    "units-on-date": {
+        "params": {"date": "2025-01-01"},
+        "contains": [("unit", BASE + "id/unit/govlabde"), ("organisation", BASE + "id/org/bmi")],
+    },
 }
 
 

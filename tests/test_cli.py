@@ -111,3 +111,10 @@ def test_reader_that_stops_early_is_not_a_failure(tmp_path: Path):
                             executable="/bin/bash", capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert set(result.stdout.strip().split(",")) == {"s", "p", "o"} and "Traceback" not in result.stderr
+
+
+def test_version_is_the_installed_one(run_cli):
+    from importlib.metadata import version
+
+    code, out, _ = run_cli("--version")
+    assert code == 0 and out.strip().endswith(version("transformationsatlas"))

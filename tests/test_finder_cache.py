@@ -10,9 +10,7 @@ import pytest
 
 from tfatlas import finder
 from tfatlas.config import load_config
-from tfatlas.model.loading import sources_for
 from tfatlas.model.files import model_dir
-from tfatlas.store.embedded import EmbeddedStore
 from tfatlas.web.app import create_app
 
 FIXTURE = Path(__file__).parent / "fixtures" / "finder-mini.ttl"
@@ -22,13 +20,11 @@ NEW_OFFER = BASE + "id/offer/cache-test-neues-angebot"
 
 
 @pytest.fixture()
-def app(tmp_path):
-    store = EmbeddedStore(tmp_path / "store", BASE)
-    store.load(sources_for([model_dir("ontology") / "vocabularies", FIXTURE], BASE))
+def app(make_store):
+    store = make_store(files=[model_dir("ontology") / "vocabularies", FIXTURE])
     app = create_app(load_config(environ={}), store=store)
     yield app
     app.extensions["tfatlas.query_service"].close()
-    store.close()
 
 
 def count(html: str) -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from support.paths import REPO
 from support.servers import OxigraphServer, free_port, tfatlas_command
 from tfatlas.model import formats as rdfformats
 from tfatlas.errors import InputError, QueryError, StoreError
@@ -115,10 +116,10 @@ def test_load_into_named_graphs_with_provenance(store, tmp_path):
     rows = list(store.query(f"""
         PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX void: <http://rdfs.org/ns/void#>
         SELECT ?source ?n ?t WHERE {{ GRAPH <{meta_graph(BASE)}> {{
-          <{graph_a}> a prov:Entity ; prov:wasDerivedFrom ?source ; void:triples ?n ;
+          <{graph_a}> a prov:Entity ; <http://purl.org/dc/terms/identifier> ?source ; void:triples ?n ;
                       prov:generatedAtTime ?t }} }}"""))
     assert len(rows) == 1
-    assert rows[0]["source"].value == a.resolve().as_uri()
+    assert rows[0]["source"].value == "a.ttl"  # a stable name, never this machine's path
     assert int(rows[0]["n"].value) == 3
     assert rows[0]["t"].datatype.value.endswith("#dateTime")
 
@@ -136,8 +137,8 @@ def test_load_adds_and_replace_replaces(store, tmp_path):
     assert names == {"B"}
     # provenance is replaced too: one record per graph, naming the last source
     rows = list(store.query(f"SELECT ?src WHERE {{ GRAPH <{meta_graph(BASE)}> {{ "
-                            f"<{graph}> <http://www.w3.org/ns/prov#wasDerivedFrom> ?src }} }}"))
-    assert [r["src"].value for r in rows] == [b.resolve().as_uri()]
+                            f"<{graph}> <http://purl.org/dc/terms/identifier> ?src }} }}"))
+    assert [r["src"].value for r in rows] == ["b.ttl"]
 
 
 def test_load_gzip_and_explicit_format(store, tmp_path):
@@ -384,3 +385,18 @@ def test_big_file_syntax_error_names_the_files_line(store, tmp_path, small_windo
     with pytest.raises(InputError, match=rf"big\.nt:{lines + 1}:"):
         store.load(sources(tmp_path, path))
     assert store.is_empty()
+
+
+def test_load_provenance_names_the_file_stably_and_its_cited_pages_never_a_local_path(make_store):
+    """The meta graph is public on /sparql: it records data/next-verein.ttl and the pages it cites."""
+    store = make_store(seeded=True)
+    graph = BASE + "graph/data/next-verein"
+    meta = meta_graph(BASE)
+    rows = list(store.query(f"SELECT ?p ?o WHERE {{ GRAPH <{meta}> {{ <{graph}> ?p ?o }} }}"))
+    values = {(r["p"].value.rsplit("/", 1)[-1].rsplit("#", 1)[-1], r["o"].value) for r in rows}
+    assert ("identifier", "data/next-verein.ttl") in values
+    assert ("source", "https://next-netz.de/verein") in values
+    assert ("wasDerivedFrom", "https://next-netz.de/verein") in values
+    everything = [r["o"].value for r in store.query(f"SELECT ?o WHERE {{ GRAPH <{meta}> {{ ?s ?p ?o }} }}")]
+    assert everything and not any(v.startswith("file:") or "/site-packages/" in v or str(REPO) in v
+                                  for v in everything)

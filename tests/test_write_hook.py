@@ -49,3 +49,12 @@ def test_a_failing_subscriber_does_not_undo_or_hide_the_write(make_store):
     store.update(f"INSERT DATA {{ <{EX}a> <{EX}p> <{EX}b> }}")  # no exception reaches the writer
     assert [e.generation for e in seen] == [1]
     assert bool(store.query(f"ASK {{ <{EX}a> <{EX}p> <{EX}b> }}"))
+
+
+def test_a_write_through_the_store_reaches_the_query_workers(app, client):
+    # The pool follows the store through the hook: a query after the write sees it, whoever wrote.
+    ask = {"query": f"ASK {{ <{EX}new> ?p ?o }}"}
+    json_results = {"Accept": "application/sparql-results+json"}
+    assert client.get("/sparql", query_string=ask, headers=json_results).get_json()["boolean"] is False
+    app.extensions["tfatlas.store"].update(f"INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}new> <{EX}p> 1 }} }}")
+    assert client.get("/sparql", query_string=ask, headers=json_results).get_json()["boolean"] is True

@@ -94,6 +94,10 @@ SETTINGS: tuple[Setting, ...] = (
             "reach; empty refuses all.", _list),
     Setting("admin_token_sha256", "", "Hex SHA-256 of the operator's admin bearer token for SPARQL "
             "Update; empty disables updates.", _sha256_hex, secret=True),
+    Setting("accounts_file", "", "File of the actors' accounts (SHA-256 of each token, never the token); "
+            "empty: accounts.json in the store directory."),
+    Setting("write_rate_limit", 60, "Writes per minute one account may send (Graph Store Protocol, SPARQL "
+            "Update); more get 429. 0 disables the limit.", lambda v: max(0, int(v))),
     Setting("release_dir", "var/release", "Directory of the open-data release that the server "
             "publishes at /catalog and /downloads/."),
     Setting("validate_on_load", True, "Refuse data that violates the SHACL shapes when loading.", _bool),

@@ -68,6 +68,11 @@ def meta_graph(base_iri: str) -> str:
     return base_iri + "graph/meta"
 
 
+def history_graph(base_iri: str) -> str:
+    """The graph of the write history: one prov:Activity per accepted write (not part of releases)."""
+    return base_iri + "graph/history"
+
+
 def graph_iri(base_iri: str, kind: str, slug: str) -> str:
     """A named graph of a loaded file: <base>graph/<kind>/<slug>."""
     return f"{base_iri}graph/{kind}/{slug}"

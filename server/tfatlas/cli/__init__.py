@@ -44,9 +44,9 @@ def cli(ctx: click.Context, config_file, store, store_url, base_iri):
 
 def _register() -> None:
     # One module per group of commands; each exposes COMMANDS.
-    from . import model_commands, publish_commands, serve, store_commands
+    from . import account_commands, model_commands, publish_commands, serve, store_commands
 
-    for module in (store_commands, serve, publish_commands, model_commands):
+    for module in (store_commands, serve, publish_commands, model_commands, account_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
 

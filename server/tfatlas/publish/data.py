@@ -10,7 +10,7 @@ import pyoxigraph as ox
 
 from ..model.formats import by_name
 from ..store import AtlasStore
-from ..vocab import CV, DCT, FOAF, ORG, OWL, RDF, RDFS, SKOS, XSD, meta_graph
+from ..vocab import CV, DCT, FOAF, ORG, OWL, RDF, RDFS, SKOS, XSD, history_graph, meta_graph
 
 
 SUBSETS = ("actors", "offers", "concepts", "ontology")
@@ -130,12 +130,14 @@ class PublishedData:
 
 
 def published_data(store: AtlasStore) -> PublishedData:
-    """Every statement of the store except the meta graph, with canonical blank-node labels."""
+    """Every statement of the store except the meta and history graphs, with canonical blank-node
+    labels. The history (who changed what, when) is served live (/graph/actor/<slug>/history,
+    /sparql); the data carries the dates of its changes in dct:modified."""
     raw = io.BytesIO()
     store.dump(raw, by_name("nquads"))
     raw.seek(0)
-    meta = ox.NamedNode(meta_graph(store.base_iri))
-    dataset = ox.Dataset(q for q in ox.parse(raw, ox.RdfFormat.N_QUADS) if q.graph_name != meta)
+    skipped = {ox.NamedNode(meta_graph(store.base_iri)), ox.NamedNode(history_graph(store.base_iri))}
+    dataset = ox.Dataset(q for q in ox.parse(raw, ox.RdfFormat.N_QUADS) if q.graph_name not in skipped)
     # RDFC-1.0 gives blank nodes labels that depend only on the data, not on load order.
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     quads = sorted(dataset, key=lambda q: (str(q.graph_name), str(q.triple)))

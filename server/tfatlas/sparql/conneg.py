@@ -5,7 +5,8 @@ responses; RDF file formats are in ``model/formats.py``).
 
 * ``kind`` is what is sent: ``solutions`` (SELECT), ``boolean`` (ASK), ``graph`` (CONSTRUCT,
   DESCRIBE), ``description`` (the Service Description, which browsers get as HTML), ``page`` (a
-  linked-data page or its RDF), ``catalog`` (the release's catalogue) or ``rows`` (a stored query).
+  linked-data page or its RDF), ``catalog`` (the release's catalogue), ``rows`` (a stored query) or
+  ``report`` (a write's answer: text, JSON, or the SHACL report as Turtle or JSON-LD).
 * ``accept`` is the HTTP Accept header. Each offered media type gets the quality of the *most
   specific* range that matches it (``type/subtype`` over ``type/*`` over ``*/*``, as RFC 9110
   section 12.5.1 says), so ``*/*, text/csv;q=0`` excludes CSV and ``*/*;q=0.1`` is a low but
@@ -64,6 +65,9 @@ CATALOG_RDFXML = Choice("rdfxml", "application/rdf+xml", RdfFormat.RDF_XML, ("ap
 ROWS_JSON = Choice("json", "application/json", None)
 ROWS_SPARQL_JSON = Choice("srj", "application/sparql-results+json", QueryResultsFormat.JSON)
 ROWS_SPARQL_XML = Choice("srx", "application/sparql-results+xml", QueryResultsFormat.XML)
+# A write's answer or refusal: a message, its JSON, or the SHACL report as RDF.
+TEXT = Choice("text", "text/plain", None)
+JSON = Choice("json", "application/json", None)
 
 #: What each kind of result can be served as, in the server's order of preference.
 OFFERS: dict[str, tuple[Choice, ...]] = {
@@ -75,6 +79,7 @@ OFFERS: dict[str, tuple[Choice, ...]] = {
     "page": (HTML, TURTLE, JSONLD, PAGE_NTRIPLES, PAGE_RDFXML),
     "catalog": (HTML, TURTLE, JSONLD, CATALOG_RDFXML),
     "rows": (ROWS_JSON, SPARQL_CSV, ROWS_SPARQL_JSON, ROWS_SPARQL_XML, SPARQL_TSV),
+    "report": (TEXT, JSON, TURTLE, JSONLD),
 }
 
 _SHORT_NAMES = {"ttl": "turtle", "nt": "ntriples", "n-triples": "ntriples", "json-ld": "jsonld",

@@ -5,16 +5,11 @@ from __future__ import annotations
 from typing import Mapping
 
 from ..version import __version__
+from . import conneg
 from .stored_queries import StoredQuery
 
 #: Media types a stored query answers in; the first is the default.
-RESULT_TYPES = (
-    "application/json",
-    "text/csv",
-    "application/sparql-results+json",
-    "application/sparql-results+xml",
-    "text/tab-separated-values",
-)
+RESULT_TYPES = tuple(choice.media_type for choice in conneg.OFFERS["rows"])
 
 _SCHEMAS = {
     "iri": {"type": "string", "format": "iri", "pattern": "^https?://"},

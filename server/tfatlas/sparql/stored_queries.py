@@ -29,6 +29,7 @@ from ..errors import InputError
 from ..model.files import model_dir
 from ..i18n import pick
 from ..vocab import SKOS, XSD, scheme_iri
+from .text import tokens
 
 TYPES = ("iri", "string", "date", "dateTime", "integer", "boolean")
 #: Longest text a string parameter takes; longer values are a client error, not a search.
@@ -121,7 +122,7 @@ def _param(name: str, spec: Any, path: Path) -> Param:
     return param
 
 
-_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
 
 def parse_query_file(path: Path) -> StoredQuery:
@@ -142,14 +143,14 @@ def parse_query_file(path: Path) -> StoredQuery:
     if not isinstance(params_spec, Mapping):
         raise QueryDefinitionError(f"{path}: 'params' must be a mapping of parameter names")
     sparql = "\n".join(body_lines).strip() + "\n"
-    form = _FORM.search(_strip_comments(sparql))
+    form = next((t.text.upper() for t in tokens(sparql) if t.is_word(*FORMS)), None)
     if form is None:
         raise QueryDefinitionError(f"{path}: no SELECT, ASK, CONSTRUCT or DESCRIBE in the query")
     params = {str(n): _param(n, s, path) for n, s in params_spec.items()}
     query = StoredQuery(
         name=path.stem, path=path, title=_bilingual(header.get("title"), path, "title") or {"de": path.stem},
         description=_bilingual(header.get("description"), path, "description"),
-        params=params, sparql=sparql, form=form.group(1).upper(),
+        params=params, sparql=sparql, form=form,
         # Found once here: a body without a WHERE group fails when read, not at the first request.
         where_at=where_brace(sparql, path))
     return query
@@ -201,25 +202,6 @@ class Catalogue:
 
 # -- locating the WHERE clause -------------------------------------------------------------------
 
-# Tokens that may contain '{' or '#' without opening a group or a comment.
-_SKIP = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n]|\\.)*"'
-    r"|'(?:[^'\\\n]|\\.)*'"
-    r'|<[^<>"{}|^`\\\s]*>'
-    r"|#[^\n]*",
-    re.DOTALL,
-)
-
-
-def _strip_comments(sparql: str) -> str:
-    return _SKIP.sub(lambda m: "" if m.group(0).startswith("#") else m.group(0), sparql)
-
-
-_SKIP_OR_BRACE = re.compile(_SKIP.pattern + r"|(?<![\w:?$])WHERE(?![\w:-])|\{", re.DOTALL | re.IGNORECASE)
-
-
 def where_brace(sparql: str, path: Path | str = "query") -> int:
     """Offset just after the '{' of the first group opened by the keyword WHERE, else of the first group.
 
@@ -230,14 +212,13 @@ def where_brace(sparql: str, path: Path | str = "query") -> int:
     """
     first_brace = None
     after_where = False
-    for token in _SKIP_OR_BRACE.finditer(sparql):
-        text = token.group(0)
-        if text == "{":
+    for token in tokens(sparql):  # the endpoint's lexer: strings, IRIs and comments are skipped
+        if token.kind == "open":
             if after_where:
-                return token.end()
+                return token.start + 1
             if first_brace is None:
-                first_brace = token.end()
-        elif text.upper() == "WHERE":
+                first_brace = token.start + 1
+        elif token.is_word("WHERE"):
             after_where = True
     if first_brace is None:
         raise QueryDefinitionError(f"{path}: the query has no WHERE group '{{ … }}'")

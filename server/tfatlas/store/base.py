@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterable
 
 from ..model.formats import Format
-from ..vocab import PROV, RDF_TYPE, VOID, XSD, meta_graph
+from ..vocab import DCT, PROV, RDF_TYPE, VOID, XSD, meta_graph
 
 #: Called while loading with (bytes read so far, statements read so far).
 Progress = Callable[[int, int], None]
@@ -83,19 +83,36 @@ WriteListener = Callable[[WriteEvent], None]
 _HOOK_LOCK = threading.Lock()
 
 
+def source_name(source: Path) -> str:
+    """A stable name for a loaded file: its path in the shipped model (``data/next-verein.ttl``),
+    else its file name. Never an absolute path: the meta graph is public on /sparql, and this
+    machine's directories are nobody's business (nor stable across machines)."""
+    from ..model.files import model_root
+
+    resolved = source.resolve()
+    try:
+        return resolved.relative_to(model_root().resolve()).as_posix()
+    except ValueError:
+        return resolved.name
+
+
 def provenance_update(base_iri: str, graph: str, source: Path, triples: int) -> str:
-    """SPARQL Update that records (and replaces) the provenance of one loaded graph."""
+    """SPARQL Update that records (and replaces) the provenance of one loaded graph: the file by
+    its stable name (``dct:identifier``), and the pages its statements cite (``dct:source``, also
+    ``prov:wasDerivedFrom``: the graph is derived from them)."""
     meta = meta_graph(base_iri)
     now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
-    source_iri = source.resolve().as_uri()
+    name = source_name(source).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f"""
         DELETE WHERE {{ GRAPH <{meta}> {{ <{graph}> ?p ?o }} }} ;
         INSERT DATA {{ GRAPH <{meta}> {{
             <{graph}> <{RDF_TYPE}> <{PROV}Entity> ;
-                <{PROV}wasDerivedFrom> <{source_iri}> ;
+                <{DCT}identifier> "{name}" ;
                 <{PROV}generatedAtTime> "{now}"^^<{XSD}dateTime> ;
                 <{VOID}triples> {triples} .
-        }} }}
+        }} }} ;
+        INSERT {{ GRAPH <{meta}> {{ <{graph}> <{DCT}source> ?page ; <{PROV}wasDerivedFrom> ?page }} }}
+        WHERE {{ SELECT DISTINCT ?page WHERE {{ GRAPH <{graph}> {{ ?s <{DCT}source> ?page FILTER(isIRI(?page)) }} }} }}
     """
 
 
@@ -167,7 +184,10 @@ class AtlasStore(abc.ABC):
         """
 
     @abc.abstractmethod
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None: ...
+    def update(self, sparql: str, *, base_iri: str | None = None,
+               graphs: Iterable[str] | None = None) -> None:
+        """Run a SPARQL Update in one transaction. ``graphs``: the graphs it changes, when the
+        caller knows them (the subscribers hear them; None: any graph may have changed)."""
 
     @abc.abstractmethod
     def dump(self, out: BinaryIO, fmt: Format) -> None:

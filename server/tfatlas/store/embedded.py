@@ -345,7 +345,8 @@ class EmbeddedStore(AtlasStore):
         except OSError as exc:
             raise QueryError(f"query failed: {exc}") from None
 
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+    def update(self, sparql: str, *, base_iri: str | None = None,
+               graphs: Iterable[str] | None = None) -> None:
         if (too_deep := nesting_error(sparql)) is not None:
             raise QueryError(f"malformed update: {too_deep}")
         try:
@@ -354,7 +355,7 @@ class EmbeddedStore(AtlasStore):
             raise QueryError(f"malformed update: {exc}") from None
         except OSError as exc:
             raise QueryError(f"update failed: {exc}") from None
-        self._committed("update", None)
+        self._committed("update", graphs)
 
     def dump(self, out: BinaryIO, fmt: Format) -> None:
         if not fmt.has_datasets:

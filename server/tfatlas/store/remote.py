@@ -123,9 +123,10 @@ class RemoteStore(AtlasStore):
         raise StoreError(f"the remote store at {self.query_url} answered with {media or 'no type'}, "
                          f"expected {RESULTS_JSON} or application/n-triples")
 
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+    def update(self, sparql: str, *, base_iri: str | None = None,
+               graphs: Iterable[str] | None = None) -> None:
         self._send_update(sparql, base_iri)
-        self._committed("update", None)
+        self._committed("update", graphs)
 
     def _send_update(self, sparql: str, base_iri: str | None = None) -> None:
         if (too_deep := nesting_error(sparql)) is not None:
@@ -180,7 +181,7 @@ class RemoteStore(AtlasStore):
                 report.graphs[graph] = int(rows[0]["n"].value) if rows else 0
             if sources:
                 self._send_update(" ;\n".join(
-                    provenance_update(self.base_iri, s.graph, s.path, report.graphs.get(s.graph, 0))
+                    provenance_update(self.base_iri, s.graph, s.provenance_path, report.graphs.get(s.graph, 0))
                     for s in {s.graph: s for s in sources}.values()))
         report.seconds = time.perf_counter() - started
         self._committed("load", [*report.graphs, meta_graph(self.base_iri)])

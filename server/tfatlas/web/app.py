@@ -9,7 +9,7 @@ from .. import search
 from ..config import Config, load_config
 from ..store import AtlasStore, open_store
 from . import errors
-from .blueprints import api, downloads, finder, metrics, ops, pages, sparql
+from .blueprints import api, downloads, finder, graph_store, metrics, ops, pages, sparql
 
 
 def create_app(config: Config | None = None, store: AtlasStore | None = None) -> Flask:
@@ -26,6 +26,7 @@ def create_app(config: Config | None = None, store: AtlasStore | None = None) ->
     metrics.init_app(app)
     errors.init_app(app)
 
-    for blueprint in (ops.bp, pages.bp, api.bp, finder.bp, downloads.bp, sparql.bp, metrics.bp):
+    for blueprint in (ops.bp, pages.bp, api.bp, finder.bp, downloads.bp, sparql.bp, metrics.bp,
+                      graph_store.bp):
         app.register_blueprint(blueprint)
     return app

@@ -48,3 +48,16 @@ def store_state(app: Flask | None = None) -> StoreState:
     service = ext.get("tfatlas.query_service")
     pool = getattr(service, "pool", None)
     return StoreState(ext["tfatlas.finder_cache"], pool.generation if pool is not None else None)
+
+
+def get_contributions(app: Flask | None = None):
+    """Actors' writes (issue 10): one service per app, serialised with the operator's updates."""
+    from ..contributions.setup import contributions_for
+
+    app = app or current_app
+    ext = app.extensions
+    if "tfatlas.contributions" not in ext:
+        service = ext.get("tfatlas.query_service")
+        lock = getattr(service, "_update_lock", None)
+        ext["tfatlas.contributions"] = contributions_for(get_store(app), app.config["TFATLAS"], lock=lock)
+    return ext["tfatlas.contributions"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from gunicorn.app.base import BaseApplication
 
 from ..config import Config
@@ -38,4 +40,7 @@ class _Gunicorn(BaseApplication):
 
 
 def run(config: Config) -> None:
+    # The atlas logs through `logging` (tfatlas.*); gunicorn keeps its own access and error logs.
+    logging.basicConfig(level=logging.INFO,
+                        format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s")
     _Gunicorn(config).run()

@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, redirect, render_template, request, send_file
 from jinja2 import TemplateNotFound
 
+from ...model.formats import for_path
 from ...publish import dcat as catalog_model
 from ...sparql import conneg
 from ...publish.data import SUMS, content_type
@@ -22,11 +23,8 @@ from ..urls import reader_language
 bp = Blueprint("downloads", __name__)
 
 #: Representations of the catalogue as files of the release.
-CATALOG_FILES = {
-    "ttl": ("catalog.ttl", "text/turtle"),
-    "jsonld": ("catalog.jsonld", "application/ld+json"),
-    "rdf": ("catalog.rdf", "application/rdf+xml"),
-}
+CATALOG_FILES = {suffix: (f"catalog.{suffix}", for_path(Path(f"catalog.{suffix}")).media_type)
+                 for suffix in ("ttl", "jsonld", "rdf")}
 #: conneg's choices for the catalogue (HTML first for */*, as on every page of the site;
 #: harvesters name a format, or fetch /catalog.rdf, /catalog.ttl) -> suffix.
 _SUFFIX = {"html": "html", "turtle": "ttl", "jsonld": "jsonld", "rdfxml": "rdf"}

@@ -1,4 +1,4 @@
-"""/sparql: the SPARQL 1.1 Protocol endpoint (thin: the work is in sparql_protocol and query_service)."""
+"""/sparql: the SPARQL 1.1 Protocol endpoint (thin: the work is in tfatlas.sparql)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,20 @@ import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ...sparql import conneg
 from ...errors import AtlasError, DeadlineExceeded
-from ...sparql.service import QueryService
+from ...contributions.errors import WriteRefused
+from ...sparql import conneg
+from ...sparql.description import service_description
 from ...sparql.protocol import Operation, parse_request
-from ..deps import get_catalogue, get_query_service, get_store
+from ...sparql.service import QueryService
+from ...sparql.text import add_using
+from ...vocab import FORMATS, SD, VOID
+from ..deps import get_catalogue, get_contributions, get_query_service, get_store
 from ..urls import reader_language
-from ...vocab import SD, VOID
+from ..write_responses import accepted, refusal
 
 bp = Blueprint("sparql", __name__)
 
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
 @bp.record_once
@@ -29,7 +32,6 @@ def _init(state) -> None:
     app.extensions["tfatlas.query_service"] = service
     # The workers live as long as the process; a test app that is dropped leaves none behind.
     atexit.register(service.close)
-
 
 
 def _text(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -60,6 +62,9 @@ def sparql():
         if op.kind == "description":
             return _description(service, op)
         if op.kind == "update":
+            by_account = account_update(op, request.headers.get("Authorization"), request.base_url)
+            if by_account is not None:
+                return by_account
             service.update(op, authorization=request.headers.get("Authorization"),
                            base_iri=request.base_url)
             done = Response(status=204)
@@ -77,6 +82,28 @@ def sparql():
         return _text(exc.status, exc.message, exc.headers)
 
 
+def account_update(op: Operation, authorization: str | None, base_iri: str) -> Response | None:
+    """An update sent with an account's token, through the contribution gate; None for the
+    operator's token (or no token), whose updates keep the direct path."""
+    contributions = get_contributions(current_app)
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    try:
+        account = contributions.authenticate(authorization)
+    except WriteRefused as exc:
+        if not contributions.admin_sha256 and not contributions.accounts.list():
+            return None  # updates are disabled altogether: the direct path says so
+        return refusal(exc)
+    if account.admin:
+        return None
+    try:
+        text = add_using(op.text, op.default_graphs, op.named_graphs)
+        return accepted(contributions.update(account, text, base_iri=base_iri), 204)
+    except WriteRefused as exc:
+        return refusal(exc)
+
+
 # -- Service Description and query UI ------------------------------------------------------------
 
 def _description(service: QueryService, op: Operation) -> Response:
@@ -84,55 +111,14 @@ def _description(service: QueryService, op: Operation) -> Response:
     if choice is conneg.HTML:
         return Response(render_template("sparql.html", tabs=json.dumps(_example_queries()),
                                         endpoint=request.base_url), content_type=choice.content_type)
-    quads = service_description(request.base_url, service)
+    # accounts may update too (their own graphs), also when no admin token is configured
+    updates = bool(service.admin_hash) or bool(get_contributions(current_app).accounts.list())
+    quads = service_description(request.base_url, service, updates=updates)
     body = ox.serialize(quads, format=choice.engine_format,
-                        prefixes={"sd": SD, "void": VOID, "formats": "http://www.w3.org/ns/formats/"})
+                        prefixes={"sd": SD, "void": VOID, "formats": FORMATS})
     return Response(body, content_type=choice.content_type)
 
 
-def service_description(endpoint: str, service: QueryService) -> list[ox.Triple]:
-    """sd:Service with the supported languages, formats and VoID statistics of the dataset."""
-    node = ox.NamedNode(endpoint)
-    sd = lambda term: ox.NamedNode(SD + term)  # noqa: E731
-    void = lambda term: ox.NamedNode(VOID + term)  # noqa: E731
-    triples = [ox.Triple(node, RDF_TYPE, sd("Service")), ox.Triple(node, sd("endpoint"), node),
-               ox.Triple(node, sd("supportedLanguage"), sd("SPARQL11Query")),
-               ox.Triple(node, sd("feature"), sd("UnionDefaultGraph"))]
-    if service.admin_hash:
-        triples.append(ox.Triple(node, sd("supportedLanguage"), sd("SPARQL11Update")))
-    if service.allow:
-        triples.append(ox.Triple(node, sd("feature"), sd("BasicFederatedQuery")))
-    formats = {c.engine_format.iri for kind in ("solutions", "graph") for c in conneg.OFFERS[kind]}
-    triples += [ox.Triple(node, sd("resultFormat"), ox.NamedNode(iri)) for iri in sorted(formats)]
-
-    stats = service.stats()
-    dataset, default = ox.BlankNode(), ox.BlankNode()
-    triples += [ox.Triple(node, sd("defaultDataset"), dataset),
-                ox.Triple(dataset, RDF_TYPE, sd("Dataset")),
-                ox.Triple(dataset, RDF_TYPE, void("Dataset")),
-                ox.Triple(dataset, sd("defaultGraph"), default),
-                ox.Triple(dataset, void("sparqlEndpoint"), node),
-                ox.Triple(default, RDF_TYPE, sd("Graph")),
-                ox.Triple(default, void("triples"), ox.Literal(str(stats.triples), datatype=_INTEGER)),
-                ox.Triple(default, void("classes"), ox.Literal(str(len(stats.classes)), datatype=_INTEGER))]
-    for cls, count in stats.classes.items():
-        partition = ox.BlankNode()
-        triples += [ox.Triple(default, void("classPartition"), partition),
-                    ox.Triple(partition, void("class"), ox.NamedNode(cls)),
-                    ox.Triple(partition, void("entities"), ox.Literal(str(count), datatype=_INTEGER))]
-    for graph, count in sorted(stats.graphs.items()):
-        if not graph:
-            continue
-        named, description = ox.BlankNode(), ox.BlankNode()
-        triples += [ox.Triple(dataset, sd("namedGraph"), named),
-                    ox.Triple(named, sd("name"), ox.NamedNode(graph)),
-                    ox.Triple(named, sd("graph"), description),
-                    ox.Triple(description, RDF_TYPE, sd("Graph")),
-                    ox.Triple(description, void("triples"), ox.Literal(str(count), datatype=_INTEGER))]
-    return triples
-
-
-_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 
 
 def _example_queries() -> list[dict[str, str]]:

@@ -1,0 +1,10 @@
+"""Everything this package takes from the rest of the atlas, in one place."""
+
+from ..errors import AtlasError, InputError  # noqa: F401
+from ..model.files import model_dir  # noqa: F401
+from ..sparql.text import _resolve as sparql_resolve  # noqa: F401
+from ..sparql.text import nesting_error  # noqa: F401
+from ..sparql.text import prologue as sparql_prologue  # noqa: F401
+from ..sparql.text import tokens as sparql_tokens  # noqa: F401
+from ..validation import shacl as validation  # noqa: F401
+from ..vocab import meta_graph  # noqa: F401

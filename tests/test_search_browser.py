@@ -29,7 +29,6 @@ def test_typing_ki_puts_the_learning_path_first_with_its_reasons(seeded_server, 
     assert first.locator("h3 mark").inner_text() == "KI"  # the matched word is marked
     reasons = first.locator("ul.why li").all_inner_texts()
     assert "Treffer im Titel" in reasons and "über die Herausforderung KI sicher einsetzen" in reasons
-    assert first.locator(".badge").count() == 0  # a word of the title is no exact match
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "finder-search-ki.png"), full_page=False)
 
@@ -40,7 +39,7 @@ def test_an_english_reader_gets_english_reasons(browser, seeded_server):
         page = context.new_page()
         page.goto(seeded_server.url + "/?q=Coaching+Ausbildung")
         first = page.locator("li.offer").first
-        assert first.locator("h3").inner_text() == "Ausbildung zum Agile Coach"
+        assert first.locator("h3 a").get_attribute("href").startswith("/id/offer/bakoev-ausbildung-agile-coach")
         assert "match in the title" in first.locator("ul.why li").all_inner_texts()
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "finder-search-coaching-en.png"), full_page=False)

@@ -19,13 +19,15 @@ import weakref
 from pathlib import Path
 from typing import Iterable
 
+import pyoxigraph as ox
+
 from ..errors import StoreError
 from .explain import Match, WordMatch
 from .index import DEFAULT_STRATEGY, Hit, Results, SearchIndex, default_directory
 
 __all__ = ["Hit", "Match", "Results", "SearchIndex", "WordMatch", "attach", "attach_configured",
            "configured_directory", "current", "default_directory", "detach", "get", "open", "rebuild",
-           "update"]
+           "subjects", "update"]
 
 log = logging.getLogger(__name__)
 _INDEXES: "weakref.WeakKeyDictionary[object, SearchIndex]" = weakref.WeakKeyDictionary()
@@ -118,6 +120,11 @@ def current(store) -> SearchIndex:
         raise RuntimeError("no search index is attached to this store")
     index.ensure_current(store)
     return index
+
+
+def subjects(*triples: Iterable) -> set[str]:
+    """The IRIs that a write's triples are about (what ``update`` takes)."""
+    return {t.subject.value for group in triples for t in group if isinstance(t.subject, ox.NamedNode)}
 
 
 def update(store, changed: Iterable[str]) -> int:

@@ -59,5 +59,11 @@ def get_contributions(app: Flask | None = None):
     if "tfatlas.contributions" not in ext:
         service = ext.get("tfatlas.query_service")
         lock = getattr(service, "_update_lock", None)
-        ext["tfatlas.contributions"] = contributions_for(get_store(app), app.config["TFATLAS"], lock=lock)
+        store = get_store(app)
+
+        def reindex(notice) -> None:  # the accepted write's offers, in the writing thread
+            search.update(store, search.subjects(notice.added, notice.removed, notice.after or ()))
+
+        ext["tfatlas.contributions"] = contributions_for(store, app.config["TFATLAS"], lock=lock,
+                                                         hooks=[reindex])
     return ext["tfatlas.contributions"]

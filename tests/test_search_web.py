@@ -207,3 +207,11 @@ def test_an_actors_write_through_the_graph_store_protocol_is_found_at_once(start
     assert _ranked(server, "Zebrafütterung") == [] and _ranked(server, "Giraffenpflege") == [OFFER + "test-search-bva"]
     assert requests.delete(url, headers=headers, timeout=60).status_code in (200, 204)
     assert _ranked(server, "Giraffenpflege") == []
+
+
+def test_the_api_page_documents_the_finders_parameters(client):
+    html = client.get("/api/").get_data(as_text=True)
+    section = html[html.index('id="op-finder"'):]
+    section = section[:section.index("</section>")]
+    for name in ("q", "lang", "challenge", "topic", "audience", "mode", "cost"):
+        assert f"<code>{name}</code>" in section, name

@@ -265,3 +265,23 @@ def test_the_write_path_announces_its_write_and_nothing_is_reconciled(store):
         assert not index.stale(store)
     finally:
         search.detach(store)
+
+
+def test_tfatlas_load_rebuilds_the_index(seed_copy, tmp_path):
+    from support.search_store import cli
+
+    root = tmp_path / "store"
+    subprocess.run(["cp", "-a", str(seed_copy), str(root)], check=True)
+    offer = tmp_path / "zebra.ttl"
+    # Written for the test: a made-up offer (loaded with --force: it is not complete for the shapes).
+    offer.write_text(f'<{OFFER}test-loaded> a <{TFA}Offer> ; <{RDFS}label> "Zebrafütterung"@de .\n')
+    done = cli(root, "load", "--force", "--no-progress", str(offer))
+    assert done.returncode == 0, done.stderr
+    assert "Search index:" in done.stderr
+    store = EmbeddedStore(root, BASE)
+    try:
+        index = SearchIndex(root / "search-index")
+        assert index.open(store) is False  # already in step: load rebuilt it
+        assert ranked(index, "Zebrafütterung") == [OFFER + "test-loaded"]
+    finally:
+        store.close()

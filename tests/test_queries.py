@@ -27,6 +27,9 @@ REQUIRED_QUERIES = {"who-helps", "offers-of-actor", "actors-by-topic", "topic-ov
 FILTER_ONLY = {"lang", "since"}
 
 
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
 def iri(kind: str, slug: str) -> str:
     return f"{ID}{kind}/{slug}"
 
@@ -127,7 +130,11 @@ def test_header_is_bilingual_typed_and_every_parameter_restricts(name):
 
 AGILE_OFFERS = {iri("offer", s) for s in (
     "bakoev-ausbildung-agile-coach", "bakoev-ausbildung-agile-master", "govlabde-methodenexpertise",
-    "work4germany", "tech4germany")}
+    "work4germany", "tech4germany",
+    # issue 15 (C2): offers added from their own sources; user-centred development is narrower than
+    # introducing agile ways of working, user centricity narrower than agility.
+    "bamf-i-lab-arbeitslabor", "bamf-i-lab-kanban-workshop", "bmi-datenlabor-datenprodukte",
+    "servicestandard", "servicestandard-selbstaudit")}
 
 
 def test_who_helps_with_introducing_agile_ways_of_working_in_agility(store):
@@ -150,7 +157,8 @@ def test_who_helps_includes_narrower_challenges_and_topics(store):
                topic=iri("topic", "agilitaet"))
     assert iri("offer", "tech4germany") in column(rows, "offer")
     narrow = run(store, "who-helps", challenge=iri("challenge", "nutzerzentriert-entwickeln"))
-    assert column(narrow, "offer") == {iri("offer", "tech4germany")}
+    assert column(narrow, "offer") == {iri("offer", s) for s in (
+        "tech4germany", "servicestandard", "servicestandard-selbstaudit", "bmi-datenlabor-datenprodukte")}
 
 
 def test_who_helps_through_a_narrower_topic(store):
@@ -188,11 +196,30 @@ def test_who_helps_without_topic_and_in_english(store):
     rows = run(store, "who-helps", challenge=iri("challenge", "projekte-steuern"), lang="en")
     assert column(rows, "offer") == {iri("offer", s) for s in (
         "bva-drei-partner-modell", "bva-beratung-grossprojektmanagement", "bva-projektmanagement-schulung",
-        "bva-projektkompass", "govlabde-personalressourcen")}
+        "bva-projektkompass", "govlabde-personalressourcen", "fit-project", "fitko-projektbegleitung",
+        "govlabde-auftragsklaerung", "s-o-s-methode", "bwconsulting-planspiel-projektmanagement")}
     training = by(rows, "offer", iri("offer", "bva-projektmanagement-schulung"))
     assert training["offerTypes"] == "Training"  # the concept's English label
-    assert training["offerLabel"] == "Projektmanagement-Schulung des Bundesverwaltungsamts"  # no English title: German
-    assert training["providerLabel"] == "BVA Kompetenzzentrum (Groß-)Projektmanagement"
+    assert training["offerLabel"] == "Project management training of the Federal Office of Administration"
+    assert training["providerLabel"] == "BVA Competence Centre for (Large-)Project Management"
+
+
+def test_who_helps_falls_back_to_german_labels():
+    # Every seed offer has an English title since issue 15; one written for this test has none.
+    extra = ox.Store()
+    load_model(extra)
+    graph = ox.NamedNode("urn:test:graph:german-only")
+    tfa = "https://w3id.org/tfatlas/ontology#"
+    offer = ox.NamedNode(iri("offer", "test-nur-deutsch"))
+    for p, o in (("http://www.w3.org/1999/02/22-rdf-syntax-ns#type", ox.NamedNode(tfa + "Offer")),
+                 ("http://www.w3.org/2000/01/rdf-schema#label", ox.Literal("Nur deutsch betitelt", language="de")),
+                 (tfa + "hasTopic", ox.NamedNode(iri("topic", "projektsteuerung"))),
+                 (tfa + "addressesChallenge", ox.NamedNode(iri("challenge", "projekte-steuern"))),
+                 (tfa + "providedBy", ox.NamedNode(iri("org", "fitko")))):
+        extra.add(ox.Quad(offer, ox.NamedNode(p), o, graph))
+    rows = run(extra, "who-helps", challenge=iri("challenge", "projekte-steuern"), lang="en")
+    assert by(rows, "offer", offer.value)["offerLabel"] == "Nur deutsch betitelt"
+    assert by(rows, "offer", offer.value)["providerLabel"] == "FITKO (Föderale IT-Kooperation)"  # its @en label
 
 
 def test_who_helps_shows_the_cost_model(store):
@@ -205,7 +232,7 @@ def test_who_helps_shows_the_cost_model(store):
 
 
 def test_who_helps_with_a_topic_nobody_offers_anything_on_is_empty(store):
-    assert run(store, "who-helps", topic=iri("topic", "kanban")) == []
+    assert run(store, "who-helps", topic=iri("topic", "hybrides-projektmanagement")) == []
 
 
 def test_who_helps_unbound_lists_every_offer_that_addresses_a_challenge(store):
@@ -223,7 +250,9 @@ def test_offers_of_an_actor_include_its_units(store):
     rows = run(store, "offers-of-actor", actor=iri("org", "bva"))
     assert column(rows, "offer") == {iri("offer", s) for s in (
         "bva-drei-partner-modell", "bva-organisationsberatung", "bva-beratung-grossprojektmanagement",
-        "bva-projektmanagement-schulung", "bva-projektkompass")}
+        "bva-projektmanagement-schulung", "bva-projektkompass", "s-o-s-methode",
+        "bzb-organisations-und-prozessberatung", "e-akte-bund-unterstuetzungsangebote",
+        "leitfaden-personalbedarfsermittlung")}
     assert by(rows, "offer", iri("offer", "bva-projektkompass"))["provider"] == \
         iri("unit", "bva-kompetenzzentrum-grossprojektmanagement")
     assert column(rows, "actor") == {iri("org", "bva")}
@@ -265,13 +294,19 @@ def test_actors_on_ki_with_and_without_offers(store):
     assert offers[iri("org", "bakoev")] == 1
     assert offers[iri("unit", "beki")] == 0
     assert iri("unit", "bmi-referat-dv-i-3") not in offers
+    # Offers on KI added from their own sources (issue 15, C2), one per actor.
+    for actor in (iri("org", "bamf"), iri("org", "itzbund"), iri("org", "ki-kompetenzcenter"), iri("org", "oefit"),
+                  iri("org", "aa"), iri("org", "bundesdruckerei"), iri("unit", "bmi-datenlabor"),
+                  iri("unit", "bmwe-datenlabor")):
+        assert offers[actor] == 1, actor
 
 
 def test_actors_by_topic_include_narrower_topics(store):
     rows = run(store, "actors-by-topic", topic=iri("topic", "agilitaet"))
     offers = {row["actor"]: int(row["offers"]) for row in rows}
-    # DigitalService's Tech4Germany is filed under Nutzerzentrierung and Design Thinking only.
-    assert offers[iri("org", "digitalservice")] == 2
+    # DigitalService's Tech4Germany is filed under Nutzerzentrierung and Design Thinking only, the
+    # Digitalcheck under Nutzerzentrierung (issue 15); Work4Germany under Agilität itself.
+    assert offers[iri("org", "digitalservice")] == 3
     assert offers[iri("org", "bakoev")] == 2
     assert offers[iri("unit", "govlabde")] == 1
     assert "Nutzerzentrierung" in by(rows, "actor", iri("org", "digitalservice"))["matchedTopics"]
@@ -290,62 +325,82 @@ def test_actors_by_topic_unbound_groups_by_every_topic(store):
 def test_topic_overlaps(store):
     rows = run(store, "topic-overlaps")
     counts = {row["topic"]: int(row["providerCount"]) for row in rows}
-    assert counts[iri("topic", "agilitaet")] == 3
-    assert counts[iri("topic", "projektmanagement")] == 3
-    assert iri("topic", "ki") not in counts  # only the BAköV offers something on AI
+    assert counts[iri("topic", "agilitaet")] == 6
+    assert counts[iri("topic", "projektmanagement")] == 6
+    assert counts[iri("topic", "ki")] == 12
     assert iri("topic", "open-source") not in counts  # only ZenDiS
     assert all(n > 1 for n in counts.values())
     agility = by(rows, "topic", iri("topic", "agilitaet"))
     assert set(agility["providers"].split(", ")) == {
-        "Bundesakademie für öffentliche Verwaltung", "DigitalService GmbH des Bundes", "GovLabDE"}
+        "Bundesakademie für öffentliche Verwaltung", "DigitalService GmbH des Bundes", "GovLabDE",
+        "Bundesministerium des Innern", "I-LAB des BAMF", "Datenlabor des BMI"}
 
 
 def test_topic_overlaps_for_one_topic(store):
     assert column(run(store, "topic-overlaps", topic=iri("topic", "agilitaet")), "topic") == {iri("topic", "agilitaet")}
-    assert run(store, "topic-overlaps", topic=iri("topic", "ki")) == []
+    assert run(store, "topic-overlaps", topic=iri("topic", "open-source")) == []  # only ZenDiS
 
 
-def test_gaps_in_challenges(store):
-    rows = run(store, "gaps", scheme=ID + "scheme/challenges")
-    # "Prozesse digitalisieren" is covered through its narrower challenge (the Digitalcheck's).
-    # The legal framework, a challenge beyond IT of the brief, has no offer yet; people and mindset have
-    # one (the #Transformationspaten).
-    assert column(rows, "concept") == {iri("challenge", s) for s in (
-        "prozesse-erheben-und-modellieren", "generative-ki-im-arbeitsalltag-nutzen",
-        "rechtsrahmen-mitdenken")}
-    assert by(rows, "concept", iri("challenge", "prozesse-erheben-und-modellieren"))["broaderLabel"] == \
+@pytest.fixture(scope="module")
+def store_with_a_challenge_gap() -> ox.Store:
+    # Since issue 15 every seed challenge has an offer; a challenge written for this test has none.
+    extra = ox.Store()
+    load_model(extra)
+    graph = ox.NamedNode("urn:test:graph:gap")
+    skos = "http://www.w3.org/2004/02/skos/core#"
+    concept = ox.NamedNode(iri("challenge", "test-prozesslandkarte-erstellen"))
+    parent = ox.NamedNode(iri("challenge", "prozesse-digitalisieren"))
+    for p, o in ((RDF_TYPE, ox.NamedNode(skos + "Concept")), (skos + "inScheme", ox.NamedNode(ID + "scheme/challenges")),
+                 (skos + "broader", parent), (skos + "prefLabel", ox.Literal("Prozesslandkarte erstellen", language="de"))):
+        extra.add(ox.Quad(concept, ox.NamedNode(p), o, graph))
+    extra.add(ox.Quad(parent, ox.NamedNode(skos + "narrower"), concept, graph))
+    return extra
+
+
+def test_gaps_in_challenges(store, store_with_a_challenge_gap):
+    # Every seed challenge, the two beyond IT of the brief included, has an offer (issue 15).
+    assert run(store, "gaps", scheme=ID + "scheme/challenges") == []
+    rows = run(store_with_a_challenge_gap, "gaps", scheme=ID + "scheme/challenges")
+    # "Prozesse digitalisieren" itself is covered; its new narrower challenge is a gap.
+    assert column(rows, "concept") == {iri("challenge", "test-prozesslandkarte-erstellen")}
+    assert by(rows, "concept", iri("challenge", "test-prozesslandkarte-erstellen"))["broaderLabel"] == \
         "Prozesse digitalisieren"
 
 
 def test_gaps_in_topics(store):
     rows = run(store, "gaps", scheme=ID + "scheme/topics", lang="en")
     gaps = column(rows, "concept")
-    assert {iri("topic", s) for s in ("kanban", "prozessmodellierung", "datenkompetenz")} <= gaps
-    assert iri("topic", "scrum") not in gaps  # the Agile Coach training teaches Scrum (EIPA page)
+    assert {iri("topic", s) for s in ("hybrides-projektmanagement", "informationssicherheit")} <= gaps
+    # Scrum: the Agile Coach training teaches it (EIPA page); Kanban: the BAMF I-LAB workshop;
+    # Prozessmodellierung: FIM; Datenkompetenz: the data labs (issue 15).
     # Covered directly, or through a narrower topic (Organisationsberatung under Prozessmanagement):
-    assert not {iri("topic", s) for s in ("agilitaet", "ki", "generative-ki", "prozessmanagement")} & gaps
-    assert by(rows, "concept", iri("topic", "kanban"))["conceptLabel"] == "Kanban"
+    assert not {iri("topic", s) for s in ("agilitaet", "ki", "generative-ki", "prozessmanagement", "scrum", "kanban",
+                                           "prozessmodellierung", "datenkompetenz")} & gaps
+    assert by(rows, "concept", iri("topic", "hybrides-projektmanagement"))["conceptLabel"] == "Hybrid project management"
     assert column(rows, "schemeLabel") == {"Topics of administrative transformation"}
 
 
 def test_gaps_close_when_an_offer_arrives_and_count_actors(store):
+    before = column(run(store, "gaps", scheme=ID + "scheme/topics"), "concept")
+    assert {iri("topic", "hybrides-projektmanagement"), iri("topic", "informationssicherheit")} <= before
     extra = ox.Store()
     load_model(extra)
     graph = ox.NamedNode("urn:test:graph:extra")
     tfa = "https://w3id.org/tfatlas/ontology#"
-    offer = ox.NamedNode(iri("offer", "test-kanban-einfuehrung"))
+    offer = ox.NamedNode(iri("offer", "test-hybrides-projektmanagement"))
     extra.add(ox.Quad(ox.NamedNode(iri("org", "next-ev")), ox.NamedNode(tfa + "worksOnTopic"),
-                      ox.NamedNode(iri("topic", "prozessmodellierung")), graph))
+                      ox.NamedNode(iri("topic", "informationssicherheit")), graph))
     extra.add(ox.Quad(offer, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
                       ox.NamedNode(tfa + "Offer"), graph))
-    extra.add(ox.Quad(offer, ox.NamedNode(tfa + "hasTopic"), ox.NamedNode(iri("topic", "kanban")), graph))
+    extra.add(ox.Quad(offer, ox.NamedNode(tfa + "hasTopic"), ox.NamedNode(iri("topic", "hybrides-projektmanagement")),
+                      graph))
     rows = run(extra, "gaps", scheme=ID + "scheme/topics")
-    assert iri("topic", "kanban") not in column(rows, "concept")
-    assert int(by(rows, "concept", iri("topic", "prozessmodellierung"))["actorsWorkingOnIt"]) == 1
+    assert iri("topic", "hybrides-projektmanagement") not in column(rows, "concept")
+    assert int(by(rows, "concept", iri("topic", "informationssicherheit"))["actorsWorkingOnIt"]) == 1
 
 
-def test_gaps_unbound_covers_topics_and_challenges_only(store):
-    schemes = column(run(store, "gaps"), "scheme")
+def test_gaps_unbound_covers_topics_and_challenges_only(store_with_a_challenge_gap):
+    schemes = column(run(store_with_a_challenge_gap, "gaps"), "scheme")
     assert schemes == {ID + "scheme/topics", ID + "scheme/challenges"}
 
 
@@ -364,13 +419,15 @@ def test_changed_since(store):
             iri("org", "aa")} <= column(rows, "resource")
     latest = latest_modification(store)
     newest = run(store, "changed-since", since=latest)
-    assert iri("org", "aa") in column(newest, "resource")
+    assert {iri("org", "aa"), iri("offer", "work4germany"), iri("org", "fitko"), iri("offer", "kipitz")} \
+        <= column(newest, "resource")
     assert iri("event", "kooperationstreffen-2024-04-25") not in column(newest, "resource")
     assert all(dt.date.fromisoformat(row["modified"]) >= latest for row in newest)
     assert run(store, "changed-since", since=latest + dt.timedelta(days=1)) == []
-    workshop = by(rows, "resource", iri("event", "kooperationstreffen-2024-04-25"))
-    assert "https://digitale-verwaltung.de/SharedDocs/kurzmeldungen/Webs/DV/DE/2024/05_koop-treffen.html" \
-        in workshop["sources"].split()
+    # Work4Germany is described by two pages (issue 15); both are its sources.
+    fellowship = by(newest, "resource", iri("offer", "work4germany"))
+    assert {"https://digitalservice.bund.de/presse/pressemeldungen/work4germany-2025-trotz-knapper-budgets-auf-erfolgskurs",
+            "https://digitalservice.bund.de/fellowships/work4germany/fuer-ministerien"} <= set(fellowship["sources"].split())
 
 
 def test_changed_since_leaves_out_older_entries_and_unbound_keeps_them():

@@ -224,6 +224,21 @@ def test_some_actors_have_expertise_without_an_offer(data):
     assert I("unit", "beki") in experts
 
 
+def test_english_texts_of_offers_come_as_a_translated_pair(data):
+    # Issue 15: an offer's English title and short description are a translation of the German
+    # ones, given together (a title without a description, or a copied German text, is not one).
+    for offer in data.subjects(RDF.type, TFA.Offer):
+        en_title = [t for t in data.objects(offer, RDFS.label) if t.language == "en"]
+        en_text = [t for t in data.objects(offer, DCT.description) if t.language == "en"]
+        de_text = [t for t in data.objects(offer, DCT.description) if t.language == "de"]
+        assert len(en_title) <= 1, f"{offer}: one English title at most"
+        assert bool(en_title) == bool(en_text), f"{offer}: English title and description go together"
+        # An offer described by several pages has one description per page, each translated.
+        assert not en_text or len(en_text) == len(de_text), f"{offer}: every German description has its translation"
+        for text in en_text:
+            assert all(str(text) != str(german) for german in de_text), f"{offer}: English description copies the German"
+
+
 def test_an_english_title_stands_next_to_exactly_one_german_title(data):
     # Issue 15 asks for English titles as faithful translations (@en) of the German one, never instead of it.
     for offer in data.subjects(RDF.type, TFA.Offer):

@@ -185,9 +185,16 @@ def dump(ctx: Session, fmt, out):
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+@click.option("--coverage", "show_coverage", is_flag=True,
+              help="Offers per topic and ministry, and the details each offer lacks.")
 @pass_context
-def stats(ctx: Session, as_json):
-    """Triples per graph and instances per class."""
+def stats(ctx: Session, as_json, show_coverage):
+    """Triples per graph and instances per class (or, with --coverage, the offers' coverage)."""
+    if show_coverage:
+        from ..finder.offer_coverage import offer_coverage
+
+        _print_coverage(offer_coverage(ctx.store), as_json)
+        return
     result = ctx.store.stats()
     if as_json:
         import json
@@ -204,6 +211,31 @@ def stats(ctx: Session, as_json):
     for cls, count in result.classes.items():
         classes.add_row(cls, f"{count:,}")
     console.print(classes)
+
+
+def _print_coverage(report: dict, as_json: bool) -> None:
+    if as_json:
+        import json
+
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    console = Console()
+    complete = Table("detail", "offers with it", title=f"{report['offers']} offers")
+    for detail, count in report["complete"].items():
+        complete.add_row(detail, f"{count} of {report['offers']}")
+    console.print(complete)
+    topics = Table("topic of the brief", "offers")
+    for topic, count in report["perTopic"].items():
+        topics.add_row(topic, str(count))
+    console.print(topics)
+    ministries = Table("ministry", "offers")
+    for row in report["perMinistry"]:
+        ministries.add_row(row["label"] or row["ministry"], str(row["offers"]))
+    console.print(ministries)
+    lacking = Table("offer", "missing")
+    for row in report["missing"]:
+        lacking.add_row(row["label"] or row["offer"], ", ".join(row["missing"]))
+    console.print(lacking)
 
 
 @click.command("config")

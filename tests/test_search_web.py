@@ -46,8 +46,8 @@ def test_ki_puts_the_learning_path_first_and_says_why(client):
 
 
 def test_explanations_in_english(client):
-    html = client.get("/?q=AI&lang=en").get_data(as_text=True)
-    assert titles(html)[0] == "Lernpfad zu KI"
+    html = client.get("/?q=AI+learning+path&lang=en").get_data(as_text=True)
+    assert titles(html)[0] == "AI learning path"
     assert "via the challenge Use AI safely" in offer_items(html)[0]
 
 

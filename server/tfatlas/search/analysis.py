@@ -42,6 +42,25 @@ def spans(text: str) -> tuple[tuple[int, int, str], ...]:
     return tuple((m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text))
 
 
+_HYPHENATED = re.compile(r"[^\W_]+(?:-[^\W_]+)+")
+
+
+def split_modifiers(text: str) -> tuple[str, str]:
+    """The text with each hyphenated compound cut to its head, and the modifiers cut off.
+
+    In "KI-Prototypen entwickeln" the prototypes are the subject and KI qualifies them (the head
+    of a German compound is its last part): the modifiers are indexed apart, at a lower weight.
+    """
+    modifiers: list[str] = []
+
+    def head(match: re.Match) -> str:
+        parts = match.group().split("-")
+        modifiers.extend(parts[:-1])
+        return parts[-1]
+
+    return _HYPHENATED.sub(head, text), " ".join(modifiers)
+
+
 @functools.lru_cache(maxsize=32768)
 def name_key(text: str) -> str:
     """The form a whole name is compared in: "KI-Grundlagen" and "ki grundlagen" are one key."""

@@ -16,7 +16,7 @@ from .analysis import ANALYZERS, LANGUAGES, WHITESPACE
 from .source import LINKS, OfferDoc
 
 #: Bump when fields or analysis change: an index of another format is rebuilt, never read.
-FORMAT = 1
+FORMAT = 2
 STRATEGIES = ("decompound", "ngram")
 
 #: BM25 multipliers per field (an offer's title says most about it, its description least).
@@ -29,6 +29,7 @@ COMPOUND = 0.6  # the word's parts found ("Agilcoach" -> agil + coach)
 PART = 0.4  # the word found inside a longer word ("Management" in "Projektmanagement")
 GRAMS = 0.5  # n-gram strategy: per matched share of the word's n-grams
 EXACT = 8.0  # the whole query is the name of the offer, or of its topic, challenge, ...
+MODIFIER = 0.5  # the word qualifies a hyphenated compound ("KI" in "KI-Prototypen")
 
 OWN_TEXT = ("title", "description")
 KINDS = OWN_TEXT + tuple(LINKS)
@@ -49,6 +50,11 @@ def text_fields() -> list[tuple[str, str, str, bool]]:
     return fields
 
 
+def modifier_field(name: str) -> str:
+    """The twin of a text field that holds the modifiers of its hyphenated compounds."""
+    return name + "_mod"
+
+
 def schema(strategy: str) -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("iri", stored=True, tokenizer_name="raw")
@@ -57,6 +63,7 @@ def schema(strategy: str) -> tantivy.Schema:
     builder.add_bytes_field("doc", stored=True)
     for name, _, lang, _ in text_fields():
         builder.add_text_field(name, tokenizer_name=ANALYZERS[lang])
+        builder.add_text_field(modifier_field(name), tokenizer_name=ANALYZERS[lang])
     builder.add_text_field("names", tokenizer_name="raw", index_option="basic")
     builder.add_text_field("words", tokenizer_name=WHITESPACE, index_option="freq")
     if strategy == "ngram":
@@ -100,7 +107,11 @@ def document(doc: OfferDoc, strategy: str) -> tantivy.Document:
     out.add_bytes("doc", doc.to_json().encode())
     all_words: list[str] = []
     for kind, lang, translated, text, _ in field_texts(doc):
-        out.add_text(text_field(kind, lang, translated), text)
+        heads, modifiers = analysis.split_modifiers(text)
+        name = text_field(kind, lang, translated)
+        out.add_text(name, heads)
+        if modifiers:
+            out.add_text(modifier_field(name), modifiers)
         all_words.extend(analysis.words(text))
     for name in sorted(names(doc)):
         out.add_text("names", name)

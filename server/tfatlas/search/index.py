@@ -171,7 +171,8 @@ class SearchIndex:
             searcher = self._index.searcher()
             stems: dict[str, set[str]] = {}
             for name, _, lang, _ in fields.text_fields():
-                stems.setdefault(lang, set()).update(t for t, _ in searcher.terms_with_prefix(name, ""))
+                for field_name in (name, fields.modifier_field(name)):
+                    stems.setdefault(lang, set()).update(t for t, _ in searcher.terms_with_prefix(field_name, ""))
             self._known = analysis.Vocabulary((t for t, _ in searcher.terms_with_prefix("words", "")), stems)
         return self._known
 

@@ -74,12 +74,13 @@ def _word_query(schema: tantivy.Schema, word: QueryWord, strategy: str) -> Query
     clauses: list[tuple[Occur, Query]] = []
     for name, kind, lang, translated in fields.text_fields():
         weight = fields.WEIGHTS[kind] * (fields.TRANSLATION if translated else 1.0)
-        for index, term in enumerate(word.stems_for(lang)):
-            boost = weight * (1.0 if index == 0 else fields.OTHER_STEM)
-            clauses.append((Occur.Should, Query.boost_query(Query.term_query(schema, name, term), boost)))
-        for term in word.typos.get(lang, ()):
-            clauses.append((Occur.Should, Query.boost_query(Query.term_query(schema, name, term),
-                                                            weight * fields.FUZZY)))
+        for target, share in ((name, 1.0), (fields.modifier_field(name), fields.MODIFIER)):
+            for index, term in enumerate(word.stems_for(lang)):
+                boost = weight * share * (1.0 if index == 0 else fields.OTHER_STEM)
+                clauses.append((Occur.Should, Query.boost_query(Query.term_query(schema, target, term), boost)))
+            for term in word.typos.get(lang, ()):
+                clauses.append((Occur.Should, Query.boost_query(Query.term_query(schema, target, term),
+                                                                weight * share * fields.FUZZY)))
     if strategy == "decompound":
         if word.parts:
             # Most parts, not all: the head of a German compound is often a general word

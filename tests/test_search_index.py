@@ -288,3 +288,14 @@ def test_tfatlas_load_rebuilds_the_index(seed_copy, tmp_path):
         assert ranked(index, "Zebrafütterung") == [OFFER + "test-loaded"]
     finally:
         store.close()
+
+
+def test_a_queued_update_is_indexed_before_the_next_search(store):
+    index = search.attach(store)
+    try:
+        iri = insert_offer(store, "test-queued", "Zebrafütterung für Ministerien")
+        assert search.update(store, {iri}, wait=False) == 0  # the write's answer does not wait
+        assert ranked(index, "Zebrafütterung") == [iri]  # the search does
+        assert not index.stale(store)
+    finally:
+        search.detach(store)

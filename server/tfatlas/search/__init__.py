@@ -127,7 +127,8 @@ def subjects(*triples: Iterable) -> set[str]:
     return {t.subject.value for group in triples for t in group if isinstance(t.subject, ox.NamedNode)}
 
 
-def update(store, changed: Iterable[str]) -> int:
-    """Bring the store's open index up to date after a write of these resources (none open: 0)."""
+def update(store, changed: Iterable[str], wait: bool = True) -> int:
+    """Bring the store's open index up to date after a write of these resources (none open: 0);
+    ``wait=False``: in the background, before the next search."""
     index = _INDEXES.get(store)
-    return index.update(store, changed) if index is not None else 0
+    return index.update(store, changed, wait=wait) if index is not None else 0

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import logging
 import os
 import shutil
 import threading
@@ -30,6 +31,7 @@ from . import analysis, fields, query
 from .explain import Match, explain, matchers
 from .source import OfferDoc, affected_offers, read_offers
 
+log = logging.getLogger(__name__)
 CURRENT = "CURRENT"
 STATE = "state.json"
 DIRECTORY = "search-index"
@@ -113,6 +115,11 @@ class SearchIndex:
         # writes were indexed one by one (update); a gap is a write nobody announced.
         self.synced = -1
         self._covered: set[int] = set()
+        # Writes announced with update(wait=False), indexed in order by one background thread, so
+        # that a write's answer does not wait for the index's commit; searches wait for them.
+        self._queue: list[tuple[object, set[str], int | None]] = []
+        self._queued = threading.Condition()
+        self._worker: threading.Thread | None = None
 
     # -- state on disk ---------------------------------------------------------------------
 
@@ -265,11 +272,13 @@ class SearchIndex:
         return store_generation(store) > self.synced
 
     def ensure_current(self, store) -> None:
-        """Open (a store that did not answer at start) or reconcile first if the store has a write
-        the index has not heard of: never serve stale."""
+        """Open (a store that did not answer at start), wait for queued writes, and reconcile if
+        the store still has a write the index has not heard of: never serve stale."""
         if self._index is None:
             self.open(store)
-        elif self.stale(store):
+            return
+        self.wait_for_updates()
+        if self.stale(store):
             self.reconcile(store)
 
     def on_write(self, store, event) -> None:
@@ -279,15 +288,31 @@ class SearchIndex:
         if event.kind in ("load", "drop"):
             self.reconcile(store)
 
-    def update(self, store, changed: Iterable[str]) -> int:
-        """Re-index the offers a write of these resources may have changed; the number re-indexed.
+    def update(self, store, changed: Iterable[str], wait: bool = True) -> int:
+        """Re-index the offers a write of these resources may have changed.
 
         Called by the write path after each accepted write, in the writing thread: the write's
-        generation (from the store's hook) then counts as reflected.
+        generation (from the store's hook) then counts as reflected. ``wait=False`` queues the
+        work for a background thread (the write's answer does not wait for the index's commit;
+        the next search does) and returns 0; otherwise the number of offers re-indexed.
         """
         changed = set(changed)
         written = getattr(_writer, "generation", None)
         _writer.generation = None
+        # Only this thread's own latest write, and only if no other write came since: any
+        # other gap is left for reconcile().
+        if written is not None and written != store_generation(store):
+            written = None
+        if not wait:
+            with self._queued:
+                self._queue.append((store, changed, written))
+                if self._worker is None or not self._worker.is_alive():
+                    self._worker = threading.Thread(target=self._drain, name="search-index-update", daemon=True)
+                    self._worker.start()
+            return 0
+        return self._update_now(store, changed, written)
+
+    def _update_now(self, store, changed: set[str], written: int | None) -> int:
         with self._lock:
             if self._index is None:
                 raise RuntimeError("open or rebuild the index first")
@@ -295,12 +320,30 @@ class SearchIndex:
             affected = affected_offers(store, changed) | (changed & indexed)
             if affected:
                 self._replace(store, affected, read_offers(store, affected))
-            # Only this thread's own latest write, and only if no other write came since: any
-            # other gap is left for reconcile().
-            if written is not None and written == store_generation(store):
+            if written is not None:
                 self._covered.add(written)
                 self._synced_to(self.synced)
             return len(affected)
+
+    def _drain(self) -> None:
+        while True:
+            with self._queued:
+                if not self._queue:
+                    self._queued.notify_all()
+                    return
+                store, changed, written = self._queue[0]
+            try:
+                self._update_now(store, changed, written)
+            except Exception:  # the next search reconciles what this could not index
+                log.exception("indexing a write failed")
+            with self._queued:
+                self._queue.pop(0)
+                self._queued.notify_all()
+
+    def wait_for_updates(self, timeout: float = 30.0) -> bool:
+        """Wait until the queued writes are indexed; False when the time ran out."""
+        with self._queued:
+            return self._queued.wait_for(lambda: not self._queue, timeout=timeout)
 
     def _replace(self, store, iris: set[str], docs: dict[str, OfferDoc]) -> None:
         """Delete these offers' documents and add the current ones, in one commit."""
@@ -323,6 +366,7 @@ class SearchIndex:
     def search(self, text: str, lang: str = "de", restrict: Iterable[str] | None = None,
                limit: int = 50) -> Results:
         """Offers matching the text, best first; ``restrict`` limits them to a set of IRIs."""
+        self.wait_for_updates()
         with self._lock:
             index, known = self._index, self.vocabulary()
         if index is None:

@@ -61,8 +61,8 @@ def get_contributions(app: Flask | None = None):
         lock = getattr(service, "_update_lock", None)
         store = get_store(app)
 
-        def reindex(notice) -> None:  # the accepted write's offers, in the writing thread
-            search.update(store, search.subjects(notice.added, notice.removed, notice.after or ()))
+        def reindex(notice) -> None:  # queued: the write's answer does not wait for the index
+            search.update(store, search.subjects(notice.added, notice.removed, notice.after or ()), wait=False)
 
         ext["tfatlas.contributions"] = contributions_for(store, app.config["TFATLAS"], lock=lock,
                                                          hooks=[reindex])

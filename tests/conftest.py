@@ -12,6 +12,7 @@ import pytest
 
 from support.paths import IN_CI
 from support.servers import Server, tfatlas_command
+from support.virtuoso import start_virtuoso
 from tfatlas.config import load_config
 from tfatlas.model.loading import model_sources, sources_for
 from tfatlas.store.embedded import EmbeddedStore
@@ -114,3 +115,11 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory):
+    """One Virtuoso 7.2 for the session (it takes seconds to start); tests empty it as they need."""
+    server = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    yield server
+    server.remove()

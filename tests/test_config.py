@@ -51,6 +51,10 @@ def test_values_are_parsed_and_derived():
         "http://db:7878/query", "http://db:7878/update", "http://db:7878/store")
     assert config.remote
     assert not load_config(environ={}).remote
+    virtuoso = load_config(environ={"TFATLAS_STORE_URL": "http://db:8890", "TFATLAS_STORE_DIALECT": "Virtuoso"})
+    assert virtuoso.store_dialect == "virtuoso"
+    assert (virtuoso.store_query_url, virtuoso.store_update_url, virtuoso.store_gsp_url) == (
+        "http://db:8890/sparql", "http://db:8890/sparql", "http://db:8890/sparql-graph-crud")
 
 
 @pytest.mark.parametrize("environ, message", [
@@ -58,6 +62,7 @@ def test_values_are_parsed_and_derived():
     ({"TFATLAS_THREADS": "0"}, "greater than 0"),
     ({"TFATLAS_VALIDATE_ON_LOAD": "perhaps"}, "not a boolean"),
     ({"TFATLAS_ADMIN_TOKEN_SHA256": "the-token-itself"}, "64 hex digits"),
+    ({"TFATLAS_STORE_DIALECT": "fuseki"}, "TFATLAS_STORE_DIALECT.*one of auto, oxigraph, virtuoso"),
 ])
 def test_bad_values_name_their_origin(environ, message):
     with pytest.raises(InputError, match=message):

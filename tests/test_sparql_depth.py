@@ -13,7 +13,7 @@ import subprocess
 import requests
 
 from support.servers import tfatlas_command
-from tfatlas.sparql.text import MAX_DEPTH, nesting_error
+from tfatlas.sparql.guard import MAX_DEPTH, problem as nesting_error
 
 DEEP_GROUPS = "SELECT * WHERE " + "{" * 3000 + "?s ?p ?o" + "}" * 3000
 DEEP_PARENS = "SELECT * WHERE { FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }"

@@ -28,6 +28,8 @@ from rdflib.collection import Collection
 from support.servers import Server
 from support.paths import shared_path
 from support.stores import load_store
+from support.virtuoso import start_virtuoso
+from tfatlas.model.loading import sources_for
 
 MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 HT = rdflib.Namespace("http://www.w3.org/2011/http#")
@@ -126,15 +128,34 @@ def _tests_or_skip():
 TESTS = _tests_or_skip()
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+TINY = "<http://example.org/s> <http://example.org/p> <http://example.org/o> .\n"
+
+
+@pytest.fixture(scope="module", params=["embedded", "virtuoso"])
+def server(request, tmp_path_factory):
+    """The atlas over its embedded store, and over Virtuoso 7.2 as its remote store."""
     store = tmp_path_factory.mktemp("w3c-protocol") / "store"
-    # A store with data is not initialised with the knowledge model: a faster start, and the
-    # suite's updates (DROP ALL, CLEAR ALL) only ever see test data.
-    load_store(store, "<http://example.org/s> <http://example.org/p> <http://example.org/o> .\n", "tiny.ttl")
-    running = Server(store, env={"TFATLAS_ADMIN_TOKEN_SHA256": hashlib.sha256(TOKEN.encode()).hexdigest()})
-    yield running
-    running.stop()
+    env = {"TFATLAS_ADMIN_TOKEN_SHA256": hashlib.sha256(TOKEN.encode()).hexdigest()}
+    virtuoso = None
+    if request.param == "virtuoso":
+        # its own instance: the suite's DROP ALL must not meet other tests' data
+        virtuoso = start_virtuoso(store.parent / "virtuoso")
+        env |= {"TFATLAS_STORE_URL": virtuoso.url, "TFATLAS_STORE_DIALECT": "virtuoso"}
+        with virtuoso.store("https://w3id.org/tfatlas/") as remote:
+            tiny = store.parent / "tiny.ttl"
+            tiny.write_text(TINY, encoding="utf-8")
+            remote.load(sources_for([tiny], "https://w3id.org/tfatlas/"))
+    else:
+        # A store with data is not initialised with the knowledge model: a faster start, and the
+        # suite's updates (DROP ALL, CLEAR ALL) only ever see test data.
+        load_store(store, TINY, "tiny.ttl")
+    try:
+        running = Server(store, env=env)
+        yield running
+        running.stop()
+    finally:
+        if virtuoso is not None:
+            virtuoso.remove()
 
 
 def send(server, request: HttpRequest, token: str | None) -> requests.Response:

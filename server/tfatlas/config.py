@@ -56,6 +56,21 @@ def _sha256_hex(value: Any) -> str:
     return text
 
 
+def _one_of(*choices: str) -> Callable[[Any], str]:
+    def parse(value):
+        text = str(value).strip().lower()
+        if text not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}, got {value!r}")
+        return text
+
+    return parse
+
+
+# URL paths of the remote store's query, update and Graph Store endpoints, by dialect.
+STORE_LAYOUTS = {"oxigraph": ("/query", "/update", "/store"),
+                 "virtuoso": ("/sparql", "/sparql", "/sparql-graph-crud")}
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -73,10 +88,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("store", "var/store", "Directory of the embedded Oxigraph store (created when missing)."),
     Setting("store_url", "", "Base URL of a remote SPARQL 1.1 server; when set it replaces the "
             "embedded store. Oxigraph's layout (/query, /update, /store) is assumed unless the "
-            "three URLs below are set."),
+            "three URLs below are set, or Virtuoso's (/sparql, /sparql-graph-crud) with store_dialect "
+            "virtuoso."),
     Setting("store_query_url", "", "Query endpoint of the remote store (default: STORE_URL/query)."),
     Setting("store_update_url", "", "Update endpoint of the remote store (default: STORE_URL/update)."),
     Setting("store_gsp_url", "", "Graph Store Protocol endpoint of the remote store (default: STORE_URL/store)."),
+    Setting("store_dialect", "auto", "What the remote store is: oxigraph (also for Fuseki and other "
+            "standard servers), virtuoso (Virtuoso 7.2; see the README), or auto (detected from the "
+            "server's first answer).", _one_of("auto", "oxigraph", "virtuoso")),
     Setting("store_timeout", 30.0, "Seconds to wait for the remote store to answer.", _positive(float)),
     Setting("base_iri", MODEL_BASE, "IRI base of the atlas's resources, graphs and ontology."),
     Setting("host", "127.0.0.1", "Interface that `tfatlas serve` listens on."),
@@ -98,6 +117,9 @@ SETTINGS: tuple[Setting, ...] = (
             "empty: accounts.json in the store directory."),
     Setting("write_rate_limit", 60, "Writes per minute one account may send (Graph Store Protocol, SPARQL "
             "Update); more get 429. 0 disables the limit.", lambda v: max(0, int(v))),
+    Setting("secret_key", "", "Key that signs the edit page's session cookies and CSRF tokens (/edit/); "
+            "keep it secret. Empty: a random key made once and kept in edit-secret.key beside the "
+            "accounts file.", secret=True),
     Setting("release_dir", "var/release", "Directory of the open-data release that the server "
             "publishes at /catalog and /downloads/."),
     Setting("validate_on_load", True, "Refuse data that violates the SHACL shapes when loading.", _bool),
@@ -197,8 +219,8 @@ def load_config(
         values["base_iri"] += "/"
     if values["store_url"]:
         base = values["store_url"].rstrip("/")
-        for key, suffix in (("store_query_url", "/query"), ("store_update_url", "/update"),
-                            ("store_gsp_url", "/store")):
+        layout = STORE_LAYOUTS.get(values["store_dialect"], STORE_LAYOUTS["oxigraph"])
+        for key, suffix in zip(("store_query_url", "store_update_url", "store_gsp_url"), layout):
             if not values[key]:
                 values[key] = base + suffix
     return Config(values, origins, file_path)

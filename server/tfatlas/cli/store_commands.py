@@ -16,6 +16,7 @@ from ..model import formats as rdfformats
 from ..config import SETTINGS
 from ..errors import InputError
 from ..model.loading import check_sources, model_sources, sources_for
+from ..sparql.stack import on_large_stack
 from .context import Session, pass_context, reader_may_stop
 from .progress import load_progress
 
@@ -121,7 +122,12 @@ def query(ctx: Session, query, query_file, fmt):
     if (query is None) == (query_file is None):
         raise click.UsageError("give a QUERY or --file, not both or neither")
     text = query_file.read_text(encoding="utf-8") if query_file else query
-    result = ctx.store.query(text)
+    # Results are lazy: evaluation happens while they are written, so both go on a large stack.
+    on_large_stack(_print_result, ctx.store, text, fmt)
+
+
+def _print_result(store, text: str, fmt: str) -> None:
+    result = store.query(text)
     out = sys.stdout.buffer
     if isinstance(result, ox.QueryBoolean):
         if fmt in RESULT_FORMATS:

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 
-from ._deps import model_dir
+from ._deps import MAX_JSON_DEPTH, jsonld_problem, model_dir
 from .errors import BadBody, UnsupportedMediaType
 
 
@@ -68,6 +69,11 @@ def parse_body(body: bytes, content_type: str | None, *, base_iri: str,
     """The quads of a body (triples in the default graph) and its format; 400 on bad syntax."""
     fmt = body_format(content_type)
     if fmt.oxigraph is ox.RdfFormat.JSON_LD:
+        # before json.loads (RecursionError) and pyoxigraph (SIGSEGV at a few thousand levels)
+        if (too_deep := jsonld_problem(io.BytesIO(body))) is not None:
+            raise BadBody(f"The JSON-LD body is refused: {too_deep}",
+                          f"Der JSON-LD-Inhalt wird abgelehnt: er ist tiefer verschachtelt als "
+                          f"{MAX_JSON_DEPTH} Ebenen.")
         body = inline_atlas_context(body, atlas_base or base_iri)
     elif fmt.oxigraph is ox.RdfFormat.RDF_XML:
         check_rdfxml(body)

@@ -15,7 +15,8 @@ import re
 
 import pyoxigraph as ox
 
-from ._deps import nesting_error, sparql_prologue, sparql_resolve, sparql_tokens
+from ._deps import (on_large_stack, sparql_guard_problem, sparql_prologue, sparql_resolve, sparql_tokens,
+                    update_problem)
 from .errors import BadBody, Forbidden
 
 _FORBIDDEN_WORDS = {"LOAD": "LOAD (it fetches data from the web)",
@@ -82,8 +83,11 @@ def check_graphs(text: str, graph: str, base_iri: str | None = None) -> None:
 
 def run_on_graph(text: str, before: set[ox.Triple], graph: str, base_iri: str | None = None) -> set[ox.Triple]:
     """The account graph's triples after the update (run on an in-memory copy)."""
-    if (too_deep := nesting_error(text)) is not None:
-        raise BadBody(f"Malformed update: {too_deep}", f"Fehlerhafte Änderung: {too_deep}")
+    # The engine's recursion: the guard's limits, and a large stack for what they admit.
+    if (too_large := sparql_guard_problem(text, update=True)) is not None:
+        raise BadBody(f"Malformed update: {too_large}", f"Fehlerhafte Änderung: {too_large}")
+    if (unsafe := update_problem(text)) is not None:  # what the store could not dump or publish
+        raise BadBody(f"Refused update: {unsafe}", f"Abgelehnte Änderung: {unsafe}")
     check_graphs(text, graph, base_iri)
     memory = ox.Store()
     named = ox.NamedNode(graph)
@@ -91,7 +95,7 @@ def run_on_graph(text: str, before: set[ox.Triple], graph: str, base_iri: str | 
     memory.extend([ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in before]
                   + [ox.Quad(t.subject, t.predicate, t.object, named) for t in before])
     try:
-        memory.update(text, base_iri=base_iri)
+        on_large_stack(memory.update, text, base_iri=base_iri)
     except SyntaxError as exc:
         raise BadBody(f"Malformed update: {exc}", f"Fehlerhafte Änderung: {exc}") from None
     except (OSError, RuntimeError, ValueError) as exc:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from ..vocab import RDF_TYPE as _RDF_TYPE, SD, VOID, XSD
+from ..vocab import RDF_TYPE as _RDF_TYPE, RDFS, SD, VOID, XSD
 from . import conneg
+from .default_graph import NOTE as DEFAULT_GRAPH_NOTE
 
 RDF_TYPE = ox.NamedNode(_RDF_TYPE)
 _INTEGER = ox.NamedNode(XSD + "integer")
@@ -36,6 +37,9 @@ def service_description(endpoint: str, service, *, updates: bool | None = None) 
                 ox.Triple(dataset, sd("defaultGraph"), default),
                 ox.Triple(dataset, void("sparqlEndpoint"), node),
                 ox.Triple(default, RDF_TYPE, sd("Graph")),
+                # the union is a bag, not the graph SPARQL's default graph would be (default_graph.py)
+                *(ox.Triple(default, ox.NamedNode(RDFS + "comment"), ox.Literal(text, language=lang))
+                  for lang, text in DEFAULT_GRAPH_NOTE.items()),
                 ox.Triple(default, void("triples"), ox.Literal(str(stats.triples), datatype=_INTEGER)),
                 ox.Triple(default, void("classes"), ox.Literal(str(len(stats.classes)), datatype=_INTEGER))]
     for cls, count in stats.classes.items():

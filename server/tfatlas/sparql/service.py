@@ -1,7 +1,7 @@
 """Running SPARQL for the endpoint: the facade the /sparql route calls (``query``, ``update``, ``stats``).
 
-It applies the nesting guard, the allow-list (:mod:`.access`) and the admin token, negotiates
-before evaluating, keeps the exact result cache (:mod:`.cache`), and hands the query to a backend:
+It applies the shape guard (:mod:`.guard`), the literal check of updates (``model.rdf_safety``),
+the allow-list (:mod:`.access`) and the admin token, negotiates before evaluating, keeps the exact result cache (:mod:`.cache`), and hands the query to a backend:
 the pool of worker processes (:mod:`.workers`) over the embedded store, or the remote server
 (:mod:`.remote`). The pool follows every committed write through the store's write hook
 (``AtlasStore.subscribe``), so a query sent after a successful update always sees it.
@@ -13,6 +13,7 @@ import os
 import threading
 
 from ..errors import QueryError, QueryFailed
+from ..model.rdf_safety import update_problem
 from . import conneg
 from .access import authorize_update, check_outgoing
 from .cache import ResultCache, cacheable
@@ -20,7 +21,8 @@ from .messages import QueryTask
 from .protocol import Operation
 from .remote import RemoteQueries
 from .results import KIND_OF_FORM, Answer
-from .text import add_using, nesting_error, query_form
+from .guard import problem as guard_problem
+from .text import add_using, query_form
 from .workers import WorkerPool
 
 
@@ -40,7 +42,7 @@ class QueryService:
         self._update_lock = threading.Lock()
         self._stats: tuple[int, object] | None = None
         if getattr(config, "remote", False):
-            self.backend = RemoteQueries(config.store_query_url)
+            self.backend = RemoteQueries(store)
             self.pool = None
         else:
             # Two per core: while one worker hands its answer back, another evaluates (measured:
@@ -62,8 +64,8 @@ class QueryService:
         return self.pool.generation if self.pool else 0
 
     def query(self, op: Operation, *, accept: str | None, base_iri: str | None) -> Answer:
-        if (too_deep := nesting_error(op.text)) is not None:
-            raise QueryFailed(400, too_deep)
+        if (too_large := guard_problem(op.text)) is not None:
+            raise QueryFailed(400, too_large)
         check_outgoing(op.text, self.allow, base_iri)
         form = query_form(op.text)
         if form is not None:  # refuse an impossible format before evaluating (406)
@@ -80,8 +82,10 @@ class QueryService:
 
     def update(self, op: Operation, *, authorization: str | None, base_iri: str | None) -> None:
         authorize_update(authorization, self.admin_hash)
-        if (too_deep := nesting_error(op.text)) is not None:
-            raise QueryFailed(400, too_deep)
+        if (too_large := guard_problem(op.text, update=True)) is not None:
+            raise QueryFailed(400, too_large)
+        if (unsafe := update_problem(op.text)) is not None:
+            raise QueryFailed(400, unsafe)
         check_outgoing(op.text, self.allow, base_iri)
         text = add_using(op.text, op.default_graphs, op.named_graphs)
         with self._update_lock:

@@ -9,6 +9,7 @@ import io
 import logging
 import multiprocessing.connection
 import os
+import socket
 import threading
 import time
 
@@ -17,6 +18,8 @@ import pyoxigraph as ox
 from ..errors import AtlasError, QueryFailed
 from . import conneg
 from .messages import Answered, Failed, Load, Loaded, QueryTask, Reply, Request, Status, StatusRequest
+from .stack import on_large_stack
+from .text import outgoing_targets
 from .results import Answer, has_dataset_clause, prefixes_of, render_graph, serialize_solutions
 
 
@@ -40,10 +43,8 @@ def evaluate(store: ox.Store, task: QueryTask) -> Answer:
                               **_dataset_kwargs(task.default_graphs, task.named_graphs, text))
     except SyntaxError as exc:
         raise QueryFailed(400, f"malformed query: {exc}") from None
-    except RuntimeError as exc:  # parsed, but the engine cannot evaluate it (e.g. an unknown function)
-        raise QueryFailed(400, f"the query cannot be evaluated: {exc}") from None
-    except OSError as exc:
-        raise QueryFailed(502 if "http" in str(exc).lower() else 500, f"query failed: {exc}") from None
+    except (RuntimeError, OSError) as exc:
+        raise _evaluation_failed(exc, text) from None
     try:
         if isinstance(results, ox.QueryBoolean):
             choice = conneg.negotiate("boolean", task.accept, task.format)
@@ -54,8 +55,22 @@ def evaluate(store: ox.Store, task: QueryTask) -> Answer:
         choice = conneg.negotiate("graph", task.accept, task.format)
         return render_graph(results.serialize(format=ox.RdfFormat.N_TRIPLES), choice, task.cap,
                             prefixes_of(text))
-    except OSError as exc:
-        raise QueryFailed(502 if "http" in str(exc).lower() else 500, f"query failed: {exc}") from None
+    except (RuntimeError, OSError) as exc:  # results are lazy: most evaluation happens here
+        raise _evaluation_failed(exc, text) from None
+
+
+def _evaluation_failed(exc: Exception, text: str) -> QueryFailed:
+    message = str(exc)
+    # A SERVICE endpoint that answers what the engine cannot read (e.g. text/turtle), or cannot be
+    # reached, is a bad upstream: not the client's fault, nor the atlas's. A query does no other
+    # network I/O, so any connection error means its SERVICE.
+    network = isinstance(exc, (ConnectionError, TimeoutError, socket.gaierror))
+    if "service" in message.lower() or network and outgoing_targets(text):
+        return QueryFailed(502, f"a SERVICE endpoint of this query failed: {message}")
+    if isinstance(exc, OSError):
+        return QueryFailed(502 if "http" in message.lower() else 500, f"query failed: {message}")
+    # parsed, but the engine cannot evaluate it (e.g. an unknown function)
+    return QueryFailed(400, f"the query cannot be evaluated: {message}")
 
 
 def copy_to_memory(snapshot: ox.Store) -> ox.Store:
@@ -178,4 +193,6 @@ def worker_entry(fd: int) -> None:
         os._exit(0)
 
     threading.Thread(target=watch, daemon=True).start()
-    worker_main(multiprocessing.connection.Connection(fd))
+    # Parse, evaluation and serialisation recurse: the loop runs on a thread with a large stack, so
+    # that what the guard admits cannot overflow it (one thread for the worker's life: no cost per query).
+    on_large_stack(worker_main, multiprocessing.connection.Connection(fd))

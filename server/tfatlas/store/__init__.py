@@ -16,6 +16,7 @@ def open_store(config: Config) -> AtlasStore:
             gsp_url=config.store_gsp_url,
             base_iri=config.base_iri,
             timeout=config.store_timeout,
+            dialect=config.store_dialect,
         )
     from .embedded import EmbeddedStore
 

@@ -27,7 +27,9 @@ from typing import BinaryIO, Iterable
 import pyoxigraph as ox
 
 from ..errors import InputError, QueryError, StoreError, StoreLocked
-from ..sparql.text import nesting_error
+from ..model.rdf_safety import check_file, store_problem, update_problem
+from ..sparql.guard import problem as guard_problem
+from ..sparql.stack import on_large_stack
 from ..model.formats import Format
 from ..vocab import meta_graph
 from .base import AtlasStore, LoadReport, Progress, Source, provenance_update
@@ -42,10 +44,14 @@ class _CountingReader:
         self._raw = raw
         self._progress = progress
         self.bytes, self.lines = offset
+        self.double_angle, self._last = False, b""
 
     def read(self, size: int = -1) -> bytes:
         chunk = self._raw.read(size if size and size > 0 else 1 << 20)
         self.bytes += len(chunk)
+        # "<<" opens an RDF 1.2 triple term, which the store would take but could not publish
+        self.double_angle = self.double_angle or b"<<" in chunk or (self._last == b"<" and chunk[:1] == b"<")
+        self._last = chunk[-1:]
         # Line-based formats have one statement per line: a cheap, exact count for progress.
         self.lines += chunk.count(b"\n")
         if self._progress is not None:
@@ -62,6 +68,8 @@ class _CountingReader:
 # peak memory stays near a window's worth.
 WINDOW_BYTES = 32 << 20
 _LINE_FORMATS = (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS)
+# The parsers that accept a literal of a language datatype without a tag (model/rdf_safety.py).
+_STATES_BAD_LITERALS = (ox.RdfFormat.RDF_XML, ox.RdfFormat.JSON_LD)
 
 
 class _LineBlocks:
@@ -75,6 +83,7 @@ class _LineBlocks:
         # Blank node labels are scoped to one parse; once one appears, the rest of the file must
         # go into one parse so that `_:b1` stays one node (earlier windows had none).
         self.blank_nodes = False
+        self.double_angle = False
         self.progress: Progress | None = None  # called per block while streaming
 
     def next(self) -> bytes:
@@ -94,6 +103,7 @@ class _LineBlocks:
             self.lines += block.count(b"\n")
             if not self.blank_nodes and b"_:" in block:
                 self.blank_nodes = True
+            self.double_angle = self.double_angle or b"<<" in block  # a triple term (one line each)
             if self.progress is not None:
                 self.progress(self.bytes, self.lines)
             return block
@@ -120,6 +130,12 @@ class _Rest:
 
     def readable(self) -> bool:
         return True
+
+
+def _refuse_unpublishable(store: ox.Store, source: Source) -> None:
+    """InputError when the staged load holds a term the store could not dump or publish."""
+    if (bad := store_problem(store, None if source.format.has_datasets else source.graph)) is not None:
+        raise InputError(f"{source.path}: {bad}")
 
 
 def _open_source(path: Path) -> BinaryIO:
@@ -284,6 +300,7 @@ class EmbeddedStore(AtlasStore):
                    offset: tuple[int, int]) -> tuple[int, int]:
         fmt = source.format.oxigraph
         base_iri = source.path.resolve().as_uri()
+        check_file(source.path, fmt)  # entity bombs, nesting that would crash the parser
         with _open_source(source.path) as raw:
             try:
                 if fmt in _LINE_FORMATS:
@@ -310,9 +327,13 @@ class EmbeddedStore(AtlasStore):
                             raise
                         if progress is not None:
                             progress(blocks.bytes, blocks.lines)
+                    if blocks.double_angle:
+                        _refuse_unpublishable(store, source)
                     return blocks.bytes, blocks.lines
                 reader = _CountingReader(raw, progress, offset)
                 store.bulk_load(reader, fmt, base_iri=base_iri, to_graph=_term(source.graph))
+                if fmt in _STATES_BAD_LITERALS or reader.double_angle:
+                    _refuse_unpublishable(store, source)
                 return reader.bytes, reader.lines
             except SyntaxError as exc:
                 raise InputError(syntax_message(source.path, exc)) from None
@@ -336,8 +357,8 @@ class EmbeddedStore(AtlasStore):
             kwargs["use_default_graph_as_union"] = True
         if named_graphs is not None:
             kwargs["named_graphs"] = graph_terms(named_graphs)
-        if (too_deep := nesting_error(sparql)) is not None:
-            raise QueryError(f"malformed query: {too_deep}")
+        if (too_large := guard_problem(sparql)) is not None:
+            raise QueryError(f"malformed query: {too_large}")
         try:
             return self._store.query(sparql, base_iri=base_iri, **kwargs)
         except SyntaxError as exc:
@@ -347,10 +368,13 @@ class EmbeddedStore(AtlasStore):
 
     def update(self, sparql: str, *, base_iri: str | None = None,
                graphs: Iterable[str] | None = None) -> None:
-        if (too_deep := nesting_error(sparql)) is not None:
-            raise QueryError(f"malformed update: {too_deep}")
+        if (too_large := guard_problem(sparql, update=True)) is not None:
+            raise QueryError(f"malformed update: {too_large}")
+        if (unsafe := update_problem(sparql)) is not None:
+            raise InputError(unsafe)
         try:
-            self._store.update(sparql, base_iri=base_iri)
+            # Parse and evaluation recurse; a large stack keeps what the guard admits from crashing.
+            on_large_stack(self._store.update, sparql, base_iri=base_iri)
         except SyntaxError as exc:
             raise QueryError(f"malformed update: {exc}") from None
         except OSError as exc:

@@ -1,7 +1,8 @@
 """A remote SPARQL 1.1 server as the atlas's store (SPARQL 1.1 Protocol and Graph Store Protocol).
 
 Works with any server that speaks the two protocols (Oxigraph server, Apache Jena Fuseki, ...);
-two things follow Oxigraph's conventions, which Fuseki shares:
+what differs between servers is a dialect (``dialects.py``), configured or detected from the
+server's ``Server`` header. Oxigraph's (Fuseki shares it for what the atlas uses):
 
 - The union default graph is asked for with the ``union-default-graph`` URL parameter
   (``oxigraph serve``). Other servers ignore it: configure the union default graph on the server
@@ -9,6 +10,9 @@ two things follow Oxigraph's conventions, which Fuseki shares:
 - A dataset file (TriG, N-Quads) is POSTed as N-Quads to the Graph Store endpoint itself (no
   ``?graph=``), and ``dump`` GETs that endpoint; both are the "dataset" extension of the Graph
   Store Protocol that Oxigraph and Fuseki implement.
+
+Virtuoso 7.2 has neither; its dialect sends dataset files graph by graph and dumps graph by
+graph (see ``dialects.Virtuoso`` for the rest).
 
 Loads cannot be all-or-nothing over HTTP in general. What this store does: every file of a load
 is parsed locally first (with the same parser as the embedded store, relative IRIs resolved
@@ -30,20 +34,24 @@ import pyoxigraph as ox
 import requests
 
 from ..errors import InputError, QueryError, StoreError
-from ..sparql.text import nesting_error
+from ..model.rdf_safety import check_file, quad_problem, update_problem
+from ..sparql.guard import problem as guard_problem
+from ..sparql.results import has_dataset_clause
 from ..model.formats import FORMATS, Format
 from ..vocab import meta_graph
 from .base import AtlasStore, LoadReport, Progress, Source, provenance_update
+from .dialects import DIALECTS, GRACE, XML_RESULTS, Dialect, RemoteAnswerError, Virtuoso, detect
 from .embedded import _CountingReader, _open_source, syntax_message
 
 RESULTS_JSON = "application/sparql-results+json"
-ACCEPT_QUERY = f"{RESULTS_JSON}, application/n-triples;q=0.9"
 _MEDIA = {f.oxigraph: f.media_type for f in FORMATS}  # the one table of RDF formats
 
 
 class RemoteStore(AtlasStore):
     def __init__(self, query_url: str, update_url: str, gsp_url: str, base_iri: str,
-                 timeout: float = 30.0):
+                 timeout: float = 30.0, dialect: str = "auto"):
+        if dialect != "auto" and dialect not in DIALECTS:
+            raise StoreError(f"unknown remote store dialect {dialect!r}; known: auto, {', '.join(DIALECTS)}")
         if not (query_url and update_url and gsp_url):
             raise StoreError("a remote store needs a query, an update and a graph store URL "
                              "(set TFATLAS_STORE_URL, or the three TFATLAS_STORE_*_URL settings)")
@@ -51,6 +59,27 @@ class RemoteStore(AtlasStore):
         self.base_iri = base_iri
         self.timeout = timeout
         self._http = requests.Session()
+        self._dialect_name = dialect
+        self._dialect: Dialect | None = None
+
+    @property
+    def dialect(self) -> Dialect:
+        """The server's dialect: configured, or detected from its first answer (one ``ASK {}``)."""
+        if self._dialect is None:
+            name = self._dialect_name
+            if name == "auto":
+                probe = self._request("POST", self.query_url, what="query", data={"query": "ASK {}"},
+                                      headers={"Accept": RESULTS_JSON})
+                name = detect(probe.headers.get("Server", "")).name
+            dialect = DIALECTS[name]()
+            if isinstance(dialect, Virtuoso):
+                found = self._request("POST", self.query_url, what="query",
+                                      data={"query": Virtuoso.FIND_SYSTEM_GRAPHS},
+                                      headers={"Accept": XML_RESULTS})
+                graphs = ox.parse_query_results(found.content, ox.QueryResultsFormat.XML)
+                dialect = Virtuoso(system_graphs=[row["g"].value for row in graphs])
+            self._dialect = dialect
+        return self._dialect
 
     # -- HTTP ----------------------------------------------------------------------------
 
@@ -80,6 +109,13 @@ class RemoteStore(AtlasStore):
                 raise QueryError(f"malformed {what} (the remote store at {url} says: {message})")
             raise StoreError(f"the remote store at {url} answered {response.status_code} "
                              f"{response.reason} ({what}): {message}")
+        if self._dialect is not None:
+            try:
+                self._dialect.check(response)
+            except RemoteAnswerError as exc:
+                response.close()
+                raise StoreError(f"the remote store at {url} did not answer completely ({what}): "
+                                 f"{exc}") from None
         return response
 
     def _gsp(self, graph: str | None) -> str:
@@ -92,36 +128,24 @@ class RemoteStore(AtlasStore):
     def query(self, sparql: str, *, default_graphs: Iterable[str] | None = None,
               named_graphs: Iterable[str] | None = None, union_default: bool = True,
               base_iri: str | None = None):
-        if (too_deep := nesting_error(sparql)) is not None:  # it could take the server down
-            raise QueryError(f"malformed query: {too_deep}")
-        form: list[tuple[str, str]] = [("query", _with_base(sparql, base_iri))]
-        params: dict[str, str] = {}
+        if (too_large := guard_problem(sparql)) is not None:  # it could take the server down
+            raise QueryError(f"malformed query: {too_large}")
+        dialect = self.dialect
         if default_graphs is not None:
-            graphs = list(default_graphs)
-            if "" in graphs:
+            default_graphs = list(default_graphs)
+            if "" in default_graphs:
                 raise QueryError("a remote store cannot name its own default graph in default_graphs "
                                  "(the SPARQL protocol has no IRI for it)")
-            form += [("default-graph-uri", g) for g in graphs]
-        elif union_default and named_graphs is not None:
-            # The protocol forbids union-default-graph next to named-graph-uri: name every graph.
-            form += [("default-graph-uri", g) for g in self.graphs()]
-        elif union_default:
-            params["union-default-graph"] = ""
-        if named_graphs is not None:
-            form += [("named-graph-uri", g) for g in named_graphs]
-        response = self._request("POST", self.query_url, what="query", data=form, params=params,
-                                 headers={"Accept": ACCEPT_QUERY})
-        media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        try:
-            if media == RESULTS_JSON or media == "application/json":
-                return ox.parse_query_results(response.content, ox.QueryResultsFormat.JSON)
-            if media in ("application/n-triples", "text/plain"):
-                return _as_query_triples(response.content)
-        except SyntaxError as exc:
-            raise StoreError(f"the remote store at {self.query_url} sent results that do not "
-                             f"parse: {exc}") from None
-        raise StoreError(f"the remote store at {self.query_url} answered with {media or 'no type'}, "
-                         f"expected {RESULTS_JSON} or application/n-triples")
+        text, form, params = dialect.query(
+            _with_base(sparql, base_iri), default_graphs=default_graphs,
+            named_graphs=None if named_graphs is None else list(named_graphs),
+            union_default=union_default, has_from=has_dataset_clause(sparql), graphs=self.graphs)
+        deadline = dialect.deadline(self.timeout)  # the server ends the query itself at the timeout
+        response = self._request("POST", self.query_url, what="query", params=params,
+                                 data=[("query", text), *form, *deadline.items()],
+                                 headers={"Accept": dialect.accept(sparql)},
+                                 wait=self.timeout + GRACE if deadline else None)
+        return _parse_results(response, self.query_url, dialect)
 
     def update(self, sparql: str, *, base_iri: str | None = None,
                graphs: Iterable[str] | None = None) -> None:
@@ -129,10 +153,12 @@ class RemoteStore(AtlasStore):
         self._committed("update", graphs)
 
     def _send_update(self, sparql: str, base_iri: str | None = None) -> None:
-        if (too_deep := nesting_error(sparql)) is not None:
-            raise QueryError(f"malformed update: {too_deep}")
-        self._request("POST", self.update_url, what="update",
-                      data={"update": _with_base(sparql, base_iri)})
+        if (too_large := guard_problem(sparql, update=True)) is not None:
+            raise QueryError(f"malformed update: {too_large}")
+        if (unsafe := update_problem(sparql)) is not None:
+            raise InputError(unsafe)
+        text = self.dialect.update(_with_base(sparql, base_iri), self.graphs)
+        self._request("POST", self.update_url, what="update", data={"update": text})
 
     def load(self, sources: list[Source], *, replace: bool = False,
              progress: Progress | None = None) -> LoadReport:
@@ -160,19 +186,23 @@ class RemoteStore(AtlasStore):
                     self._send_update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in dict.fromkeys(from_datasets)))
                     replaced.update(from_datasets)
             for source, path, fmt, graphs in staged:
-                if fmt == ox.RdfFormat.N_QUADS:
-                    method, url = "POST", self._gsp(None)
+                if fmt == ox.RdfFormat.N_QUADS and self.dialect.dataset_post:
+                    sends = [("POST", self._gsp(None), path, fmt)]
+                elif fmt == ox.RdfFormat.N_QUADS:  # a server without dataset POST: graph by graph
+                    sends = [("POST", self._gsp(g), part, ox.RdfFormat.N_TRIPLES)
+                             for g, part in _split_by_graph(path).items()]
                 else:
                     # PUT replaces the graph in one step on the server; later files add to it.
                     method = "PUT" if replace and source.graph not in replaced else "POST"
                     replaced.add(source.graph)
-                    url = self._gsp(source.graph)
-                with open(path, "rb") as body:
-                    # the server answers only when it has stored the whole file: allow it time
-                    # in proportion (a second per MB on top of the timeout)
-                    self._request(method, url, what=f"loading {source.path}", data=body,
-                                  headers={"Content-Type": _MEDIA[fmt]},
-                                  wait=self.timeout + path.stat().st_size / 1e6)
+                    sends = [(method, self._gsp(source.graph), path, fmt)]
+                for method, url, part, media in sends:
+                    with open(part, "rb") as body:
+                        # the server answers only when it has stored the whole file: allow it time
+                        # in proportion (a second per MB on top of the timeout)
+                        self._request(method, url, what=f"loading {source.path}", data=body,
+                                      headers={"Content-Type": _MEDIA[media]},
+                                      wait=self.timeout + part.stat().st_size / 1e6)
 
             # 3. Count and record provenance, as the embedded store does.
             for graph in targets:
@@ -195,6 +225,9 @@ class RemoteStore(AtlasStore):
     def dump(self, out: BinaryIO, fmt: Format) -> None:
         if not fmt.has_datasets:
             raise InputError(f"dump needs a dataset format (nquads or trig), not {fmt.name}")
+        if not self.dialect.dataset_get:
+            self._dump_graph_by_graph(out, fmt)
+            return
         response = self._request("GET", self.gsp_url, what="dump", stream=True,
                                  headers={"Accept": fmt.media_type})
         with response:
@@ -208,9 +241,34 @@ class RemoteStore(AtlasStore):
             except requests.RequestException as exc:
                 raise StoreError(f"the dump from {self.gsp_url} broke off: {exc}") from None
 
+    def _dump_graph_by_graph(self, out: BinaryIO, fmt: Format) -> None:
+        """One Graph Store GET per graph, each checked against the graph's count (a server may cut
+        a GET at a row limit without saying so)."""
+        counts = self.stats().graphs
+        own = self.dialect.own_default_graph
+
+        def quads():
+            for graph, expected in counts.items():
+                iri = graph or own
+                response = self._request("GET", self._gsp(iri), what=f"dump of {iri}",
+                                         headers={"Accept": "application/n-triples"})
+                name = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+                got = 0
+                for triple in ox.parse(response.content, ox.RdfFormat.N_TRIPLES):
+                    got += 1
+                    yield ox.Quad(triple.subject, triple.predicate, triple.object, name)
+                if got != expected:
+                    raise StoreError(f"the remote store at {self.gsp_url} sent {got} of the {expected} "
+                                     f"triples of {iri} (a row limit of the server? Virtuoso: "
+                                     f"ResultSetMaxRows)")
+
+        ox.serialize(quads(), out, fmt.oxigraph)
+
     def graphs(self) -> list[str]:
-        rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", union_default=False)
-        return sorted(row["g"].value for row in rows)
+        response = self._request("POST", self.query_url, what="query",
+                                 data={"query": self.dialect.graphs_query()},
+                                 headers={"Accept": self.dialect.results_accept})
+        return sorted(row["g"].value for row in _parse_results(response, self.query_url, self.dialect))
 
     def close(self) -> None:
         self._http.close()
@@ -225,6 +283,7 @@ def _normalise(source: Source, out: Path, progress: Progress | None,
     dataset = source.format.has_datasets
     target = ox.NamedNode(source.graph)
     graphs: set[str] = {source.graph}
+    check_file(source.path, source.format.oxigraph)  # entity bombs, nesting that would crash the parser
     with _open_source(source.path) as raw:
         reader = _CountingReader(raw, None, offset)
         count = [offset[1]]
@@ -232,6 +291,8 @@ def _normalise(source: Source, out: Path, progress: Progress | None,
         def quads():
             parsed = ox.parse(reader, source.format.oxigraph, base_iri=source.path.resolve().as_uri())
             for item in parsed:
+                if (bad := quad_problem(item)) is not None:
+                    raise InputError(f"{source.path}: {bad}")
                 if dataset:
                     graph = item.graph_name
                     if isinstance(graph, ox.DefaultGraph):
@@ -255,6 +316,40 @@ def _normalise(source: Source, out: Path, progress: Progress | None,
     if progress is not None:
         progress(reader.bytes, count[0])
     return fmt, graphs, (reader.bytes, count[0])
+
+
+def _parse_results(response: requests.Response, url: str, dialect: Dialect):
+    """A query answer as pyoxigraph's result objects."""
+    media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    try:
+        if media == RESULTS_JSON or media == "application/json":
+            return ox.parse_query_results(dialect.results_body(response.content), ox.QueryResultsFormat.JSON)
+        if media == XML_RESULTS:
+            return ox.parse_query_results(dialect.results_body(response.content), ox.QueryResultsFormat.XML)
+        if media in ("application/n-triples", "text/plain"):
+            return _as_query_triples(response.content)
+    except SyntaxError as exc:
+        raise StoreError(f"the remote store at {url} sent results that do not parse: {exc}") from None
+    raise StoreError(f"the remote store at {url} answered with {media or 'no type'}, "
+                     f"expected {RESULTS_JSON}, {XML_RESULTS} or application/n-triples")
+
+
+def _split_by_graph(nquads: Path) -> dict[str, Path]:
+    """An N-Quads file as one N-Triples file per graph, next to it."""
+    parts: dict[str, Path] = {}
+    files = {}
+    try:
+        with open(nquads, "rb") as f:
+            for quad in ox.parse(f, ox.RdfFormat.N_QUADS):
+                graph = quad.graph_name.value
+                if graph not in files:
+                    parts[graph] = nquads.with_name(f"{nquads.name}-{len(parts):04d}.nt")
+                    files[graph] = open(parts[graph], "wb")
+                ox.serialize([quad.triple], files[graph], ox.RdfFormat.N_TRIPLES)
+    finally:
+        for file in files.values():
+            file.close()
+    return parts
 
 
 def _as_query_triples(data: bytes) -> ox.QueryTriples:

@@ -33,6 +33,7 @@ from ..model import formats as rdfformats
 from ..errors import InputError
 from ..model.files import model_dir, rdf_files
 from ..i18n import pick
+from ..model.rdf_safety import check_file, quad_problem
 from ..vocab import DCT, MODEL_BASE, SKOS, shapes_namespace, tfa
 
 # The shapes and the report's kinds are written in the shipped model's own namespace: files are
@@ -363,6 +364,7 @@ def _rdflib_format(path: Path) -> str:
 def parse_file(path: Path, fmt: str | None = None) -> list[ox.Quad]:
     """All quads of an RDF file; a syntax error becomes an InputError with file:line:column."""
     form = rdfformats.for_path(path, fmt)
+    check_file(path, form.oxigraph)  # before any parser: entity bombs, nesting that would crash it
     try:
         raw = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
     except FileNotFoundError:
@@ -373,7 +375,7 @@ def parse_file(path: Path, fmt: str | None = None) -> list[ox.Quad]:
         raise InputError(f"{path}: not readable (permission denied)") from None
     with raw:
         try:
-            return list(ox.parse(raw, form.oxigraph, base_iri=path.resolve().as_uri()))
+            quads = list(ox.parse(raw, form.oxigraph, base_iri=path.resolve().as_uri()))
         except SyntaxError as exc:
             where = f"{path}"
             if exc.lineno is not None:
@@ -383,6 +385,11 @@ def parse_file(path: Path, fmt: str | None = None) -> list[ox.Quad]:
             raise InputError(f"{where}: {exc.msg if hasattr(exc, 'msg') and exc.msg else exc}") from None
         except (ValueError, OSError) as exc:
             raise InputError(f"{path}: {exc}") from None
+    # what a load would refuse (the store could not dump or publish it) is no valid input either
+    for quad in quads:
+        if (problem := quad_problem(quad)) is not None:
+            raise InputError(f"{path}: {problem}")
+    return quads
 
 
 # ------------------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ from flask_cors import CORS
 from .. import search
 from ..config import Config, load_config
 from ..store import AtlasStore, open_store
-from . import errors
-from .blueprints import api, downloads, finder, graph_store, metrics, ops, pages, sparql
+from . import errors, sessions
+from .blueprints import api, downloads, edit, finder, graph_store, metrics, ops, pages, sparql
 
 
 def create_app(config: Config | None = None, store: AtlasStore | None = None) -> Flask:
@@ -25,8 +25,9 @@ def create_app(config: Config | None = None, store: AtlasStore | None = None) ->
     CORS(app, origins="*", send_wildcard=True, supports_credentials=False, max_age=86400)
     metrics.init_app(app)
     errors.init_app(app)
+    sessions.init_app(app)
 
     for blueprint in (ops.bp, pages.bp, api.bp, finder.bp, downloads.bp, sparql.bp, metrics.bp,
-                      graph_store.bp):
+                      graph_store.bp, edit.bp):
         app.register_blueprint(blueprint)
     return app

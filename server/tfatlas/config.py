@@ -167,6 +167,11 @@ SETTINGS: tuple[Setting, ...] = (
             "(the shipped snapshot when empty)."),
     Setting("govdata_contributors_url", "", "URL of a newer GovData contributor list (RDF/XML; the "
             "shipped snapshot when empty)."),
+    Setting("search_index", "", "Directory of the finder's text index (default: search-index inside "
+            "the embedded store's directory; var/search-index for a remote store)."),
+    Setting("search_refresh", 300.0, "Seconds between comparisons of a remote store's offers with the "
+            "text index, for writes that did not go through the atlas; 0 turns them off (the "
+            "embedded store has no other writers).", lambda v: max(0.0, float(v))),
 )
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 

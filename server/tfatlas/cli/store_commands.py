@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Column, Table
 
 import tfatlas
+from .. import search
 from ..model import formats as rdfformats
 from ..config import SETTINGS
 from ..errors import InputError
@@ -50,6 +51,18 @@ def init(ctx: Session, progress: bool, force: bool):
         if update is not None:
             update.finish(report.added)
     _report(report, console)
+    _reindex(ctx, console)
+
+
+def _reindex(ctx: Session, console: Console) -> None:
+    """Rebuild the text index after a load. Only beside the embedded store: its lock says no server
+    is running; a server over a remote store refreshes its own index (setting search_refresh)."""
+    store = ctx.store
+    if getattr(store, "root", None) is None:
+        return
+    index = search.SearchIndex(search.configured_directory(ctx.config, store))
+    count = index.rebuild(store)
+    console.print(f"Search index: {count} offers in {index.directory}")
 
 
 def _graph_iri(value: str | None) -> str | None:
@@ -97,6 +110,7 @@ def load(ctx: Session, paths, graph, replace, fmt, progress, force):
         if update is not None:
             update.finish(report.added)
     _report(report, Console(stderr=True))
+    _reindex(ctx, Console(stderr=True))
 
 
 @click.command()

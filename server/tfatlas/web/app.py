@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_cors import CORS
 
+from .. import search
 from ..config import Config, load_config
 from ..store import AtlasStore, open_store
 from . import errors, security_headers, sessions
@@ -16,7 +17,9 @@ def create_app(config: Config | None = None, store: AtlasStore | None = None) ->
     app = Flask(__name__)
     app.config["TFATLAS"] = config
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
-    app.extensions["tfatlas.store"] = store or open_store(config)
+    app.extensions["tfatlas.store"] = store = store or open_store(config)
+    # Before the first request: the text index is checked against the store (rebuilt when stale).
+    search.attach_configured(store, config)
 
     # CORS for reads: any origin, never credentials; flask-cors answers preflights before any auth.
     CORS(app, origins="*", send_wildcard=True, supports_credentials=False, max_age=86400)

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, render_template, request
 
 from ... import finder as core
-from ..deps import get_store, store_state
+from ..deps import get_search_index, get_store, store_state
 from ..urls import reader_language, with_lang
 
 bp = Blueprint("finder", __name__)
@@ -37,6 +37,8 @@ TEXTS = {
         "bad_q": "Der Suchtext ist länger als 200 Zeichen und wurde nicht angewandt; die Filter gelten.",
         "bad_lang": "Die Sprache „{value}“ gibt es hier nicht (de oder en); die Seite folgt der "
                     "Spracheinstellung Ihres Browsers.",
+        "why": "Warum dieses Angebot", "some_words": "Kein Angebot enthält alle Suchwörter; "
+        "gezeigt werden Angebote mit einigen davon.",
     },
     "en": {
         "title": "Transformationsatlas: find support",
@@ -62,6 +64,8 @@ TEXTS = {
         "bad_q": "The search text is longer than 200 characters and was not applied; the filters still are.",
         "bad_lang": "There is no language “{value}” here (de or en); the page follows your browser's "
                     "language setting.",
+        "why": "Why this offer", "some_words": "No offer contains every search word; offers with "
+        "some of them are shown.",
     },
 }
 OVERVIEW_TEXTS = {
@@ -121,7 +125,7 @@ def finder_page():
     state = store_state()
     schemes = core.cached_schemes(store, state)
     search, errors = _parse(request.args.to_dict(), schemes, lang, explicit)
-    result = core.find(store, search, schemes, state)
+    result = core.find(store, search, schemes, state, get_search_index())
     page = render_template("finder.html", result=result, search=search, facets=core.FACETS, errors=errors,
                            page_size=core.PAGE_SIZE, search_url=search_url, **_common(lang))
     # A bad value is still a 400 (a link checker or crawler learns the link is wrong, and does

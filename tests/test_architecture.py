@@ -87,7 +87,7 @@ def _third_party(path: Path) -> set[str]:
 
 
 def test_only_the_web_and_cli_layers_import_flask():
-    web_only = {"flask", "flask_cors", "werkzeug", "gunicorn", "jinja2"}
+    web_only = {"flask", "flask_cors", "werkzeug", "waitress", "jinja2"}
     offenders = {name: sorted(_third_party(path) & web_only) for name, path in _modules().items()
                  if not name.startswith(("tfatlas.web", "tfatlas.cli"))}
     offenders = {name: found for name, found in offenders.items() if found}

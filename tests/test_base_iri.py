@@ -74,3 +74,14 @@ def test_the_release_names_the_new_base(atlas, server):
     assert f"{BASE}ontology#" in (release / "void.ttl").read_text(encoding="utf-8")
     served = requests.get(server.url + "/catalog", headers={"Accept": "text/turtle"}, timeout=60)
     assert served.status_code == 200 and f"{BASE}catalog" in served.text
+
+
+def test_stored_queries_answer_under_the_new_base(server):
+    """The .rq files spell the model's base; served under another base they must still match."""
+    rows = requests.get(server.url + "/api/queries/who-helps", timeout=60).json()["rows"]
+    assert rows and all(MODEL_BASE not in str(value) for row in rows for value in row.values())
+    actors = requests.get(server.url + "/api/queries/actors-by-topic",
+                          params={"topic": BASE + "id/topic/agilitaet"}, timeout=60)
+    assert actors.status_code == 200 and actors.json()["rows"], actors.text[:500]
+    spec = requests.get(server.url + "/api/openapi.json", timeout=60).text
+    assert MODEL_BASE not in spec and f"{BASE}id/scheme/topics" in spec

@@ -107,7 +107,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("base_iri", MODEL_BASE, "IRI base of the atlas's resources, graphs and ontology."),
     Setting("host", "127.0.0.1", "Interface that `tfatlas serve` listens on."),
     Setting("port", 8080, "Port that `tfatlas serve` listens on.", _positive(int)),
-    Setting("threads", 8, "Request threads of the web server.", _positive(int)),
+    Setting("threads", 8, "Request threads of the web server (they only ever run complete requests; "
+            "reading and writing connections is one event loop's).", _positive(int)),
     Setting("query_timeout", 30.0, "Deadline of one SPARQL query in seconds; evaluation is stopped "
             "when it passes.", _positive(float)),
     Setting("result_limit", 100000, "Most result rows (or triples) one query may return; more is an "
@@ -119,6 +120,16 @@ SETTINGS: tuple[Setting, ...] = (
             "kept for bench/write.py --before).", _bool),
     Setting("max_body_bytes", 10 * 1024 * 1024, "Largest request body the server accepts, in bytes.",
             _positive(int)),
+    Setting("max_url_bytes", 256 * 1024, "Longest request target (path and query string) the server "
+            "reads, in bytes; longer is 414 before the rest arrives. Federating engines send VALUES bind "
+            "joins in the URL; longer queries go by POST.", _positive(int)),
+    Setting("max_header_bytes", 64 * 1024, "Largest total of a request's header fields, in bytes; more "
+            "is 431.", _positive(int)),
+    Setting("client_timeout", 30.0, "Seconds a client may take to send one whole request (headers and "
+            "body), and that a kept-alive connection may stay idle; then 408 and the connection is "
+            "closed.", _positive(float)),
+    Setting("max_connections", 1000, "Most connections the server holds open at once; beyond, new "
+            "ones wait in the listen queue.", _positive(int)),
     Setting("service_allow", (), "Comma-separated IRI prefixes that SERVICE, LOAD and remote FROM may "
             "reach; empty refuses all.", _list),
     Setting("admin_token_sha256", "", "Hex SHA-256 of the operator's admin bearer token for SPARQL "
@@ -159,6 +170,11 @@ SETTINGS: tuple[Setting, ...] = (
             "(the shipped snapshot when empty)."),
     Setting("govdata_contributors_url", "", "URL of a newer GovData contributor list (RDF/XML; the "
             "shipped snapshot when empty)."),
+    Setting("search_index", "", "Directory of the finder's text index (default: search-index inside "
+            "the embedded store's directory; var/search-index for a remote store)."),
+    Setting("search_refresh", 300.0, "Seconds between comparisons of a remote store's offers with the "
+            "text index, for writes that did not go through the atlas; 0 turns them off (the "
+            "embedded store has no other writers).", lambda v: max(0.0, float(v))),
 )
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -40,6 +40,12 @@ class StoreLocked(StoreError):
     """Another process holds the embedded store for writing."""
 
 
+class StoreFull(StoreError):
+    """The store's disk is full: writes fail until the operator frees space (507)."""
+
+    status = 507
+
+
 class QueryError(AtlasError):
     """A SPARQL query or update that is malformed or fails during evaluation."""
 

@@ -59,9 +59,9 @@ class Server:
         return self.log.read()
 
     def stop(self) -> None:
-        # Graceful first (SIGTERM); a browser's idle keep-alive sockets can hold a gthread
-        # worker's graceful exit, so then gunicorn's quick shutdown (SIGQUIT), then SIGKILL.
-        for sig, wait in ((signal.SIGTERM, 5), (signal.SIGQUIT, 5), (signal.SIGKILL, 10)):
+        # SIGTERM: the server stops its query workers and exits at once (tfatlas.web.server);
+        # if it does not within 10 s, the whole process group gets SIGKILL.
+        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
             if self.process.poll() is not None:
                 break
             try:

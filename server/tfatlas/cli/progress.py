@@ -16,12 +16,13 @@ class StatementsPerSecond(ProgressColumn):
         statements = task.fields.get("statements", 0)
         elapsed = task.elapsed or 0
         rate = statements / elapsed if elapsed > 0 else 0
-        return Text(f"{statements:,} statements  {rate:,.0f}/s", style="cyan")
+        return Text(f"{statements:,} statement{'' if statements == 1 else 's'}  {rate:,.0f}/s", style="cyan")
 
 
 @contextlib.contextmanager
 def load_progress(description: str, total_bytes: int | None, enabled: bool = True):
-    """Yields a callback(bytes, statements) that moves the bar."""
+    """Yields a callback(bytes, statements) that moves the bar; its ``finish(statements)`` sets
+    the true count at the end (while reading, only line-based formats count statements)."""
     console = Console(stderr=True)
     if not enabled:
         yield None
@@ -38,6 +39,11 @@ def load_progress(description: str, total_bytes: int | None, enabled: bool = Tru
                 last[0] = now
                 bar.update(task, completed=read_bytes, statements=statements)
 
+        def finish(statements: int | None) -> None:
+            final = bar.tasks[0]
+            fields = {} if statements is None else {"statements": statements}
+            bar.update(task, completed=final.total or final.completed, **fields)
+
+        update.finish = finish
         yield update
-        final = bar.tasks[0]
-        bar.update(task, completed=final.total or final.completed)
+        finish(None)

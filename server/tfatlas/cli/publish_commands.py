@@ -51,7 +51,7 @@ def publish(ctx: Session, out: Path, base_url: str | None, contributor_id: str |
         table.add_row(f.name, f.dataset, f"{f.size:,}")
     console = Console(stderr=True)
     console.print(table)
-    console.print(f"{len(release.data.triples):,} triples ({len(release.data.quads):,} quads); "
+    console.print(f"{release.data.triple_count:,} triples ({release.data.quad_count:,} quads); "
                   f"catalogue: {release.directory / 'catalog.ttl'}")
 
 

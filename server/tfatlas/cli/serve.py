@@ -1,15 +1,14 @@
-"""`tfatlas serve`: the web app under gunicorn."""
+"""`tfatlas serve`: the web app under waitress (tfatlas.web.server)."""
 
 from __future__ import annotations
 
-import os
 import socket
 
 import click
 
-from ..errors import AtlasError, InputError
 import tfatlas
 
+from ..errors import InputError
 from .context import Session, pass_context
 
 
@@ -23,40 +22,25 @@ def serve(ctx: Session, host, port, threads):
     ctx.override(host=host, port=port, threads=threads)
     config = ctx.config
     _check_address(config.host, config.port)
-    # Initialise here, before the server starts, so the first request never waits for a load.
-    # In a child process: RocksDB's background threads do not survive gunicorn's fork, so a
-    # server process that had opened the store would hang on its next flush or checkpoint.
-    pid = os.fork()
-    if pid == 0:
-        code = 0
-        try:
-            with tfatlas.open_store(config) as store:
-                report = tfatlas.init(store)
-            if report is not None:
-                click.echo(f"Initialised the store: {report.triples:,} triples in "
-                           f"{len(report.graphs)} graphs.", err=True)
-        except AtlasError as exc:
-            click.echo(f"error: {exc}", err=True)
-            code = exc.exit_code
-        except BaseException:
-            import traceback
-
-            traceback.print_exc()
-            code = 1
-        finally:
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(os.waitstatus_to_exitcode(status) or 2)
+    # Initialise before the server starts, so the first request never waits for a load; the
+    # server then serves this same store (waitress does not fork: one process opens it).
+    store = tfatlas.open_store(config)
+    try:
+        report = tfatlas.init(store)
+    except BaseException:
+        store.close()
+        raise
+    if report is not None:
+        click.echo(f"Initialised the store: {report.triples:,} triples in {len(report.graphs)} graphs.", err=True)
     from ..web.server import run
 
     click.echo(f"Transformationsatlas on http://{config.host}:{config.port}/", err=True)
-    run(config)
+    run(config, store=store)
 
 
 def _check_address(host: str, port: int) -> None:
-    # gunicorn reports an address it cannot bind with a traceback (port out of range), exit 1
-    # after five retries (in use) or even exit 0 (unknown host); try it once first, before init.
+    # Try the address once before the store is initialised, so a bad one is a message (exit 2),
+    # not a traceback from the server after a load.
     if not 0 < port < 65536:
         raise InputError(f"cannot listen on port {port}: a port is a number from 1 to 65535")
     try:

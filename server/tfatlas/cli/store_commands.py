@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 import tfatlas
+from .. import search
 from ..model import formats as rdfformats
 from ..config import SETTINGS
 from ..errors import InputError
@@ -47,7 +48,21 @@ def init(ctx: Session, progress: bool, force: bool):
     total = sum(s.path.stat().st_size for s in sources)
     with load_progress("init", total, progress) as update:
         report = tfatlas.init(store, progress=update, force=force)
+        if update is not None:
+            update.finish(report.added)
     _report(report, console)
+    _reindex(ctx, console)
+
+
+def _reindex(ctx: Session, console: Console) -> None:
+    """Rebuild the text index after a load. Only beside the embedded store: its lock says no server
+    is running; a server over a remote store refreshes its own index (setting search_refresh)."""
+    store = ctx.store
+    if getattr(store, "root", None) is None:
+        return
+    index = search.SearchIndex(search.configured_directory(ctx.config, store))
+    count = index.rebuild(store)
+    console.print(f"Search index: {count} offers in {index.directory}")
 
 
 def _graph_iri(value: str | None) -> str | None:
@@ -92,7 +107,10 @@ def load(ctx: Session, paths, graph, replace, fmt, progress, force):
             Console(stderr=True).print(checked.summary("en"))
     with load_progress("load", total, progress) as update:
         report = ctx.store.load(sources, replace=replace, progress=update)
+        if update is not None:
+            update.finish(report.added)
     _report(report, Console(stderr=True))
+    _reindex(ctx, Console(stderr=True))
 
 
 @click.command()
@@ -250,11 +268,16 @@ def show_config(ctx: Session, as_json):
         click.echo(json.dumps({name: {"env": env, "value": value, "from": origin}
                                for name, env, value, origin in rows}, indent=2, default=str))
         return
-    table = Table("setting", "environment", "value", "from")
-    table.columns[0].no_wrap = True  # a name is looked up and copied whole, never broken
+    # Never cut a value (a truncated IRI or path is of no use): on a terminal long cells fold onto
+    # further lines; into a pipe or file the table is as wide as its longest row.
+    table = Table(Column("setting", no_wrap=True), Column("environment", no_wrap=True),
+                  Column("value", overflow="fold", ratio=3), Column("from", overflow="fold", ratio=1))
     for name, env, value, origin in rows:
         table.add_row(name, env, str(value), origin)
-    Console().print(table)
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=100_000)  # the table takes its natural width, no more
+    console.print(table)
 
 
 COMMANDS = (init, load, query, dump, stats, show_config)

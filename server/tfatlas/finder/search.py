@@ -278,7 +278,9 @@ class Search:
     filters: dict[str, str]  # facet name -> concept IRI
     q: str = ""
     lang: str = DEFAULT_LANGUAGE
-    text_offers: set[str] | None = None  # offers matching every word of q (resolve_text)
+    text_offers: set[str] | None = None  # offers matching the words of q (resolve_text)
+    text_scores: dict[str, float] | None = None  # their relevance, from the text index
+    text_mode: str = ""  # the index's answer: "all" words matched, or only "any" of them
     lang_explicit: bool = False  # chosen with ?lang=, so kept in every link
 
     def params(self, **changes) -> dict[str, str]:
@@ -359,9 +361,14 @@ def _offers_matching(store, token: str) -> set[str]:
     return found
 
 
-def resolve_text(store, search: Search, state: StoreState = _NO_CACHE) -> None:
-    """Find the offers that contain every word of the search text, once per search."""
+def resolve_text(store, search: Search, state: StoreState = _NO_CACHE, text_index=None) -> None:
+    """Find the offers that match the search text, once per search: ranked by the text index
+    (tfatlas.search) when there is one, else by SPARQL FILTERs (every word, unranked)."""
     if not search.q or search.text_offers is not None:
+        return
+    if text_index is not None:
+        found = text_index.search(search.q, search.lang, limit=0)
+        search.text_offers, search.text_scores, search.text_mode = set(found.ranked), found.scores, found.mode
         return
 
     def compute() -> frozenset[str]:
@@ -442,6 +449,10 @@ class Offer:
     iri: str
     label: str
     rank: int  # 0: every filter matched exactly; higher: matched through broader/narrower concepts
+    exact: bool = False  # every filter matched exactly and the search text is one of its names
+    why: list[str] = field(default_factory=list)  # where the search text matched, for the reader
+    title_marks: list[tuple[str, bool]] = field(default_factory=list)  # title, matched words marked
+    snippet: list[tuple[str, bool]] = field(default_factory=list)  # description window, marked
     description: str = ""
     provider: tuple[str, str] | None = None  # (IRI, label)
     offer_types: list[str] = field(default_factory=list)
@@ -453,10 +464,6 @@ class Offer:
     page: str | None = None
     email: str | None = None
     contact_url: str | None = None
-
-    @property
-    def exact(self) -> bool:
-        return self.rank == 0
 
 
 @dataclass
@@ -482,6 +489,7 @@ class Result:
     facets: dict[str, list[FacetValue]]
     relax: list[Relaxation] = field(default_factory=list)
     experts: list[Expert] = field(default_factory=list)
+    text_mode: str = ""  # "any": no offer has every word of the text; these have some
 
 
 def _details(store, offers: list[Offer], lang: str) -> None:
@@ -563,11 +571,12 @@ def cached_schemes(store, state: StoreState) -> dict[str, Scheme]:
 
 
 def find(store, search: Search, schemes: Mapping[str, Scheme] | None = None,
-         state: StoreState = _NO_CACHE) -> Result:
+         state: StoreState = _NO_CACHE, text_index=None) -> Result:
     """The result page of a search; ``state`` keeps what depends only on the store's state
-    (facet counts, text matches) for the next request on the same state."""
+    (facet counts, text matches) for the next request on the same state. With ``text_index``
+    (a tfatlas.search.SearchIndex) the text ranks the offers and each says where it matched."""
     schemes = schemes or cached_schemes(store, state)
-    resolve_text(store, search, state)
+    resolve_text(store, search, state, text_index)
     matches = []
     results = _run(store, _matches_query(search, schemes))
     weights = [v.value for v in results.variables if v.value.startswith("mw")]
@@ -575,12 +584,15 @@ def find(store, search: Search, schemes: Mapping[str, Scheme] | None = None,
         rank = sum(int(row[w].value) for w in weights if row[w] is not None)
         label = row["label"].value if row["label"] is not None else None
         matches.append((rank, label, row["offer"].value))
-    matches.sort(key=lambda m: (m[0], fold(m[1] or ""), m[2]))
+    scores = search.text_scores or {}
+    # Exact filter matches first, then by the text's relevance, then by title.
+    matches.sort(key=lambda m: (m[0], -scores.get(m[2], 0.0), fold(m[1] or ""), m[2]))
     offers = [Offer(iri=iri, label=label or "", rank=rank) for rank, label, iri in matches[:PAGE_SIZE]]
     _details(store, offers, search.lang)
     for offer in offers:
         if not offer.label:
             offer.label = _german_label(store, offer.iri)
+    _explain(offers, search, text_index)
 
     facets = {}
     for facet in FACETS:
@@ -591,11 +603,26 @@ def find(store, search: Search, schemes: Mapping[str, Scheme] | None = None,
             FacetValue(iri, scheme.concepts[iri].label(search.lang), scheme.concepts[iri].depth,
                        counts.get(iri, 0), search.filters.get(facet.name) == iri)
             for iri in scheme.order]
-    result = Result(search=search, total=len(matches), offers=offers, facets=facets)
+    result = Result(search=search, total=len(matches), offers=offers, facets=facets, text_mode=search.text_mode)
     if not matches:
         result.relax = relaxations(store, search, schemes)
         result.experts = experts(store, search, schemes)
     return result
+
+
+def _explain(offers: list[Offer], search: Search, text_index) -> None:
+    """Where the text matched each shown offer, and whether the offer is an exact match: every
+    filter exact, and the text (if any) one of the offer's names or its concepts' names."""
+    hits = text_index.explain(search.q, search.lang, [o.iri for o in offers]) if (
+        search.q and text_index is not None) else {}
+    chosen = bool(search.filters or search.q)
+    for offer in offers:
+        hit = hits.get(offer.iri)
+        text_exact = hit.exact if hit is not None else not search.q
+        offer.exact = chosen and offer.rank == 0 and text_exact
+        if hit is not None:
+            offer.why = [m.describe(search.lang) for m in hit.matches]
+            offer.title_marks, offer.snippet = hit.title, hit.snippet
 
 
 def _german_label(store, iri: str) -> str:

@@ -18,7 +18,7 @@ from typing import Iterable, Mapping
 import pyoxigraph as ox
 
 from ..i18n import DEFAULT_LANGUAGE, normalise_language, rank
-from ..vocab import DCT, FOAF, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, STANDARD_PREFIXES
+from ..vocab import DCT, FOAF, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, STANDARD_PREFIXES, TIME
 
 #: Prefixes for prefixed names; ``tfa`` is added per base IRI (``vocab.prefixes``).
 PREFIXES = STANDARD_PREFIXES
@@ -59,6 +59,8 @@ _BUILT_IN: dict[str, tuple[str, str]] = {
     SKOS + "hasTopConcept": ("Oberster Begriff", "top concept"),
     SKOS + "closeMatch": ("Ähnlicher Begriff", "close match"),
     SKOS + "exactMatch": ("Gleicher Begriff", "exact match"),
+    SKOS + "editorialNote": ("Redaktioneller Hinweis", "editorial note"),
+    SKOS + "hiddenLabel": ("Frühere oder verborgene Bezeichnung", "former or hidden label"),
     SKOS + "Concept": ("Begriff", "concept"),
     SKOS + "ConceptScheme": ("Begriffssystem", "concept scheme"),
     DCT + "title": ("Titel", "title"),
@@ -89,10 +91,22 @@ _BUILT_IN: dict[str, tuple[str, str]] = {
     ORG + "hasMember": ("Mitglied", "member"),
     ORG + "originalOrganization": ("Ursprüngliche Organisation", "original organization"),
     ORG + "resultingOrganization": ("Resultierende Organisation", "resulting organization"),
+    ORG + "changedBy": ("Geändert durch", "changed by"),
+    ORG + "resultedFrom": ("Hervorgegangen aus", "resulted from"),
+    ORG + "linkedTo": ("Verbunden mit", "linked to"),
+    ORG + "member": ("Mitglied", "member"),
+    ORG + "organization": ("Organisation", "organization"),
+    ORG + "memberDuring": ("Mitglied im Zeitraum", "member during"),
+    TIME + "hasBeginning": ("Beginn", "beginning"),
+    TIME + "hasEnd": ("Ende", "end"),
+    TIME + "inXSDDate": ("Datum", "date"),
+    TIME + "inXSDgYear": ("Jahr", "year"),
+    TIME + "inXSDgYearMonth": ("Monat", "month"),
     PROV + "wasAssociatedWith": ("Beteiligt", "associated with"),
     PROV + "wasDerivedFrom": ("Abgeleitet von", "derived from"),
     PROV + "generatedAtTime": ("Erzeugt am", "generated at"),
     PROV + "startedAtTime": ("Begonnen am", "started at"),
+    PROV + "endedAtTime": ("Beendet am", "ended at"),
     PROV + "atTime": ("Zeitpunkt", "at time"),
     PROV + "Activity": ("Aktivität", "activity"),
     PROV + "Entity": ("Entität", "entity"),

@@ -28,6 +28,7 @@ import pyoxigraph as ox
 from . import labels as L
 from ..linking.display import registry_links
 from ..i18n import DEFAULT_LANGUAGE, normalise_language, pick
+from ..model.formats import without_unused_prefixes
 from ..vocab import (CV, DCT, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD, meta_graph, prefixes, tfa)
 from .labels import Text, iri_term
 from ..vocab import SH
@@ -373,6 +374,8 @@ def serialize(triples: list[ox.Triple], fmt: ox.RdfFormat, base_iri: str,
                                                   ox.RdfFormat.JSON_LD) else None
     triples = sorted(set(triples), key=str)  # stable output: the same data gives the same bytes
     body = ox.serialize(triples, format=fmt, prefixes=names)
+    if fmt == ox.RdfFormat.TURTLE:
+        body = without_unused_prefixes(body)
     if fmt == ox.RdfFormat.JSON_LD and context is not None and len(triples) <= COMPACT_UP_TO:
         return compact_jsonld(triples, context) or body
     return body

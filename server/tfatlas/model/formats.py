@@ -1,5 +1,6 @@
 """RDF serialisation formats: names, file extensions and media types in one table."""
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,3 +62,45 @@ def for_path(path: Path, name: str | None = None) -> Format:
         f"{path}: cannot tell the RDF format from the extension {suffix or '(none)'!r}; "
         f"name it with load --format or validate --rdf-format (one of: {', '.join(_BY_NAME)})"
     )
+
+
+_PREFIX_LINE = re.compile(rb"@prefix ([A-Za-z][\w.-]*)?: <[^>]*> \.")
+
+
+def _prefix_use(line: bytes) -> re.Pattern:
+    return re.compile(rb"(?<![\w.:/#<=-])" + re.escape(_PREFIX_LINE.fullmatch(line).group(1) or b"") + rb":")
+
+
+def used_prefix_lines(header: list[bytes], body_chunks) -> list[bytes]:
+    """The ``@prefix`` lines of ``header`` that the body, read in chunks, uses (the rule of
+    :func:`without_unused_prefixes`, for files too large to hold in memory)."""
+    patterns = {line: _prefix_use(line) for line in header}
+    used: set[bytes] = set()
+    tail = b""
+    for chunk in body_chunks:
+        window = tail + chunk
+        for line, pattern in patterns.items():
+            if line not in used and pattern.search(window):
+                used.add(line)
+        tail = window[-256:]  # a token split between two chunks is seen in the next window
+        if len(used) == len(patterns):
+            break
+    return [line for line in header if line in used]
+
+
+def without_unused_prefixes(text: bytes) -> bytes:
+    """Turtle or TriG without the ``@prefix`` lines its statements do not use.
+
+    The serializer declares every prefix it is given; a reader wants the ones that abbreviate
+    something. A prefix counts as used where ``name:`` starts a token (a literal that happens to
+    contain one keeps it: too many lines, never a missing one).
+    """
+    lines = text.split(b"\n")
+    header = 0
+    while header < len(lines) and _PREFIX_LINE.fullmatch(lines[header]):
+        header += 1
+    if not header:
+        return text
+    body = b"\n".join(lines[header:])
+    kept = [line for line in lines[:header] if _prefix_use(line).search(body)]
+    return b"\n".join(kept + lines[header:])

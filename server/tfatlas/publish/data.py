@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import io
-from collections import defaultdict
+import os
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -101,94 +103,194 @@ class ReleaseFile:
 
 @dataclass
 class PublishedData:
-    """The published statements of a store, canonical and sorted."""
+    """The published statements of a store, canonical and sorted, in N-Triples/N-Quads files of a
+    working directory (one line per statement: Python term objects for 1M statements would not
+    fit in 1 GiB). Read them with :meth:`triples` and :meth:`quads`, which parse natively."""
 
     base_iri: str
-    quads: list[ox.Quad]
-    triples: list[ox.Triple]  # the union of all published graphs, without duplicates
-    subsets: dict[str, list[ox.Triple]] = field(default_factory=dict)
-    _date_cache: dict = field(default_factory=dict, repr=False)
+    directory: Path
+    counts: dict[str, int] = field(default_factory=dict)  # dataset -> triples (ALL: the union)
+    quad_count: int = 0
+    dates: dict[str, list[str]] = field(default_factory=dict)  # dataset -> sorted dct:modified days
+
+    @property
+    def triple_count(self) -> int:
+        return self.counts[ALL]
+
+    def ntriples(self, dataset: str = ALL) -> Path:
+        """The sorted N-Triples file of a dataset (ALL: the union of the published graphs)."""
+        return self.directory / f"{dataset}.nt"
+
+    def triples(self, dataset: str = ALL) -> Iterator[ox.Quad]:
+        """The dataset's statements in sorted order (as quads in the default graph, which every
+        reader of a triple's subject, predicate and object and every graph writer accepts)."""
+        return ox.parse(path=str(self.ntriples(dataset)), format=ox.RdfFormat.N_TRIPLES)
+
+    def quads(self) -> Iterator[ox.Quad]:
+        return ox.parse(path=str(self.directory / "quads.nq"), format=ox.RdfFormat.N_QUADS)
+
+    def statistics(self, dataset: str = ALL) -> "Statistics":
+        """VoID's counts of a dataset, read from its N-Triples text (no terms are parsed: equal
+        terms have equal text)."""
+        stats = Statistics()
+        subjects, objects = set(), set()
+        rdf_type = f"<{RDF}type>"
+        with self.ntriples(dataset).open(encoding="utf-8") as lines:
+            for line in lines:
+                subject, predicate, obj = line[:-3].split(" ", 2)  # line ends with " .\n"
+                stats.triples += 1
+                stats.properties[predicate[1:-1]] += 1
+                subjects.add(subject)
+                objects.add(obj)
+                if predicate == rdf_type:  # triples are distinct: each (subject, class) once
+                    value = obj[1:-1] if obj.startswith("<") else next(ox.parse(line, ox.RdfFormat.N_TRIPLES)).object.value
+                    stats.classes[value] += 1
+        stats.subjects, stats.objects = len(subjects), len(objects)
+        stats.entities = sum(1 for s in subjects if s.startswith("<"))
+        return stats
 
     def modified(self, dataset: str = ALL) -> str | None:
         """Latest ``dct:modified`` date of the dataset: the release's date, taken from the data."""
-        dates = self._modified_dates(dataset)
+        dates = self.dates.get(dataset)
         return dates[-1] if dates else None
 
     def issued(self, dataset: str = ALL) -> str | None:
         """Earliest ``dct:modified`` date of the dataset (the dates of cited sources are not ours)."""
-        dates = self._modified_dates(dataset)
+        dates = self.dates.get(dataset)
         return dates[0] if dates else None
 
-    def _modified_dates(self, dataset: str) -> list[str]:
-        """Sorted dates (``xsd:date``, or the day of an ``xsd:dateTime``); cached, since every
-        distribution of a dataset asks."""
-        if dataset not in self._date_cache:
-            triples = self.triples if dataset == ALL else self.subsets[dataset]
-            self._date_cache[dataset] = sorted(
-                t.object.value[:10] for t in triples
-                if t.predicate.value == DCT + "modified" and isinstance(t.object, ox.Literal)
-                and t.object.datatype.value in (XSD + "date", XSD + "dateTime") and len(t.object.value) >= 10)
-        return self._date_cache[dataset]
+
+def _write_lines(path: Path, lines: Iterable[str]) -> None:
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        chunk: list[str] = []
+        for line in lines:
+            chunk.append(line)
+            if len(chunk) == 10_000:
+                out.write(" .\n".join(chunk) + " .\n")
+                chunk = []
+        if chunk:
+            out.write(" .\n".join(chunk) + " .\n")
 
 
-def published_data(store: AtlasStore) -> PublishedData:
+@dataclass
+class Statistics:
+    triples: int = 0
+    subjects: int = 0
+    objects: int = 0
+    entities: int = 0  # distinct IRI subjects
+    properties: Counter = field(default_factory=Counter)
+    classes: Counter = field(default_factory=Counter)  # class -> typed subjects
+
+
+def _day(t: ox.Triple) -> str | None:
+    """The day of a ``dct:modified`` (``xsd:date``, or the day of an ``xsd:dateTime``)."""
+    if (t.predicate.value == DCT + "modified" and isinstance(t.object, ox.Literal)
+            and t.object.datatype.value in (XSD + "date", XSD + "dateTime") and len(t.object.value) >= 10):
+        return t.object.value[:10]
+    return None
+
+
+def published_data(store: AtlasStore, workdir: str | os.PathLike) -> PublishedData:
     """Every statement of the store except the meta and history graphs, with canonical blank-node
-    labels. The history (who changed what, when) is served live (/graph/actor/<slug>/history,
-    /sparql); the data carries the dates of its changes in dct:modified."""
-    raw = io.BytesIO()
-    store.dump(raw, by_name("nquads"))
-    raw.seek(0)
+    labels, sorted, written to files in ``workdir`` (see :class:`PublishedData`). The history (who
+    changed what, when) is served live (/graph/actor/<slug>/history, /sparql); the data carries
+    the dates of its changes in dct:modified.
+
+    Only the statements with blank nodes become a pyoxigraph dataset to canonicalise (RDFC-1.0
+    labels depend on those statements alone); the rest are sorted as N-Triples text."""
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    dump = workdir / "dump.nq"
+    with dump.open("wb") as out:
+        store.dump(out, by_name("nquads"))
     skipped = {ox.NamedNode(meta_graph(store.base_iri)), ox.NamedNode(history_graph(store.base_iri))}
-    dataset = ox.Dataset(q for q in ox.parse(raw, ox.RdfFormat.N_QUADS) if q.graph_name not in skipped)
+    graph_names: dict = {}  # one string per graph name, not one per statement
+    keys: list[tuple[str, str]] = []
+    with_blank_nodes = ox.Dataset()
+    for q in ox.parse(path=str(dump), format=ox.RdfFormat.N_QUADS):
+        if q.graph_name in skipped:
+            continue
+        if (isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
+                or isinstance(q.graph_name, ox.BlankNode)):
+            with_blank_nodes.add(q)
+            continue
+        graph = graph_names.get(q.graph_name) or graph_names.setdefault(q.graph_name, str(q.graph_name))
+        keys.append((graph, str(q.triple)))
+    dump.unlink()
     # RDFC-1.0 gives blank nodes labels that depend only on the data, not on load order.
-    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    quads = sorted(dataset, key=lambda q: (str(q.graph_name), str(q.triple)))
-    triples = sorted({q.triple for q in quads}, key=str)
-    data = PublishedData(store.base_iri, quads, triples)
-    data.subsets = split(store.base_iri, quads, triples)
+    with_blank_nodes.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    keys.extend((str(q.graph_name), str(q.triple)) for q in with_blank_nodes)
+    del with_blank_nodes
+    keys.sort()  # the order of (graph name, triple) as text, as before
+    _write_lines(workdir / "quads.nq", (t if g == "DEFAULT" else f"{t} {g}" for g, t in keys))
+    triples = sorted({t for _, t in keys})
+    data = PublishedData(store.base_iri, workdir, quad_count=len(keys))
+    _write_lines(data.ntriples(ALL), triples)
+    subsets, data.dates = split(data, keys, triples)
+    del keys
+    data.counts[ALL] = len(triples)
+    for name, lines in subsets.items():
+        _write_lines(data.ntriples(name), lines)
+        data.counts[name] = len(lines)
     return data
 
 
-def split(base_iri: str, quads: list[ox.Quad], triples: list[ox.Triple]) -> dict[str, list[ox.Triple]]:
-    """Cut the union graph into the disjoint subsets (every triple in exactly one)."""
-    model_graphs = (base_iri + "graph/ontology/", base_iri + "graph/shapes/")
-    in_model = {q.triple for q in quads
-                if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value.startswith(model_graphs)}
-    types: dict[ox.NamedNode | ox.BlankNode, set[str]] = defaultdict(set)
-    referrers: dict[ox.BlankNode, list] = defaultdict(list)
-    for t in triples:
+def split(data: PublishedData, quad_keys: list[tuple[str, str]],
+          triple_lines: list[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Cut the union graph into the disjoint subsets (every triple in exactly one); with the
+    sorted ``dct:modified`` days of each subset and of the whole."""
+    base_iri = data.base_iri
+    model_graphs = tuple("<" + base_iri + g for g in ("graph/ontology/", "graph/shapes/"))
+    in_model = {t for g, t in quad_keys if g.startswith(model_graphs)}
+    types: dict[str, set[str]] = defaultdict(set)
+    referrers: dict[str, list[tuple[str, str]]] = defaultdict(list)  # blank node -> (subject, triple)
+    days: dict[str, str] = {}
+    for t, line in zip(data.triples(), triple_lines):
         if t.predicate.value == RDF + "type" and isinstance(t.object, ox.NamedNode):
-            types[t.subject].add(t.object.value)
+            types[_subject(line)].add(t.object.value)
         elif t.predicate.value == SKOS + "inScheme":
-            types[t.subject].add(SKOS + "Concept")
+            types[_subject(line)].add(SKOS + "Concept")
+        elif (day := _day(t)) is not None:
+            days[line] = day
         if isinstance(t.object, ox.BlankNode):
-            referrers[t.object].append(t)
+            referrers[str(t.object)].append((_subject(line), line))
 
-    def subject_subset(subject, seen=()) -> str | None:
+    def subject_subset(subject: str, seen=()) -> str | None:
         kinds = types.get(subject, set())
         tfa = base_iri + "ontology#"
         if tfa + "Offer" in kinds:
             return "offers"
         if kinds & {SKOS + "Concept", SKOS + "ConceptScheme"}:
             return "concepts"
-        if isinstance(subject, ox.BlankNode) and subject not in seen:
+        if subject.startswith("_:") and subject not in seen:
             # A blank node belongs with the resource that describes it (e.g. a qualified
             # association of an initiative); the first referrer in sorted order decides.
-            for t in referrers.get(subject, ()):
-                found = subject_subset(t.subject, seen + (subject,))
+            for referrer, line in referrers.get(subject, ()):
+                found = subject_subset(referrer, seen + (subject,))
                 if found:
                     return found
-                if t in in_model:
+                if line in in_model:
                     return "ontology"
         return None
 
-    subsets: dict[str, list[ox.Triple]] = {name: [] for name in SUBSETS}
+    subsets: dict[str, list[str]] = {name: [] for name in SUBSETS}
+    dates: dict[str, list[str]] = {name: [] for name in (ALL, *SUBSETS)}
     cache: dict = {}
-    for t in triples:
-        if t.subject not in cache:
-            cache[t.subject] = subject_subset(t.subject)
-        name = cache[t.subject]
+    for line in triple_lines:
+        subject = _subject(line)
+        if subject not in cache:
+            cache[subject] = subject_subset(subject)
+        name = cache[subject]
         if name is None:
-            name = "ontology" if t in in_model else "actors"
-        subsets[name].append(t)
-    return subsets
+            name = "ontology" if line in in_model else "actors"
+        subsets[name].append(line)
+        if line in days:
+            dates[name].append(days[line])
+            dates[ALL].append(days[line])
+    return subsets, {name: sorted(found) for name, found in dates.items()}
+
+
+def _subject(line: str) -> str:
+    """The subject of an N-Triples line: an IRI or a blank node, neither holds a space (triple
+    terms are refused on the way in, see model/rdf_safety.py)."""
+    return line[:line.index(" ")]

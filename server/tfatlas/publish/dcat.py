@@ -14,11 +14,10 @@ GovData assigns it; ``tfatlas publish --contributor-id`` passes it.
 
 from __future__ import annotations
 
-from collections import Counter
 import pyoxigraph as ox
 
 from ..vocab import RDF
-from .data import ALL, SUBSETS, PublishedData, ReleaseFile
+from .data import ALL, SUBSETS, PublishedData, ReleaseFile, Statistics
 from ..vocab import DCAT, DCATDE, DCT, EU, FOAF, IANA, SPDX, VCARD, VOID, XSD
 
 
@@ -240,7 +239,6 @@ def void_triples(data: PublishedData, files: list[ReleaseFile], base_url: str) -
     g = _Graph()
     for name in (ALL, *SUBSETS):
         dataset = dataset_iri(base, name)
-        triples = data.triples if name == ALL else data.subsets[name]
         g.add(dataset, RDF + "type", VOID + "Dataset")
         g.texts(dataset, DCT + "title", TEXTS[name][0])
         g.add(dataset, DCT + "license", LICENCE)
@@ -249,7 +247,7 @@ def void_triples(data: PublishedData, files: list[ReleaseFile], base_url: str) -
         for release_file in files:
             if release_file.dataset == name and release_file.kind.file_type not in ("CSV", "TSV"):
                 g.add(dataset, VOID + "dataDump", download_url(base_url, release_file.name))
-        _statistics(g, dataset, triples)
+        _statistics(g, dataset, data.statistics(name))
         if name == ALL:
             g.add(dataset, VOID + "vocabulary", base + "ontology#")
             for part in SUBSETS:
@@ -257,21 +255,14 @@ def void_triples(data: PublishedData, files: list[ReleaseFile], base_url: str) -
     return g.triples
 
 
-def _statistics(g: _Graph, dataset: str, triples: list[ox.Triple]) -> None:
-    classes = Counter()
-    typed = set()
-    for t in triples:
-        if t.predicate.value == RDF + "type" and (t.subject, t.object) not in typed:
-            typed.add((t.subject, t.object))
-            classes[t.object.value] += 1
-    properties = Counter(t.predicate.value for t in triples)
-    g.add(dataset, VOID + "triples", _typed(len(triples), "integer"))
-    g.add(dataset, VOID + "distinctSubjects", _typed(len({t.subject for t in triples}), "integer"))
-    g.add(dataset, VOID + "distinctObjects", _typed(len({t.object for t in triples}), "integer"))
+def _statistics(g: _Graph, dataset: str, stats: Statistics) -> None:
+    classes, properties = stats.classes, stats.properties
+    g.add(dataset, VOID + "triples", _typed(stats.triples, "integer"))
+    g.add(dataset, VOID + "distinctSubjects", _typed(stats.subjects, "integer"))
+    g.add(dataset, VOID + "distinctObjects", _typed(stats.objects, "integer"))
     g.add(dataset, VOID + "properties", _typed(len(properties), "integer"))
     g.add(dataset, VOID + "classes", _typed(len(classes), "integer"))
-    g.add(dataset, VOID + "entities", _typed(
-        len({t.subject for t in triples if isinstance(t.subject, ox.NamedNode)}), "integer"))
+    g.add(dataset, VOID + "entities", _typed(stats.entities, "integer"))
     for cls, count in sorted(classes.items()):
         partition = ox.BlankNode()
         g.add(dataset, VOID + "classPartition", partition)

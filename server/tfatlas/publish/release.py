@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +32,7 @@ from typing import Iterable
 import pyoxigraph as ox
 
 from ..errors import InputError
+from ..model.formats import used_prefix_lines
 from ..store import AtlasStore
 from . import dcat as catalog
 from ..linking.records import contributor_id_of, read_mappings
@@ -44,38 +45,60 @@ from .tables import actors_csv, offers_csv
 
 
 # -- writing ----------------------------------------------------------------------------------
+# Each writer streams sorted statements into a file: pyoxigraph serialises from an iterator, so
+# no format's text of the whole graph is held in memory.
 
-def turtle(triples: Iterable[ox.Triple], base_iri: str) -> bytes:
-    return _sorted_header(ox.serialize(list(triples), format=ox.RdfFormat.TURTLE,
-                                       prefixes=prefixes(base_iri)))
-
-
-def trig(quads: Iterable[ox.Quad], base_iri: str) -> bytes:
-    return _sorted_header(ox.serialize(list(quads), format=ox.RdfFormat.TRIG, prefixes=prefixes(base_iri)))
+def turtle(triples: Iterable[ox.Triple], base_iri: str, path: Path) -> None:
+    ox.serialize(triples, str(path), ox.RdfFormat.TURTLE, prefixes=prefixes(base_iri))
+    _sort_header(path)
 
 
-def _sorted_header(text: bytes) -> bytes:
-    """The serializer keeps prefixes in a hash map; sorting its @prefix lines fixes their order."""
-    lines = text.split(b"\n")
-    count = 0
-    while count < len(lines) and lines[count].startswith(b"@prefix "):
-        count += 1
-    return b"\n".join(sorted(lines[:count]) + lines[count:])
+def trig(quads: Iterable[ox.Quad], base_iri: str, path: Path) -> None:
+    ox.serialize(quads, str(path), ox.RdfFormat.TRIG, prefixes=prefixes(base_iri))
+    _sort_header(path)
 
 
-def ntriples_gz(triples: Iterable[ox.Triple]) -> bytes:
-    text = ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES)
-    out = io.BytesIO()
+def _sort_header(path: Path) -> None:
+    """The serializer keeps prefixes in a hash map; sorting its @prefix lines fixes their order.
+    Only the prefixes the file uses are declared (found in one streamed pass over the body)."""
+    with path.open("rb") as src:
+        header = []
+        line = src.readline()
+        while line.startswith(b"@prefix "):
+            header.append(line.rstrip(b"\n"))
+            line = src.readline()
+        body_start = src.tell() - len(line)
+        used = used_prefix_lines(header, _chunks(src, line))
+        kept = sorted(used)
+        if kept == header:
+            return
+        src.seek(body_start)
+        with path.with_suffix(path.suffix + ".sorted").open("wb") as out:
+            if kept:
+                out.write(b"\n".join(kept) + b"\n")
+            shutil.copyfileobj(src, out, 1 << 20)
+    os.replace(path.with_suffix(path.suffix + ".sorted"), path)
+
+
+def _chunks(src, first: bytes):
+    yield first
+    while chunk := src.read(1 << 20):
+        yield chunk
+
+
+def ntriples_gz(ntriples: Path, path: Path) -> None:
     # filename="" and mtime=0: the gzip header holds nothing that differs between runs.
-    with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=9) as gz:
-        gz.write(text)
-    return out.getvalue()
+    with ntriples.open("rb") as src, path.open("wb") as raw, \
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
+        shutil.copyfileobj(src, gz, 1 << 20)
 
 
-def jsonld(statements: Iterable) -> bytes:
+def jsonld(statements: Iterable, path: Path) -> None:
     """Expanded JSON-LD: no remote context to fetch, one line (re-indenting in Python costs more
     than everything else of a release together)."""
-    return ox.serialize(list(statements), format=ox.RdfFormat.JSON_LD) + b"\n"
+    ox.serialize(statements, str(path), ox.RdfFormat.JSON_LD)
+    with path.open("ab") as out:
+        out.write(b"\n")
 
 
 def rdfxml(triples: Iterable[ox.Triple], base_iri: str) -> bytes:
@@ -102,20 +125,23 @@ class Release:
     base_url: str
 
 
-def data_files(data: PublishedData) -> list[tuple[str, str, FileKind, bytes]]:
-    """(file name, dataset, kind, content) of every data file of the release."""
+def write_data_files(data: PublishedData, directory: Path) -> list[tuple[str, str, FileKind]]:
+    """Write every data file of the release into ``directory``; (file name, dataset, kind) of each."""
     base = data.base_iri
-    files = [
-        ("tfatlas.ttl", ALL, TURTLE, turtle(data.triples, base)),
-        ("tfatlas.nt.gz", ALL, NTRIPLES_GZ, ntriples_gz(data.triples)),
-        ("tfatlas.jsonld", ALL, JSONLD, jsonld(data.triples)),
-        ("tfatlas.trig", ALL, TRIG, trig(data.quads, base)),
-    ]
+    tfatlas = [("tfatlas.ttl", TURTLE), ("tfatlas.nt.gz", NTRIPLES_GZ), ("tfatlas.jsonld", JSONLD),
+               ("tfatlas.trig", TRIG)]
+    turtle(data.triples(), base, directory / "tfatlas.ttl")
+    ntriples_gz(data.ntriples(), directory / "tfatlas.nt.gz")
+    jsonld(data.triples(), directory / "tfatlas.jsonld")
+    trig(data.quads(), base, directory / "tfatlas.trig")
+    files = [(name, ALL, kind) for name, kind in tfatlas]
     for name in SUBSETS:
-        files.append((f"{name}.ttl", name, TURTLE, turtle(data.subsets[name], base)))
-        files.append((f"{name}.jsonld", name, JSONLD, jsonld(data.subsets[name])))
-    files.append(("actors.csv", "actors", CSV, actors_csv(data)))
-    files.append(("offers.csv", "offers", CSV, offers_csv(data)))
+        turtle(data.triples(name), base, directory / f"{name}.ttl")
+        jsonld(data.triples(name), directory / f"{name}.jsonld")
+        files += [(f"{name}.ttl", name, TURTLE), (f"{name}.jsonld", name, JSONLD)]
+    (directory / "actors.csv").write_bytes(actors_csv(data))
+    (directory / "offers.csv").write_bytes(offers_csv(data))
+    files += [("actors.csv", "actors", CSV), ("offers.csv", "offers", CSV)]
     return files
 
 
@@ -138,46 +164,43 @@ def publish(store: AtlasStore, out: str | os.PathLike, *, base_url: str | None =
     if not base_url.startswith(("http://", "https://")):
         raise InputError(f"--base-url must be an http(s) URL, got {base_url!r}")
     out = Path(out)
-    data = published_data(store)
-    if not contributor_id and publisher:
-        contributor_id = contributor_id_of(store, publisher)
-
-    contents: dict[str, bytes] = {}
-    files: list[ReleaseFile] = []
-    for name, dataset, kind, content in data_files(data):
-        contents[name] = content
-        files.append(ReleaseFile(name, dataset, kind, len(content), hashlib.sha256(content).hexdigest()))
-    links = sssom_tsv(read_mappings(store), data.base_iri)
-    contents[LINKS] = links
-    files.append(ReleaseFile(LINKS, "actors", SSSOM_TSV, len(links), hashlib.sha256(links).hexdigest()))
-
-    graph = canonical_triples(catalog.catalog_triples(data, files, base_url, contributor_id))
-    void = canonical_triples(catalog.void_triples(data, files, base_url))
-    contents["catalog.ttl"] = turtle(graph, data.base_iri)
-    contents["catalog.jsonld"] = jsonld(graph)
-    contents["catalog.rdf"] = rdfxml(graph, data.base_iri)
-    contents["void.ttl"] = turtle(void, data.base_iri)
-    contents[SUMS] = "".join(f"{hashlib.sha256(contents[n]).hexdigest()}  {n}\n"
-                             for n in sorted(contents)).encode("ascii")
-    _write(out, contents)
-    return Release(out, files, data, base_url)
-
-
-def _write(out: Path, contents: dict[str, bytes]) -> None:
-    """Replace the release in ``out`` file by file; stale files of the previous release go."""
     try:
         out.mkdir(parents=True, exist_ok=True)
         previous = _listed(out / SUMS)
         with tempfile.TemporaryDirectory(dir=out, prefix=".publishing-") as tmp:
-            for name, content in contents.items():
-                (Path(tmp) / name).write_bytes(content)
+            tmp = Path(tmp)
+            data = published_data(store, tmp / ".statements")
+            if not contributor_id and publisher:
+                contributor_id = contributor_id_of(store, publisher)
+            files = [ReleaseFile(name, dataset, kind, (tmp / name).stat().st_size, _sha256(tmp / name))
+                     for name, dataset, kind in write_data_files(data, tmp)]
+            (tmp / LINKS).write_bytes(sssom_tsv(read_mappings(store), data.base_iri))
+            files.append(ReleaseFile(LINKS, "actors", SSSOM_TSV, (tmp / LINKS).stat().st_size, _sha256(tmp / LINKS)))
+            graph = canonical_triples(catalog.catalog_triples(data, files, base_url, contributor_id))
+            void = canonical_triples(catalog.void_triples(data, files, base_url))
+            turtle(graph, data.base_iri, tmp / "catalog.ttl")
+            jsonld(graph, tmp / "catalog.jsonld")
+            (tmp / "catalog.rdf").write_bytes(rdfxml(graph, data.base_iri))
+            turtle(void, data.base_iri, tmp / "void.ttl")
+            shutil.rmtree(data.directory)
+            names = sorted(p.name for p in tmp.iterdir())
+            (tmp / SUMS).write_bytes("".join(f"{_sha256(tmp / n)}  {n}\n" for n in names).encode("ascii"))
             # SHA256SUMS last: a reader that sees it sees the files it lists.
-            for name in sorted(contents, key=lambda n: n == SUMS):
-                os.replace(Path(tmp) / name, out / name)
-        for name in previous - set(contents):
+            for name in names + [SUMS]:
+                os.replace(tmp / name, out / name)
+        for name in previous - set(names) - {SUMS}:
             (out / name).unlink(missing_ok=True)
     except OSError as exc:
         raise InputError(f"cannot write the release to {out}: {exc.strerror or exc}") from None
+    return Release(out, files, data, base_url)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _listed(sums: Path) -> set[str]:

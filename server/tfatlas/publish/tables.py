@@ -17,7 +17,7 @@ from .data import PublishedData
 class _Index:
     """subject -> predicate -> sorted objects, and labels by language, over the union graph."""
 
-    def __init__(self, triples: list[ox.Triple]):
+    def __init__(self, triples: Iterable[ox.Triple]):
         self.by_subject: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         self.labels: dict[str, dict[str, str]] = defaultdict(dict)
         for t in triples:
@@ -62,7 +62,7 @@ ACTOR_CLASSES = (ORG + "Organization", ORG + "OrganizationalUnit", ORG + "Formal
 
 
 def actors_csv(data: PublishedData) -> bytes:
-    index = _Index(data.subsets["actors"] + data.subsets["concepts"])
+    index = _Index(t for name in ("actors", "concepts") for t in data.triples(name))
     tfa = data.base_iri + "ontology#"
     classes = {*ACTOR_CLASSES, tfa + "TransformationActor"}
     header = ["iri", "label_de", "label_en", "description_de", "types", "homepage", "part_of",
@@ -89,7 +89,7 @@ def actors_csv(data: PublishedData) -> bytes:
 
 
 def offers_csv(data: PublishedData) -> bytes:
-    index = _Index(data.subsets["offers"] + data.subsets["actors"] + data.subsets["concepts"])
+    index = _Index(t for name in ("offers", "actors", "concepts") for t in data.triples(name))
     tfa = data.base_iri + "ontology#"
     header = ["iri", "label_de", "label_en", "description_de", "provider", "provider_label_de",
               "topics", "topics_de", "challenges_de", "target_groups_de", "offer_types_de",

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from ..errors import QueryFailed
+from ..model.formats import without_unused_prefixes
 from . import conneg
 from .text import prologue, tokens
 
@@ -99,6 +100,8 @@ def render_graph(ntriples: bytes, choice: conneg.Choice, cap: int,
         return Answer(ntriples, choice.content_type, rows)
     triples = ox.parse(ntriples, ox.RdfFormat.N_TRIPLES)
     body = ox.serialize(triples, format=choice.engine_format, prefixes=prefixes or None)
+    if prefixes and choice.engine_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
+        body = without_unused_prefixes(body)
     return Answer(body, choice.content_type, rows)
 
 

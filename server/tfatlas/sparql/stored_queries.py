@@ -29,7 +29,7 @@ from ..errors import InputError
 from ..model.files import model_dir
 from ..i18n import pick
 from .access import check_outgoing
-from ..vocab import SKOS, XSD, scheme_iri
+from ..vocab import MODEL_BASE, SKOS, XSD, scheme_iri
 from .text import tokens
 
 TYPES = ("iri", "string", "date", "dateTime", "integer", "boolean")
@@ -126,8 +126,16 @@ def _param(name: str, spec: Any, path: Path) -> Param:
 FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
 
-def parse_query_file(path: Path) -> StoredQuery:
+def parse_query_file(path: Path, base_iri: str = MODEL_BASE) -> StoredQuery:
+    """The query of one file, its IRIs under ``base_iri``.
+
+    Query files are written, like the model, with ``MODEL_BASE``; under another configured base
+    the data is rebased when loaded (model/rebase.py), so the queries' text (prefixes, IRIs in the
+    body, parameter enums) is rebased here the same way, or they would match nothing.
+    """
     text = path.read_text(encoding="utf-8")
+    if base_iri != MODEL_BASE:
+        text = text.replace(MODEL_BASE, base_iri)
     header_lines, body_lines = [], []
     for line in text.splitlines():
         if line.startswith("#+ ") or line.rstrip() == "#+":
@@ -157,8 +165,8 @@ def parse_query_file(path: Path) -> StoredQuery:
     return query
 
 
-def discover(directory: Path | None = None) -> dict[str, StoredQuery]:
-    """Every stored query of the atlas by name (the file stem), sorted by name."""
+def discover(directory: Path | None = None, base_iri: str = MODEL_BASE) -> dict[str, StoredQuery]:
+    """Every stored query of the atlas by name (the file stem), sorted by name, under ``base_iri``."""
     directory = directory or model_dir("queries")
     if not directory.is_dir():
         return {}
@@ -166,7 +174,7 @@ def discover(directory: Path | None = None) -> dict[str, StoredQuery]:
     for path in sorted(directory.glob("*.rq")):
         if not _NAME.match(path.stem):
             raise QueryDefinitionError(f"{path}: query names are letters, digits, '-' and '_'")
-        found[path.stem] = parse_query_file(path)
+        found[path.stem] = parse_query_file(path, base_iri)
     return found
 
 
@@ -176,8 +184,9 @@ class Catalogue:
     #: Seconds between two looks at the directory; a request in between uses what was read.
     CHECK_EVERY = 1.0
 
-    def __init__(self, directory: Path | None = None):
+    def __init__(self, directory: Path | None = None, base_iri: str = MODEL_BASE):
         self.directory = directory or model_dir("queries")
+        self.base_iri = base_iri
         self._stamp: tuple | None = None
         self._checked = float("-inf")
         self._queries: dict[str, StoredQuery] = {}
@@ -192,7 +201,7 @@ class Catalogue:
         if now - self._checked >= self.CHECK_EVERY:
             stamp = self._current_stamp()
             if stamp != self._stamp:
-                self._queries = discover(self.directory)
+                self._queries = discover(self.directory, self.base_iri)
                 self._stamp = stamp
             self._checked = now
         return self._queries

@@ -58,6 +58,7 @@ import sys
 import threading
 
 from ..errors import DeadlineExceeded, QueryFailed
+from ..store.base import storage_error
 from .messages import (Answered, Applied, Evaluate, Failed, Load, Loaded, QueryTask, Reply, Request, Status,
                        StatusRequest)
 from .replay import change_message
@@ -82,8 +83,10 @@ class _Worker:
 
     def __init__(self):
         parent, child = socket.socketpair()
-        code = ("import sys; from tfatlas.sparql.worker_process import worker_entry; "
-                "worker_entry(int(sys.argv[1]))")
+        # SIGINT ignored first thing: Ctrl-C reaches the whole process group, and the server
+        # stops its workers itself (else each printed a KeyboardInterrupt traceback).
+        code = ("import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); import sys; "
+                "from tfatlas.sparql.worker_process import worker_entry; worker_entry(int(sys.argv[1]))")
         self.process = subprocess.Popen([sys.executable, "-c", code, str(child.fileno())],
                                         pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL)
         child.close()
@@ -151,8 +154,10 @@ class WorkerPool:
             threading.Thread(target=self._add_worker, args=(True,), daemon=True).start()
 
     def _add_worker(self, warm: bool = False) -> None:
-        worker = _Worker()
-        with self._lock:
+        with self._lock:  # started under the lock: close() either stops this worker or came first
+            if self._closed:
+                return
+            worker = _Worker()
             self._all.add(worker)
         if warm:  # a replacement loads the data before it takes queries
             try:
@@ -161,7 +166,8 @@ class WorkerPool:
                 with self._lock:
                     self._all.discard(worker)
                 worker.kill()
-                log.error("a query worker could not load the data: %s", exc)
+                if not self._closed:  # at shutdown the server stopped it itself
+                    log.error("a query worker could not load the data: %s", exc)
                 self._ready.set()  # queries then get 503 rather than waiting for a load that failed
                 return
         self._idle.put(worker)
@@ -183,7 +189,12 @@ class WorkerPool:
         if self._catch_up(worker, deadline):
             return
         self.copies += 1
-        generation, path = self.snapshots.take()
+        try:
+            generation, path = self.snapshots.take()
+        except OSError as exc:  # a full disk: the worker is fine, the server is not
+            error = storage_error(exc, ("the snapshot the query workers read",
+                                        "die Momentaufnahme für die Abfrageprozesse"))
+            raise QueryFailed(error.status, error.message) from None
         worker.holding.add(generation)
         worker.send(Load(path, generation))
         if not worker.conn.poll(self._load_timeout):
@@ -309,9 +320,9 @@ class WorkerPool:
         return counts
 
     def close(self) -> None:
-        self._closed = True
         self._unsubscribe()
         with self._lock:
+            self._closed = True
             workers, self._all = list(self._all), set()
         for worker in workers:
             worker.kill()

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import abc
 import datetime as _dt
+import errno
 import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable
 
+from ..errors import StoreError, StoreFull
 from ..model.formats import Format
 from ..vocab import DCT, PROV, RDF_TYPE, VOID, XSD, meta_graph
 
@@ -45,6 +47,7 @@ class Source:
 class LoadReport:
     graphs: dict[str, int] = field(default_factory=dict)  # graph IRI -> triples after the load
     seconds: float = 0.0
+    added: int | None = None  # statements the load added to its graphs, where the store counts them
 
     @property
     def triples(self) -> int:
@@ -141,6 +144,30 @@ SELECT ?g (COUNT(*) AS ?n) WHERE {
 STATS_CLASSES = "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY DESC(?n) ?c"
 
 
+def is_storage_failure(exc: OSError) -> bool:
+    """An OSError of the storage itself (RocksDB's IO errors), not of a LOAD or SERVICE call."""
+    text = str(exc)
+    return exc.errno == errno.ENOSPC or text.startswith(("IO error", "Corruption")) or "No space left" in text
+
+
+def storage_error(exc: OSError, doing: tuple[str, str]) -> StoreError:
+    """The error for a failed write: StoreFull (507) for a full disk, else StoreError (503).
+
+    ``doing`` names what was not done, in English and German. The message names no path: the
+    health check shows it to anyone.
+    """
+    english, german = doing
+    if exc.errno == errno.ENOSPC or "No space left" in str(exc):
+        return StoreFull(f"The server's disk is full: {english} was not done and nothing was changed. "
+                         "Writes work again once the operator frees space; reads go on.\n"
+                         f"Der Datenträger des Servers ist voll: {german} wurde nicht ausgeführt, nichts "
+                         "wurde verändert. Sobald wieder Platz ist, gelingen Schreibzugriffe wieder; "
+                         "Lesen geht weiter.")
+    reason = str(exc).split(":", 2)[-1].strip() or type(exc).__name__
+    return StoreError(f"The store could not write ({reason}): {english} was not done.\n"
+                      f"Der Speicher konnte nicht schreiben ({reason}): {german} wurde nicht ausgeführt.")
+
+
 class AtlasStore(abc.ABC):
     """Load files into named graphs, replace or drop graphs, query, update, dump, count.
 
@@ -229,6 +256,10 @@ class AtlasStore(abc.ABC):
         classes = {row["c"].value: int(row["n"].value) for row in self.query(STATS_CLASSES)
                    if hasattr(row["c"], "value")}
         return Stats(graphs=graphs, classes=classes)
+
+    def fault(self) -> str | None:
+        """Why writes fail now (a full disk, a storage error), or None when they do not."""
+        return None
 
     def ping(self) -> bool:
         """True when the store answers a query."""

@@ -13,11 +13,18 @@ hard links, cheap even for large stores), bulk-loads the files there and only th
 previous generation untouched; leftovers are removed the next time the store is opened.
 This gives all-or-nothing loads at the speed of Oxigraph's bulk loader, which is not
 transactional on its own.
+
+A write that fails for the storage itself (a full disk) is a server fault (StoreFull, 507;
+StoreError, 503), remembered in ``fault()``. RocksDB keeps such a background error until the
+database is closed, so every later write would fail even after space is freed: the next write
+(or health check) with space free again reopens the database first, and writes work again
+without a restart. Reads go on meanwhile.
 """
 
 from __future__ import annotations
 
 import fcntl
+import gc
 import gzip
 import os
 import shutil
@@ -35,13 +42,28 @@ from ..sparql.stack import on_large_stack
 from ..model.formats import Format
 from ..vocab import meta_graph
 from .checkpoint_requests import RequestAnswerer
-from .base import AtlasStore, Delta, LoadReport, Progress, Source, provenance_update
+from .base import (AtlasStore, Delta, LoadReport, Progress, Source, is_storage_failure, provenance_update,
+                   storage_error)
 
 ACTIVE = "ACTIVE"
+#: Free bytes needed before writes are tried again after a full disk (RocksDB's log and a flush).
+MIN_FREE_BYTES = 8 << 20
+
+
+_LOADING = ("the load", "das Laden")
+
+
+def _triples_in(store: ox.Store, graph: str) -> int:
+    return int(next(iter(store.query(
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")))["n"].value)
 
 
 class _CountingReader:
-    """A binary reader that reports bytes and lines read, for progress bars."""
+    """A binary reader that reports bytes read, for progress bars.
+
+    The statements stay those counted before: in Turtle, JSON-LD or RDF/XML a line is no statement
+    (a file of one prefix line and one triple was reported as "2 statements").
+    """
 
     def __init__(self, raw: BinaryIO, progress: Progress | None, offset: tuple[int, int]):
         self._raw = raw
@@ -55,8 +77,6 @@ class _CountingReader:
         # "<<" opens an RDF 1.2 triple term, which the store would take but could not publish
         self.double_angle = self.double_angle or b"<<" in chunk or (self._last == b"<" and chunk[:1] == b"<")
         self._last = chunk[-1:]
-        # Line-based formats have one statement per line: a cheap, exact count for progress.
-        self.lines += chunk.count(b"\n")
         if self._progress is not None:
             self._progress(self.bytes, self.lines)
         return chunk
@@ -198,6 +218,8 @@ class EmbeddedStore(AtlasStore):
         # made from it can follow the later writes' deltas.
         self._write_lock = threading.RLock()
         self._store = self._open_generation(self._active_generation())
+        self._fault: tuple[type[StoreError], str] | None = None  # why writes fail now
+        self._fault_lock = threading.RLock()
         self._remove_leftovers()
         # Commands that only read (publish, stats, dump, backup) get checkpoints while we hold it.
         self._readers = RequestAnswerer(self.root, self.checkpoint)
@@ -241,6 +263,15 @@ class EmbeddedStore(AtlasStore):
 
     def load(self, sources: list[Source], *, replace: bool = False,
              progress: Progress | None = None) -> LoadReport:
+        self._recover()
+        try:
+            return self._load(sources, replace, progress)
+        except StoreError as exc:
+            if isinstance(exc.__cause__, OSError) and is_storage_failure(exc.__cause__):
+                self._fault = (type(exc), exc.message)
+            raise
+
+    def _load(self, sources: list[Source], replace: bool, progress: Progress | None) -> LoadReport:
         started = time.perf_counter()
         current = self._active_generation()
         number = int(current.rsplit("-", 1)[1]) + 1
@@ -253,7 +284,7 @@ class EmbeddedStore(AtlasStore):
             staged = ox.Store(str(staged_path))
         except OSError as exc:
             shutil.rmtree(staged_path, ignore_errors=True)
-            raise StoreError(f"cannot write to the store at {self.root}: {exc}") from None
+            raise storage_error(exc, _LOADING) from exc
 
         report = LoadReport()
         try:
@@ -264,10 +295,13 @@ class EmbeddedStore(AtlasStore):
             for source in sources:
                 offset = self._bulk_load(staged, source, progress, offset)
             staged.flush()
+            # The graphs are known only after the load (a dataset file names its own, and parsing
+            # it before its safety check could crash the parser); the active generation still
+            # holds their counts before it.
             for graph in self._target_graphs(sources):
-                count = next(iter(staged.query(
-                    f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")))["n"]
-                report.graphs[graph] = int(count.value)
+                report.graphs[graph] = _triples_in(staged, graph)
+            report.added = sum(count - (0 if replace else _triples_in(self._store, graph))
+                               for graph, count in report.graphs.items())
             for source in sources:
                 staged.update(provenance_update(self.base_iri, source.graph, source.provenance_path,
                                                 report.graphs.get(source.graph, 0)))
@@ -370,12 +404,16 @@ class EmbeddedStore(AtlasStore):
             except ValueError as exc:
                 raise InputError(f"{source.path}: {exc}") from None
             except OSError as exc:
-                raise StoreError(f"{source.path}: cannot load into the store: {exc}") from None
+                raise storage_error(exc, _LOADING) from exc
 
     def drop_graph(self, graph: str) -> None:
+        self._recover()
         with self._write_lock:
             if self._store.contains_named_graph(_term(graph)):
-                self._store.remove_graph(_term(graph))
+                try:
+                    self._store.remove_graph(_term(graph))
+                except OSError as exc:
+                    raise self._failed(exc, ("dropping the graph", "das Löschen des Graphen")) from None
                 self._committed("drop", [graph], delta=Delta(cleared=(graph,)))
 
     def query(self, sparql: str, *, default_graphs: Iterable[str] | None = None,
@@ -403,6 +441,7 @@ class EmbeddedStore(AtlasStore):
             raise QueryError(f"malformed update: {too_large}")
         if (unsafe := update_problem(sparql)) is not None:
             raise InputError(unsafe)
+        self._recover()
         with self._write_lock:
             try:
                 # Parse and evaluation recurse; a large stack keeps what the guard admits from crashing.
@@ -410,6 +449,8 @@ class EmbeddedStore(AtlasStore):
             except SyntaxError as exc:
                 raise QueryError(f"malformed update: {exc}") from None
             except OSError as exc:
+                if is_storage_failure(exc):
+                    raise self._failed(exc, ("the update", "die Änderung")) from None
                 raise QueryError(f"update failed: {exc}") from None
             self._committed("update", graphs, delta=delta, update=sparql, base_iri=base_iri)
 
@@ -419,6 +460,42 @@ class EmbeddedStore(AtlasStore):
             self._store.flush()
             self._store.backup(str(path))
             return self.write_generation
+
+    # -- storage faults ------------------------------------------------------------------------
+
+    def _failed(self, exc: OSError, doing: tuple[str, str]) -> StoreError:
+        error = storage_error(exc, doing)
+        # Kept as class and message only: an exception object would keep, through its context's
+        # traceback, the frames that hold the old database open, and the reopen would fail.
+        self._fault = (type(error), error.message)
+        return error
+
+    def fault(self) -> str | None:
+        try:
+            self._recover()
+        except StoreError as exc:
+            return exc.message
+        return None
+
+    def _recover(self) -> None:
+        """After a storage fault, with space free again: reopen the database (see the docstring)."""
+        if self._fault is None:
+            return
+        with self._fault_lock:
+            if self._fault is None:
+                return
+            kind, message = self._fault
+            if shutil.disk_usage(self.root).free < MIN_FREE_BYTES:
+                raise kind(message)
+            name = self._active_generation()
+            self._store = None  # the last reference: RocksDB closes, and its sticky error with it
+            gc.collect()  # a failed write's traceback may still hold the database in a cycle
+            try:
+                self._store = self._open_generation(name)
+            except StoreError:
+                self._store = ox.Store.read_only(str(self.root / name))  # reads go on meanwhile
+                raise kind(message) from None
+            self._fault = None
 
     def dump(self, out: BinaryIO, fmt: Format) -> None:
         if not fmt.has_datasets:

@@ -38,6 +38,7 @@ from ..model.rdf_safety import check_file, quad_problem, update_problem
 from ..sparql.guard import problem as guard_problem
 from ..sparql.results import has_dataset_clause
 from ..model.formats import FORMATS, Format
+from ..vocab import meta_graph
 from .base import AtlasStore, LoadReport, Progress, Source, provenance_update
 from .dialects import DIALECTS, GRACE, XML_RESULTS, Dialect, RemoteAnswerError, Virtuoso, detect
 from .embedded import _CountingReader, _open_source, syntax_message
@@ -148,6 +149,10 @@ class RemoteStore(AtlasStore):
 
     def update(self, sparql: str, *, base_iri: str | None = None,
                graphs: Iterable[str] | None = None, delta=None) -> None:
+        self._send_update(sparql, base_iri)
+        self._committed("update", graphs)
+
+    def _send_update(self, sparql: str, base_iri: str | None = None) -> None:
         if (too_large := guard_problem(sparql, update=True)) is not None:
             raise QueryError(f"malformed update: {too_large}")
         if (unsafe := update_problem(sparql)) is not None:
@@ -178,7 +183,7 @@ class RemoteStore(AtlasStore):
                 from_datasets = [g for s, _, fmt, graphs in staged if fmt == ox.RdfFormat.N_QUADS
                                  for g in graphs]
                 if from_datasets:
-                    self.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in dict.fromkeys(from_datasets)))
+                    self._send_update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in dict.fromkeys(from_datasets)))
                     replaced.update(from_datasets)
             for source, path, fmt, graphs in staged:
                 if fmt == ox.RdfFormat.N_QUADS and self.dialect.dataset_post:
@@ -205,15 +210,17 @@ class RemoteStore(AtlasStore):
                                        union_default=False))
                 report.graphs[graph] = int(rows[0]["n"].value) if rows else 0
             if sources:
-                self.update(" ;\n".join(
+                self._send_update(" ;\n".join(
                     provenance_update(self.base_iri, s.graph, s.provenance_path, report.graphs.get(s.graph, 0))
                     for s in {s.graph: s for s in sources}.values()))
         report.seconds = time.perf_counter() - started
+        self._committed("load", [*report.graphs, meta_graph(self.base_iri)])
         return report
 
     def drop_graph(self, graph: str) -> None:
         # 404: the graph is not there, which is what was asked for.
         self._request("DELETE", self._gsp(graph), what=f"dropping {graph}", ok_statuses=(404,))
+        self._committed("drop", [graph])
 
     def dump(self, out: BinaryIO, fmt: Format) -> None:
         if not fmt.has_datasets:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
+from .. import search
 from ..finder import StateCache, StoreState
 from ..sparql.service import QueryService
 from ..sparql.stored_queries import Catalogue
@@ -18,15 +19,20 @@ def get_store(app: Flask | None = None) -> AtlasStore:
     return (app or current_app).extensions["tfatlas.store"]
 
 
+def get_search_index(app: Flask | None = None) -> search.SearchIndex:
+    """The store's text index, reconciled first when the store has a write it has not reflected."""
+    return search.current(get_store(app))
+
+
 def get_query_service(app: Flask | None = None) -> QueryService:
     return (app or current_app).extensions["tfatlas.query_service"]
 
 
 def get_catalogue(app: Flask | None = None) -> Catalogue:
-    """The stored queries, re-read when their files change."""
+    """The stored queries under the store's base IRI, re-read when their files change."""
     ext = (app or current_app).extensions
     if "tfatlas.queries" not in ext:
-        ext["tfatlas.queries"] = Catalogue()
+        ext["tfatlas.queries"] = Catalogue(base_iri=get_store(app).base_iri)
     return ext["tfatlas.queries"]
 
 
@@ -66,5 +72,11 @@ def get_contributions(app: Flask | None = None):
     if "tfatlas.contributions" not in ext:
         service = ext.get("tfatlas.query_service")
         lock = getattr(service, "_update_lock", None)
-        ext["tfatlas.contributions"] = contributions_for(get_store(app), app.config["TFATLAS"], lock=lock)
+        store = get_store(app)
+
+        def reindex(notice) -> None:  # queued: the write's answer does not wait for the index
+            search.update(store, search.subjects(notice.added, notice.removed, notice.after or ()), wait=False)
+
+        ext["tfatlas.contributions"] = contributions_for(store, app.config["TFATLAS"], lock=lock,
+                                                         hooks=[reindex])
     return ext["tfatlas.contributions"]

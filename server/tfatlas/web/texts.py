@@ -6,6 +6,11 @@ from __future__ import annotations
 TEXT = {
     "de": {
         "site": "Transformationsatlas", "skip": "Zum Inhalt springen", "language": "Sprache",
+        "finder": "Angebote finden", "at_a_glance": "Auf einen Blick", "provider": "Anbieter",
+        "how": "Format", "dates": "Termine", "audience": "Für wen", "cost": "Kosten",
+        "contact": "Kontakt", "not_stated": "keine Angabe", "provider_contact": "Kontakt des Anbieters",
+        "provider_site": "Website des Anbieters", "offer_page": "Webseite des Angebots",
+        "phone": "Telefon", "no_contact": "keine Kontaktangabe",
         "switch": "English", "switch_lang": "en", "iri": "IRI", "types": "Typen",
         "formats": "Diese Seite als Daten", "properties": "Eigenschaften",
         "incoming": "Verweise auf diese Ressource", "provenance": "Herkunft", "also_in": "Auch in",
@@ -36,6 +41,11 @@ TEXT = {
     },
     "en": {
         "site": "Transformation Atlas", "skip": "Skip to content", "language": "Language",
+        "finder": "Find offers", "at_a_glance": "At a glance", "provider": "Provider",
+        "how": "Format", "dates": "Dates", "audience": "For whom", "cost": "Cost",
+        "contact": "Contact", "not_stated": "not stated", "provider_contact": "the provider's contact",
+        "provider_site": "Provider's website", "offer_page": "Offer's web page",
+        "phone": "Phone", "no_contact": "no contact given",
         "switch": "Deutsch", "switch_lang": "de", "iri": "IRI", "types": "Types",
         "formats": "This page as data", "properties": "Properties",
         "incoming": "Links to this resource", "provenance": "Provenance", "also_in": "Also in",

@@ -9,10 +9,12 @@ import re
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
+from ... import finder
+from ...finder import api as finder_api
 from ...sparql import conneg, openapi
 from ...errors import NotAcceptable, NotFound, QueryError, QueryFailed
 from ...sparql.stored_queries import bind, in_scheme, run
-from ..deps import get_catalogue as catalogue, get_store, store_state
+from ..deps import get_catalogue as catalogue, get_search_index, get_store, store_state
 from ..urls import reader_language
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -164,9 +166,23 @@ def stored_query(name: str):
     return response
 
 
+@bp.get("/finder")
+def finder_json():
+    """The finder's result as JSON (tfatlas.finder.api); a bad parameter is a 400 naming it."""
+    lang, explicit = reader_language()
+    store, state = get_store(), store_state()
+    schemes = finder.cached_schemes(store, state)
+    search = finder.parse_search(request.args.to_dict(), schemes, lang=lang, lang_explicit=explicit)
+    result = finder.find(store, search, schemes, state, get_search_index())
+    response = jsonify(finder_api.result_json(result))
+    response.headers["Vary"] = "Accept-Language"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 @bp.get("/openapi.json")
 def openapi_json():
-    description = openapi.document(catalogue().all(), server_url=request.script_root or "/")
+    description = finder_api.add_to(openapi.document(catalogue().all(), server_url=request.script_root or "/"))
     response = jsonify(description)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
@@ -177,6 +193,6 @@ def api_page():
     from .finder import _common
 
     lang, _ = reader_language()
-    spec = openapi.document(catalogue().all(), server_url=request.script_root or "/", lang=lang)
+    spec = finder_api.add_to(openapi.document(catalogue().all(), server_url=request.script_root or "/", lang=lang))
     return render_template("finder_api.html", spec=spec, openapi_url=url_for("api.openapi_json"),
                            **_common(lang))

@@ -8,6 +8,7 @@ path can reach anything else.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, send_file
@@ -18,7 +19,7 @@ from ...publish import dcat as catalog_model
 from ...sparql import conneg
 from ...publish.data import SUMS, content_type
 from ...publish.release import release_root
-from ..urls import reader_language
+from ..urls import reader_language, with_lang
 
 bp = Blueprint("downloads", __name__)
 
@@ -32,11 +33,30 @@ TEXT = {
     "de": {"heading": "Offene Daten", "modified": "Stand", "licence": "Lizenz",
            "endpoint": "SPARQL-Endpunkt", "file": "Datei", "format": "Format", "size": "Größe (Bytes)",
            "checksum": "SHA-256", "machine": "Der Katalog für Maschinen (DCAT-AP.de 3.0)",
-           "sums": "Prüfsummen", "datasets": "Datensätze", "void": "VoID-Beschreibung"},
+           "sums": "Prüfsummen", "datasets": "Datensätze", "void": "VoID-Beschreibung",
+           "not_yet_title": "noch nicht veröffentlicht",
+           "not_yet_what": "Hier erscheint der Datenkatalog des Transformationsatlas: alle Daten als "
+                           "Dateien zum Herunterladen (Turtle, TriG, N-Triples, JSON-LD, CSV), mit "
+                           "Lizenz, Prüfsummen und einer Beschreibung für Datenportale (DCAT-AP.de).",
+           "not_yet_when": "Auf diesem Server ist noch keine Veröffentlichung erschienen. Sie erscheint "
+                           "hier, sobald der Betrieb sie mit „tfatlas publish“ erstellt hat; ein Datum "
+                           "dafür ist nicht festgelegt.",
+           "not_yet_meanwhile": "Bis dahin sind dieselben Daten hier abrufbar:",
+           "finder": "Der Finder: Angebote nach Herausforderung und Thema",
+           "api": "Gespeicherte Abfragen als Web-API"},
     "en": {"heading": "Open data", "modified": "Last modified", "licence": "Licence",
            "endpoint": "SPARQL endpoint", "file": "File", "format": "Format", "size": "Size (bytes)",
            "checksum": "SHA-256", "machine": "The catalogue for machines (DCAT-AP.de 3.0)",
-           "sums": "Checksums", "datasets": "Datasets", "void": "VoID description"},
+           "sums": "Checksums", "datasets": "Datasets", "void": "VoID description",
+           "not_yet_title": "not published yet",
+           "not_yet_what": "This is where the Transformation Atlas's data catalogue appears: all its "
+                           "data as files to download (Turtle, TriG, N-Triples, JSON-LD, CSV), with "
+                           "licence, checksums and a description for data portals (DCAT-AP.de).",
+           "not_yet_when": "No release has been published on this server yet. It appears here as soon "
+                           "as the operators have made one with “tfatlas publish”; no date has been set.",
+           "not_yet_meanwhile": "Until then the same data is available here:",
+           "finder": "The finder: offers by challenge and topic",
+           "api": "Stored queries as a web API"},
 }
 
 
@@ -75,13 +95,18 @@ def catalog(ext: str | None = None):
             return response
         ext = _SUFFIX[choice.name]
     if root is None:
-        return _missing()
-    if ext == "html":
+        if ext != "html":
+            return _missing()
+        # A browser gets a page in its reader's language (the site's navigation links here);
+        # still 404: there is no catalogue yet, and a crawler must not index this as one.
+        response = Response(_page("downloads/not_yet.html"), status=404, mimetype="text/html")
+        response.vary.add("Accept-Language")
+    elif ext == "html":
         response = Response(_html(root), mimetype="text/html")
         response.vary.add("Accept-Language")  # the page's language follows it (no ?lang)
     else:
         name, _media = CATALOG_FILES[ext]
-        response = send_file(root / name, mimetype=_media, conditional=True, etag=True)
+        response = _send(root, name, _media)
         response.headers["Content-Type"] = content_type(name)
         response.headers["Content-Location"] = f"{request.script_root}/catalog.{ext}"
     if request.path.rstrip("/").endswith("/catalog"):
@@ -91,16 +116,20 @@ def catalog(ext: str | None = None):
 
 
 def _html(root: Path) -> str:
+    return _page("downloads/catalog.html", catalog=catalog_model.read_catalogue(root / "catalog.ttl"))
+
+
+def _page(template: str, **values) -> str:
     lang, _ = reader_language()
-    context = dict(catalog=catalog_model.read_catalogue(root / "catalog.ttl"), lang=lang, text=TEXT[lang],
-                   downloads=request.script_root + "/downloads/", catalog_url=request.script_root + "/catalog")
+    context = dict(lang=lang, text=TEXT[lang], with_lang=with_lang, downloads=request.script_root + "/downloads/",
+                   catalog_url=request.script_root + "/catalog", **values)
     # Inside the site's frame when the linked-data pages (their base.html and context) are there.
     if "pages" in current_app.blueprints:
         try:
-            return render_template("downloads/catalog.html", layout="base.html", **context)
+            return render_template(template, layout="base.html", **context)
         except TemplateNotFound:
             pass
-    return render_template("downloads/catalog.html", layout="downloads/layout.html", **context)
+    return render_template(template, layout="downloads/layout.html", **context)
 
 
 @bp.get("/.well-known/void")
@@ -109,7 +138,7 @@ def well_known_void():
     root = _release()
     if root is None:
         return _missing()
-    response = send_file(root / "void.ttl", mimetype="text/turtle", conditional=True, etag=True)
+    response = _send(root, "void.ttl", "text/turtle")
     response.headers["Content-Type"] = content_type("void.ttl")
     return response
 
@@ -130,14 +159,31 @@ def download(name: str):
     # An explicit mimetype keeps werkzeug from guessing "Content-Encoding: gzip" for .gz, which
     # would make clients unpack the file; the header is set afterwards because send_file would
     # append a second charset to text types.
-    response = send_file(root / name, mimetype="application/octet-stream", conditional=True, etag=True)
+    response = _send(root, name, "application/octet-stream")
     response.headers["Content-Type"] = content_type(name)
     return response
 
 
 def _listed(root: Path) -> set[str]:
+    return set(_sums(root))
+
+
+def _sums(root: Path) -> dict[str, str]:
+    """File name -> SHA-256 of its bytes, as the release's SHA256SUMS lists them."""
     try:
         lines = (root / SUMS).read_text(encoding="ascii").splitlines()
     except (OSError, UnicodeDecodeError):
-        return set()
-    return {line.split("  ", 1)[1] for line in lines if "  " in line}
+        return {}
+    return {name: digest for digest, _, name in (line.partition("  ") for line in lines) if name}
+
+
+def _send(root: Path, name: str, mimetype: str) -> Response:
+    """A file of the release with its content hash as ETag: the same bytes keep their ETag across
+    publishes (werkzeug's default ETag changes with the file's mtime, so with every publish)."""
+    path = root / name
+    if name == SUMS:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()  # a few hundred bytes
+    else:
+        digest = _sums(root).get(name)
+    return send_file(path, mimetype=mimetype, conditional=True,
+                     etag=f"sha256-{digest}" if digest else True)

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, render_template, request
 
 from ... import finder as core
-from ..deps import get_store, store_state
+from ..deps import get_search_index, get_store, store_state
 from ..urls import reader_language, with_lang
 
 bp = Blueprint("finder", __name__)
@@ -32,6 +32,13 @@ TEXTS = {
         "nav_finder": "Finder", "nav_overview": "Übersicht", "nav_api": "API für Abfragen",
         "nav_label": "Finder und Übersicht",
         "error": "Die Anfrage ist ungültig",
+        "bad_value": "„{value}“ ist kein Wert für „{label}“. Dieser Filter wurde nicht angewandt; "
+                     "die übrigen gelten. Wählen Sie einen Wert aus der Liste.",
+        "bad_q": "Der Suchtext ist länger als 200 Zeichen und wurde nicht angewandt; die Filter gelten.",
+        "bad_lang": "Die Sprache „{value}“ gibt es hier nicht (de oder en); die Seite folgt der "
+                    "Spracheinstellung Ihres Browsers.",
+        "why": "Warum dieses Angebot", "some_words": "Kein Angebot enthält alle Suchwörter; "
+        "gezeigt werden Angebote mit einigen davon.",
     },
     "en": {
         "title": "Transformationsatlas: find support",
@@ -52,6 +59,13 @@ TEXTS = {
         "nav_finder": "Finder", "nav_overview": "Overview", "nav_api": "Query API",
         "nav_label": "Finder and overview",
         "error": "The request is invalid",
+        "bad_value": "“{value}” is not a value of “{label}”. This filter was not applied; the others "
+                     "still are. Choose a value from the list.",
+        "bad_q": "The search text is longer than 200 characters and was not applied; the filters still are.",
+        "bad_lang": "There is no language “{value}” here (de or en); the page follows your browser's "
+                    "language setting.",
+        "why": "Why this offer", "some_words": "No offer contains every search word; offers with "
+        "some of them are shown.",
     },
 }
 OVERVIEW_TEXTS = {
@@ -87,24 +101,36 @@ def _common(lang: str) -> dict:
     return {"ft": TEXTS[lang], "with_lang": with_lang}
 
 
+def _parse(args: dict[str, str], schemes, lang: str, explicit: bool) -> tuple[core.Search, dict[str, str]]:
+    """The search from the valid arguments, and a message in the reader's language for each
+    invalid one (dropped, so that the others still filter)."""
+    texts, errors = TEXTS[lang], {}
+    while True:
+        try:
+            return core.parse_search(args, schemes, lang=lang, lang_explicit=explicit), errors
+        except core.FinderInputError as exc:
+            if exc.param not in args:  # nothing left to drop: not the reader's input
+                raise
+            value = args.pop(exc.param)
+            facet = next((f for f in core.FACETS if f.name == exc.param), None)
+            errors[exc.param] = (texts["bad_value"].format(value=value, label=facet.label(lang)) if facet
+                                 else texts["bad_lang"].format(value=value) if exc.param == "lang"
+                                 else texts["bad_q"])
+
+
 @bp.get("/")
 def finder_page():
     lang, explicit = reader_language()
     store = get_store(current_app)
     state = store_state()
     schemes = core.cached_schemes(store, state)
-    try:
-        search = core.parse_search(request.args.to_dict(), schemes, lang=lang, lang_explicit=explicit)
-    except core.FinderInputError as exc:
-        search = core.Search(filters={}, q="", lang=lang)
-        result = core.find(store, search, schemes, state)
-        return render_template("finder.html", result=result, search=search, facets=core.FACETS,
-                               error=str(exc), error_param=exc.param, page_size=core.PAGE_SIZE,
-                               search_url=search_url, **_common(lang)), 400
-    result = core.find(store, search, schemes, state)
-    return render_template("finder.html", result=result, search=search, facets=core.FACETS, error=None,
-                           error_param=None, page_size=core.PAGE_SIZE, search_url=search_url,
-                           **_common(lang))
+    search, errors = _parse(request.args.to_dict(), schemes, lang, explicit)
+    result = core.find(store, search, schemes, state, get_search_index())
+    page = render_template("finder.html", result=result, search=search, facets=core.FACETS, errors=errors,
+                           page_size=core.PAGE_SIZE, search_url=search_url, **_common(lang))
+    # A bad value is still a 400 (a link checker or crawler learns the link is wrong, and does
+    # not index it), but the page is the finder with the valid filters applied, not an error page.
+    return page, 400 if errors else 200
 
 
 @bp.get("/overview")

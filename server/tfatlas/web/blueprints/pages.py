@@ -35,6 +35,7 @@ from flask import (Blueprint, Response, current_app, has_request_context, render
 
 from ...linked_data import labels as L
 from ...linked_data import views as rv
+from ...linked_data.offer import offer_summary
 from ...errors import InputError, NotAcceptable, NotFound
 from ...i18n import DEFAULT_LANGUAGE
 from ...sparql import conneg
@@ -42,7 +43,7 @@ from ...vocab import DCT, ontology_iri, prefixes
 from ...model.files import model_dir
 from ..deps import get_store
 from ..texts import TEXT
-from ..urls import base, href, reader_language, with_args
+from ..urls import base, href, reader_language, with_args, with_lang
 
 bp = Blueprint("pages", __name__)
 
@@ -90,6 +91,7 @@ def _page_globals():
         "switch_url": with_args(lang=TEXT[lang]["switch_lang"]),
         "href": href,
         "with_args": with_args,
+        "with_lang": with_lang,
         "licence_iri": licence_iri,
         "licence_label": licence_label,
         "home_url": (request.script_root or "") + "/" + (f"?lang={lang}" if explicit else ""),
@@ -233,7 +235,8 @@ def _resource(rest: str) -> Response:
         page = _page_number()
         view = rv.view(store, iri, base(), lang, page=page)
         return render_template("resource.html", view=view, alternates=alternates, path=path,
-                               page_sources=view.provenance.sources)
+                               page_sources=view.provenance.sources,
+                               offer=offer_summary(store, iri, base(), lang))
 
     return _represent(path, suffix, iri, html, lambda: rv.concise_description(store, iri), compact=True)
 

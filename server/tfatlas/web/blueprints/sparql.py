@@ -18,10 +18,30 @@ from ...sparql.service import QueryService
 from ...sparql.text import add_using
 from ...vocab import FORMATS, SD, VOID
 from ..deps import get_catalogue, get_contributions, get_query_service, get_store
-from ..urls import reader_language
+from ..urls import reader_language, with_lang
 from ..write_responses import accepted, refusal
 
 bp = Blueprint("sparql", __name__)
+
+#: The query page's texts (the site's header and footer are base.html's).
+TEXTS = {
+    "de": {"title": "SPARQL-Abfrage", "heading": "SPARQL-Endpunkt",
+           "intro_before": "SPARQL-1.1-Abfragen gehen an", "intro_after": "(GET oder POST); die",
+           "description": "Dienstbeschreibung nennt Formate und Statistik",
+           "missing": "Die Dateien des Abfrage-Editors sind nicht installiert (make install); der "
+                      "Endpunkt selbst arbeitet ohne sie.",
+           "query": "Abfrage", "run": "Abfrage senden", "examples": "Beispielabfragen",
+           "examples_intro": "Die gespeicherten Abfragen des Atlas, im Editor als eigene Reiter; hier "
+                             "jeweils ihre Web-API:"},
+    "en": {"title": "SPARQL query", "heading": "SPARQL endpoint",
+           "intro_before": "Send SPARQL 1.1 queries to", "intro_after": "(GET or POST); the",
+           "description": "Service Description lists formats and statistics",
+           "missing": "The query editor's files are not installed (make install); the endpoint "
+                      "itself works without them.",
+           "query": "Query", "run": "Send query", "examples": "Example queries",
+           "examples_intro": "The atlas's stored queries, each a tab of the editor; here each one's "
+                             "web API:"},
+}
 
 
 
@@ -57,7 +77,10 @@ def sparql():
             # A chunked body is cut at the limit without an error; one more read past the limit
             # raises 413, so a truncated query or update is never evaluated.
             request.stream.read(1)
-        op = parse_request(request.method, request.query_string, request.headers.get("Content-Type"), body)
+        query_string = request.query_string
+        if request.method in ("GET", "HEAD") and set(request.args) == {"lang"}:
+            query_string = b""  # the query page's language switch, not a protocol parameter
+        op = parse_request(request.method, query_string, request.headers.get("Content-Type"), body)
         request.environ["tfatlas.operation"] = op.kind  # read by the metrics
         if op.kind == "description":
             return _description(service, op)
@@ -109,8 +132,15 @@ def account_update(op: Operation, authorization: str | None, base_iri: str) -> R
 def _description(service: QueryService, op: Operation) -> Response:
     choice = conneg.negotiate("description", request.headers.get("Accept"), op.format)
     if choice is conneg.HTML:
-        return Response(render_template("sparql.html", tabs=json.dumps(_example_queries()),
-                                        endpoint=request.base_url), content_type=choice.content_type)
+        lang, _ = reader_language()
+        examples = _example_queries()
+        page = render_template("sparql.html", tabs=json.dumps(examples), examples=examples,
+                               first_query=examples[0]["query"] if examples else "",
+                               endpoint=request.base_url, s=TEXTS[lang])
+        response = Response(page, content_type=choice.content_type)
+        response.headers["Content-Language"] = lang
+        response.vary.add("Accept-Language")
+        return response
     # accounts may update too (their own graphs), also when no admin token is configured
     updates = bool(service.admin_hash) or bool(get_contributions(current_app).accounts.list())
     quads = service_description(request.base_url, service, updates=updates)
@@ -125,5 +155,6 @@ def _example_queries() -> list[dict[str, str]]:
     """The stored queries as YASGUI tabs: named by their title in the reader's language, their
     SPARQL without the ``#+`` header (parameters stay unbound: every answer)."""
     lang, _ = reader_language()
-    return [{"name": query.text("title", lang) or query.name, "query": query.sparql}
+    return [{"name": query.text("title", lang) or query.name, "query": query.sparql,
+             "api": with_lang(f"{request.script_root}/api/") + f"#op-{query.name}"}
             for query in get_catalogue().all().values()]

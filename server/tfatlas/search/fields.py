@@ -1,0 +1,121 @@
+"""The index's fields, their weights, and how an offer's document fills them.
+
+A text field exists per language, because each language has its own stemmer. Titles and
+descriptions are split further into the offer's own language and its translations, so a match
+in the text the provider wrote counts more than one in a translation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import tantivy
+
+from . import analysis
+from .analysis import ANALYZERS, LANGUAGES, WHITESPACE
+from .source import LINKS, OfferDoc
+
+#: Bump when fields or analysis change: an index of another format is rebuilt, never read.
+FORMAT = 2
+STRATEGIES = ("decompound", "ngram")
+
+#: BM25 multipliers per field (an offer's title says most about it, its description least).
+WEIGHTS = {"title": 3.0, "topic": 2.0, "challenge": 2.0, "provider": 1.5, "audience": 1.2,
+           "type": 1.0, "competency": 0.8, "description": 1.0}
+TRANSLATION = 0.7  # a match in a translated title or description
+OTHER_STEM = 0.8  # the word stemmed by the other language's rules ("Coaching" -> "coach")
+FUZZY = 0.5  # a word of the data one or two edits from a word the data lacks (a typo)
+COMPOUND = 0.6  # the word's parts found ("Agilcoach" -> agil + coach)
+PART = 0.4  # the word found inside a longer word ("Management" in "Projektmanagement")
+GRAMS = 0.5  # n-gram strategy: per matched share of the word's n-grams
+EXACT = 8.0  # the whole query is the name of the offer, or of its topic, challenge, ...
+MODIFIER = 0.5  # the word qualifies a hyphenated compound ("KI" in "KI-Prototypen")
+
+OWN_TEXT = ("title", "description")
+KINDS = OWN_TEXT + tuple(LINKS)
+
+
+def text_field(kind: str, lang: str, translated: bool = False) -> str:
+    return f"{kind}_{lang}" + ("_tr" if translated else "")
+
+
+def text_fields() -> list[tuple[str, str, str, bool]]:
+    """(field name, kind, language, translated) of every analysed text field."""
+    fields = []
+    for kind in KINDS:
+        for lang in LANGUAGES:
+            fields.append((text_field(kind, lang), kind, lang, False))
+            if kind in OWN_TEXT:
+                fields.append((text_field(kind, lang, True), kind, lang, True))
+    return fields
+
+
+def modifier_field(name: str) -> str:
+    """The twin of a text field that holds the modifiers of its hyphenated compounds."""
+    return name + "_mod"
+
+
+def schema(strategy: str) -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("iri", stored=True, tokenizer_name="raw")
+    builder.add_unsigned_field("key", fast=True)
+    builder.add_unsigned_field("digest", fast=True)
+    builder.add_bytes_field("doc", stored=True)
+    for name, _, lang, _ in text_fields():
+        builder.add_text_field(name, tokenizer_name=ANALYZERS[lang])
+        builder.add_text_field(modifier_field(name), tokenizer_name=ANALYZERS[lang])
+    builder.add_text_field("names", tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("words", tokenizer_name=WHITESPACE, index_option="freq")
+    if strategy == "ngram":
+        builder.add_text_field("grams", tokenizer_name=WHITESPACE, index_option="freq")
+    return builder.build()
+
+
+def key(iri: str) -> int:
+    return int.from_bytes(hashlib.blake2b(iri.encode(), digest_size=8).digest(), "big")
+
+
+def field_texts(doc: OfferDoc):
+    """(kind, language, translated, text, link) for every text of the document."""
+    for kind, texts in (("title", doc.titles), ("description", doc.descriptions)):
+        for lang, values in texts.items():
+            if lang in LANGUAGES:
+                for value in values:
+                    yield kind, lang, lang != doc.own_lang, value, None
+    for link in doc.links:
+        for mapping in (link.labels, link.alt):
+            for lang, values in mapping.items():
+                if lang in LANGUAGES:
+                    for value in values:
+                        yield link.kind, lang, False, value, link
+
+
+def names(doc: OfferDoc) -> set[str]:
+    """Whole names an exact query can equal: the titles and every label of linked resources."""
+    found = {analysis.name_key(t) for ts in doc.titles.values() for t in ts}
+    for link in doc.links:
+        for mapping in (link.labels, link.alt):
+            found |= {analysis.name_key(v) for vs in mapping.values() for v in vs}
+    return {n for n in found if n}
+
+
+def document(doc: OfferDoc, strategy: str) -> tantivy.Document:
+    out = tantivy.Document()
+    out.add_text("iri", doc.iri)
+    out.add_unsigned("key", key(doc.iri))
+    out.add_unsigned("digest", doc.digest)
+    out.add_bytes("doc", doc.to_json().encode())
+    all_words: list[str] = []
+    for kind, lang, translated, text, _ in field_texts(doc):
+        heads, modifiers = analysis.split_modifiers(text)
+        name = text_field(kind, lang, translated)
+        out.add_text(name, heads)
+        if modifiers:
+            out.add_text(modifier_field(name), modifiers)
+        all_words.extend(analysis.words(text))
+    for name in sorted(names(doc)):
+        out.add_text("names", name)
+    out.add_text("words", " ".join(all_words))
+    if strategy == "ngram":
+        out.add_text("grams", " ".join(g for w in all_words for g in analysis.grams(w)))
+    return out

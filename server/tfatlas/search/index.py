@@ -1,0 +1,426 @@
+"""The text index on disk: built from a store, kept in step with it, searched.
+
+Layout of an index directory::
+
+    <dir>/CURRENT        name of the index that answers (replaced atomically)
+    <dir>/idx-000001/    a tantivy index, with state.json (format, strategy, store generation)
+
+A rebuild writes a fresh ``idx-*`` and only then switches ``CURRENT``; a crash midway leaves the
+previous index answering and the leftover is removed at the next open. A single write updates
+the current index in one tantivy commit (atomic on its own). Opening never trusts the recorded
+state alone: each indexed offer carries a digest of what the store said about it, and the
+digests are compared with the store's content; any difference (a write the index missed, a
+crash between a store commit and the index commit) means a rebuild before the first search.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import logging
+import os
+import shutil
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import tantivy
+
+from . import analysis, fields, query
+from .explain import Match, explain, matchers
+from .source import OfferDoc, affected_offers, read_offers
+
+log = logging.getLogger(__name__)
+CURRENT = "CURRENT"
+STATE = "state.json"
+DIRECTORY = "search-index"
+DEFAULT_STRATEGY = "decompound"
+_HEAP = 50_000_000
+
+
+def default_directory(store) -> Path:
+    """``<store>/search-index`` for the embedded store; other stores need a configured directory."""
+    root = getattr(store, "root", None)
+    if root is None:
+        raise ValueError("the search index of a remote store needs a directory (setting search_index)")
+    return Path(root) / DIRECTORY
+
+
+def store_generation(store) -> int:
+    """The store object's write generation (it counts this process's writes, so it is compared
+    within a process; across restarts the index compares content digests)."""
+    return getattr(store, "write_generation", 0)
+
+
+#: The generation of the last write this thread made, as the store's write hook announced it.
+_writer = threading.local()
+
+
+@dataclass
+class Hit:
+    iri: str
+    score: float
+    exact: bool
+    matches: list[Match]
+    title: list[tuple[str, bool]]  # (text, highlighted) pieces of the title in the reader's language
+    snippet: list[tuple[str, bool]]  # the same for a window of the description
+
+
+@dataclass
+class Results:
+    text: str
+    words: list[str]
+    mode: str  # "all": offers with every word; "any": no offer has all, these have some; "none": no words
+    ranked: list[str] = field(default_factory=list)  # every matching offer, best first
+    scores: dict[str, float] = field(default_factory=dict)
+    hits: list[Hit] = field(default_factory=list)  # the first ``limit``, explained
+
+    @property
+    def total(self) -> int:
+        return len(self.ranked)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+class SearchIndex:
+    def __init__(self, directory: str | os.PathLike, strategy: str = DEFAULT_STRATEGY):
+        if strategy not in fields.STRATEGIES:
+            raise ValueError(f"unknown compound strategy {strategy!r}")
+        self.directory = Path(directory)
+        self.strategy = strategy
+        self._lock = threading.RLock()
+        self._index: tantivy.Index | None = None
+        self._name: str | None = None
+        self._iris: dict[int, str] = {}
+        self._known: analysis.Vocabulary | None = None
+        self.rebuilds = 0  # how often this object rebuilt the index (a stale index is rebuilt)
+        # The store's write generation the index is known to reflect, and later generations whose
+        # writes were indexed one by one (update); a gap is a write nobody announced.
+        self.synced = -1
+        self._covered: set[int] = set()
+        # Writes announced with update(wait=False), indexed in order by one background thread, so
+        # that a write's answer does not wait for the index's commit; searches wait for them.
+        self._queue: list[tuple[object, set[str], int | None]] = []
+        self._queued = threading.Condition()
+        self._worker: threading.Thread | None = None
+
+    # -- state on disk ---------------------------------------------------------------------
+
+    def _current(self) -> str | None:
+        try:
+            return (self.directory / CURRENT).read_text().strip() or None
+        except FileNotFoundError:
+            return None
+
+    def state(self) -> dict | None:
+        name = self._name or self._current()
+        if name is None:
+            return None
+        try:
+            return json.loads((self.directory / name / STATE).read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def _open_current(self) -> bool:
+        """Open the index CURRENT names, if it is complete and of this format and strategy."""
+        name = self._current()
+        state = self.state() if name else None
+        if (state is None or state.get("format") != fields.FORMAT or state.get("strategy") != self.strategy
+                or not tantivy.Index.exists(str(self.directory / name))):
+            return False
+        try:
+            index = tantivy.Index.open(str(self.directory / name))
+        except (ValueError, OSError):  # written by another tantivy version, or damaged: rebuild
+            return False
+        analysis.register(index)
+        self._index, self._name = index, name
+        self._refresh()
+        return True
+
+    def _remove_leftovers(self) -> None:
+        for child in self.directory.glob("idx-*"):
+            if child.name != self._name:
+                shutil.rmtree(child, ignore_errors=True)
+
+    def _record(self, store, offers: int) -> None:
+        state = {"format": fields.FORMAT, "strategy": self.strategy, "offers": offers,
+                 "generation": store_generation(store),
+                 "written": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()}
+        _write_atomic(self.directory / self._name / STATE, json.dumps(state, indent=1) + "\n")
+
+    def _refresh(self) -> None:
+        """Reload the reader after a commit; the IRI table and word list follow the index."""
+        self._index.reload()
+        searcher = self._index.searcher()
+        self._iris = {fields.key(term): term for term, _ in searcher.terms_with_prefix("iri", "")}
+        self._known = None
+
+    def vocabulary(self) -> analysis.Vocabulary:
+        """Every word of the indexed texts: the dictionary compounds are split against."""
+        if self._known is None:
+            searcher = self._index.searcher()
+            stems: dict[str, set[str]] = {}
+            for name, _, lang, _ in fields.text_fields():
+                for field_name in (name, fields.modifier_field(name)):
+                    stems.setdefault(lang, set()).update(t for t, _ in searcher.terms_with_prefix(field_name, ""))
+            self._known = analysis.Vocabulary((t for t, _ in searcher.terms_with_prefix("words", "")), stems)
+        return self._known
+
+    # -- building and following the store --------------------------------------------------
+
+    def rebuild(self, store, docs: dict[str, OfferDoc] | None = None) -> int:
+        """Index every offer of the store into a new directory and switch to it; the offer count."""
+        with self._lock:
+            docs = read_offers(store) if docs is None else docs
+            self.directory.mkdir(parents=True, exist_ok=True)
+            taken = [int(p.name.rsplit("-", 1)[1]) for p in self.directory.glob("idx-*") if p.name[4:].isdigit()]
+            name = f"idx-{max(taken, default=0) + 1:06d}"
+            path = self.directory / name
+            path.mkdir()
+            index = tantivy.Index(fields.schema(self.strategy), path=str(path))
+            analysis.register(index)
+            writer = index.writer(heap_size=_HEAP, num_threads=1)
+            for iri in sorted(docs):
+                writer.add_document(fields.document(docs[iri], self.strategy))
+            writer.commit()
+            writer.wait_merging_threads()
+            self._index, self._name = index, name
+            self._record(store, len(docs))
+            _write_atomic(self.directory / CURRENT, name + "\n")
+            self._refresh()
+            self._remove_leftovers()
+            self.rebuilds += 1
+            return len(docs)
+
+    def digests(self) -> dict[str, int]:
+        """IRI -> content digest of every offer in the index."""
+        searcher = self._index.searcher()
+        if not searcher.num_docs:
+            return {}
+        addresses = [addr for _, addr in searcher.search(tantivy.Query.all_query(), limit=searcher.num_docs).hits]
+        keys = searcher.fast_field_values("key", addresses)
+        digests = searcher.fast_field_values("digest", addresses)
+        return {self._iris[k]: d for k, d in zip(keys, digests)}
+
+    def open(self, store) -> bool:
+        """Open the index and make sure it reflects the store; True when it had to be rebuilt."""
+        with self._lock:
+            generation = store_generation(store)
+            docs = read_offers(store)
+            if self._index is None and not self._open_current():
+                self.rebuild(store, docs)
+                self._synced_to(generation)
+                return True
+            if self.digests() != {iri: doc.digest for iri, doc in docs.items()}:
+                self.rebuild(store, docs)
+                self._synced_to(generation)
+                return True
+            if self.state().get("generation") != generation:
+                self._record(store, len(docs))
+            self._remove_leftovers()
+            self._synced_to(generation)
+            return False
+
+    def reconcile(self, store) -> int:
+        """Compare every offer's digest with the store and re-index those that differ; their number.
+
+        For writes nobody announced with :meth:`update` (a SPARQL Update by the operator, another
+        writer of a remote store).
+        """
+        if self._index is None:
+            self.open(store)
+            return 0
+        generation = store_generation(store)
+        docs = read_offers(store)  # outside the lock: searches go on while a remote store answers
+        with self._lock:
+            indexed = self.digests()
+            changed = {iri for iri, doc in docs.items() if indexed.get(iri) != doc.digest}
+            changed |= set(indexed) - set(docs)
+            if len(changed) > max(16, len(docs) // 2):
+                self.rebuild(store, docs)  # a load: indexing afresh is faster than one by one
+            elif changed:
+                self._replace(store, changed, docs)
+            self._synced_to(generation)
+            return len(changed)
+
+    def _synced_to(self, generation: int) -> None:
+        self.synced = max(self.synced, generation)
+        self._covered = {g for g in self._covered if g > self.synced}
+        while self.synced + 1 in self._covered:
+            self.synced += 1
+            self._covered.discard(self.synced)
+
+    def stale(self, store) -> bool:
+        """True when the store has committed a write this index has not reflected yet."""
+        return store_generation(store) > self.synced
+
+    def ensure_current(self, store) -> None:
+        """Open (a store that did not answer at start), wait for queued writes, and reconcile if
+        the store still has a write the index has not heard of: never serve stale."""
+        if self._index is None:
+            self.open(store)
+            return
+        self.wait_for_updates()
+        if self.stale(store):
+            self.reconcile(store)
+
+    def on_write(self, store, event) -> None:
+        """The store's write hook: loads and graph drops are reconciled at once; for an update,
+        the writer's :meth:`update` follows (or the next search reconciles)."""
+        _writer.generation = event.generation
+        if event.kind in ("load", "drop"):
+            self.reconcile(store)
+
+    def update(self, store, changed: Iterable[str], wait: bool = True) -> int:
+        """Re-index the offers a write of these resources may have changed.
+
+        Called by the write path after each accepted write, in the writing thread: the write's
+        generation (from the store's hook) then counts as reflected. ``wait=False`` queues the
+        work for a background thread (the write's answer does not wait for the index's commit;
+        the next search does) and returns 0; otherwise the number of offers re-indexed.
+        """
+        changed = set(changed)
+        written = getattr(_writer, "generation", None)
+        _writer.generation = None
+        # Only this thread's own latest write, and only if no other write came since: any
+        # other gap is left for reconcile().
+        if written is not None and written != store_generation(store):
+            written = None
+        if not wait:
+            with self._queued:
+                self._queue.append((store, changed, written))
+                if self._worker is None or not self._worker.is_alive():
+                    self._worker = threading.Thread(target=self._drain, name="search-index-update", daemon=True)
+                    self._worker.start()
+            return 0
+        return self._update_now(store, changed, written)
+
+    def _update_now(self, store, changed: set[str], written: int | None) -> int:
+        with self._lock:
+            if self._index is None:
+                raise RuntimeError("open or rebuild the index first")
+            indexed = set(self._iris.values())
+            affected = affected_offers(store, changed) | (changed & indexed)
+            if affected:
+                self._replace(store, affected, read_offers(store, affected))
+            if written is not None:
+                self._covered.add(written)
+                self._synced_to(self.synced)
+            return len(affected)
+
+    def _drain(self) -> None:
+        while True:
+            with self._queued:
+                if not self._queue:
+                    self._queued.notify_all()
+                    return
+                store, changed, written = self._queue[0]
+            try:
+                self._update_now(store, changed, written)
+            except Exception:  # the next search reconciles what this could not index
+                log.exception("indexing a write failed")
+            with self._queued:
+                self._queue.pop(0)
+                self._queued.notify_all()
+
+    def wait_for_updates(self, timeout: float = 30.0) -> bool:
+        """Wait until the queued writes are indexed; False when the time ran out."""
+        with self._queued:
+            return self._queued.wait_for(lambda: not self._queue, timeout=timeout)
+
+    def _replace(self, store, iris: set[str], docs: dict[str, OfferDoc]) -> None:
+        """Delete these offers' documents and add the current ones, in one commit."""
+        writer = self._index.writer(heap_size=_HEAP, num_threads=1)
+        try:
+            for iri in sorted(iris):
+                writer.delete_documents_by_term("iri", iri)
+                if iri in docs:
+                    writer.add_document(fields.document(docs[iri], self.strategy))
+            writer.commit()
+            writer.wait_merging_threads()
+        except BaseException:
+            writer.rollback()
+            raise
+        self._refresh()
+        self._record(store, self._index.searcher().num_docs)
+
+    # -- searching -------------------------------------------------------------------------
+
+    def search(self, text: str, lang: str = "de", restrict: Iterable[str] | None = None,
+               limit: int = 50) -> Results:
+        """Offers matching the text, best first; ``restrict`` limits them to a set of IRIs."""
+        self.wait_for_updates()
+        with self._lock:
+            index, known = self._index, self.vocabulary()
+        if index is None:
+            raise RuntimeError("open or rebuild the index first")
+        words = query.parse(text, known)
+        results = Results(text=text, words=[w.text for w in words], mode="none")
+        if not words:
+            return results
+        results.mode = "all"
+        allowed = set(restrict) if restrict is not None else None
+        searcher = index.searcher()
+        for mode in ("all", "any"):
+            if mode == "any" and len(words) == 1:
+                break
+            built = query.build(index.schema, words, text, self.strategy, require_all=(mode == "all"))
+            found = searcher.search(built, limit=max(1, searcher.num_docs)).hits
+            keys = searcher.fast_field_values("key", [addr for _, addr in found])
+            scored = [(score, self._iris.get(k), addr) for (score, addr), k in zip(found, keys)]
+            scored = [s for s in scored if s[1] is not None and (allowed is None or s[1] in allowed)]
+            if scored:
+                results.mode = mode
+                break
+        else:
+            scored = []
+        # Equal scores in IRI order, so the order does not depend on how segments were merged.
+        scored.sort(key=lambda s: (-round(s[0], 4), s[1]))
+        results.ranked = [iri for _, iri, _ in scored]
+        results.scores = {iri: score for score, iri, _ in scored}
+        by_lang = matchers(words, self.strategy)
+        for score, iri, addr in scored[:limit]:
+            doc = OfferDoc.from_json(searcher.doc(addr)["doc"][0].decode())
+            why = explain(doc, by_lang, text, lang)
+            results.hits.append(Hit(iri, score, why.exact, why.matches, why.title, why.snippet))
+        return results
+
+    def explain(self, text: str, lang: str, iris: Iterable[str]) -> dict[str, Hit]:
+        """Explanations of given offers for a text (e.g. the page the finder shows), by IRI."""
+        with self._lock:
+            index, known = self._index, self.vocabulary()
+        words = query.parse(text, known)
+        if not words:
+            return {}
+        by_lang = matchers(words, self.strategy)
+        searcher = index.searcher()
+        hits = {}
+        for iri in iris:
+            found = searcher.search(tantivy.Query.term_query(index.schema, "iri", iri), limit=1).hits
+            if not found:
+                continue
+            doc = OfferDoc.from_json(searcher.doc(found[0][1])["doc"][0].decode())
+            why = explain(doc, by_lang, text, lang)
+            hits[iri] = Hit(iri, 0.0, why.exact, why.matches, why.title, why.snippet)
+        return hits
+
+    def close(self) -> None:
+        with self._lock:
+            self._index = None

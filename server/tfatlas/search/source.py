@@ -1,0 +1,209 @@
+"""What the index holds about each offer, read from any AtlasStore through SPARQL.
+
+One document per offer: its titles and descriptions by language, and the labels (preferred and
+alternative, so synonyms such as KI / Künstliche Intelligenz / AI) of the resources it links to:
+topics, challenges, target groups, offer types, competencies and its provider (with the
+organisation a providing unit belongs to). Each document has a digest of its content, so the
+index can tell which offers changed without trusting anything but the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Iterable
+
+import pyoxigraph as ox
+
+from ..vocab import DCT, FOAF, ORG, RDFS, SKOS, tfa
+
+#: The atlas's ontology namespace in the queries below; it follows the store's base IRI.
+TFA = "@TFA@"
+
+#: Link kinds of a document: the offer's property, and the field it feeds.
+LINKS = {
+    "topic": TFA + "hasTopic",
+    "challenge": TFA + "addressesChallenge",
+    "audience": DCT + "audience",
+    "type": DCT + "type",
+    "competency": TFA + "developsCompetency",
+    "provider": TFA + "providedBy",
+}
+
+
+def _run(store, template: str, *args):
+    return store.query((template % args).replace(TFA, tfa(store.base_iri)))
+_PREF = (SKOS + "prefLabel", RDFS + "label", FOAF + "name")
+_ALT = (SKOS + "altLabel",)
+
+
+@dataclass
+class Link:
+    kind: str  # a key of LINKS
+    iri: str
+    labels: dict[str, list[str]] = field(default_factory=dict)  # lang -> preferred labels
+    alt: dict[str, list[str]] = field(default_factory=dict)  # lang -> alternative labels (synonyms)
+
+    def label(self, lang: str) -> str:
+        for chosen in (self.labels.get(lang), self.labels.get("de"), *self.labels.values()):
+            if chosen:
+                return chosen[0]
+        return self.iri.rsplit("/", 1)[-1]
+
+
+@dataclass
+class OfferDoc:
+    iri: str
+    own_lang: str = "de"  # the language the offer was written in; others are translations
+    titles: dict[str, list[str]] = field(default_factory=dict)
+    descriptions: dict[str, list[str]] = field(default_factory=dict)
+    links: list[Link] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> "OfferDoc":
+        data = json.loads(text)
+        data["links"] = [Link(**link) for link in data["links"]]
+        return cls(**data)
+
+    @property
+    def digest(self) -> int:
+        """64 bits of a hash of the whole content (what the index would store for this offer)."""
+        return int.from_bytes(hashlib.blake2b(self.to_json().encode(), digest_size=8).digest(), "big")
+
+    def title(self, lang: str) -> str:
+        for chosen in (self.titles.get(lang), self.titles.get(self.own_lang), *self.titles.values()):
+            if chosen:
+                return chosen[0]
+        return self.iri.rsplit("/", 1)[-1]
+
+    def description(self, lang: str) -> str:
+        for chosen in (self.descriptions.get(lang), self.descriptions.get(self.own_lang),
+                       *self.descriptions.values()):
+            if chosen:
+                return chosen[0]
+        return ""
+
+
+def _values(var: str, iris: Iterable[str]) -> str:
+    return f"VALUES ?{var} {{ {' '.join(str(ox.NamedNode(i)) for i in sorted(iris))} }}"
+
+
+# Simple patterns, each read once and joined here: one query joining labels to offers was
+# measured 200 times slower (566 s against 2.6 s for 2,471 offers at 100k triples).
+_OFFERS = f"SELECT ?o WHERE {{ %s ?o a <{TFA}Offer> }}"
+_OFFER_VALUES = f"SELECT ?o ?v WHERE {{ %s ?o a <{TFA}Offer> . ?o <%s> ?v }}"
+_SOURCE_LANGS = f"SELECT ?o ?t WHERE {{ %s ?o a <{TFA}Offer> . ?o <{DCT}source> ?s . ?s <{DCT}title> ?t }}"
+_PARENTS = f"SELECT ?o ?v WHERE {{ %s ?o <{ORG}unitOf>|<{ORG}subOrganizationOf> ?v }}"
+_LABELS = "SELECT ?o ?v WHERE { %s ?o <%s> ?v }"
+
+
+def _pairs(store, query: str, *args) -> list[tuple[str, object]]:
+    return [(row["o"].value, row["v"]) for row in _run(store, query, *args)
+            if isinstance(row["o"], ox.NamedNode)]
+
+
+def _lang(literal) -> str:
+    return (literal.language or "de").split("-")[0] if isinstance(literal, ox.Literal) else "de"
+
+
+def read_offers(store, iris: Iterable[str] | None = None) -> dict[str, OfferDoc]:
+    """The documents of all offers, or of those among ``iris`` that are offers (by IRI)."""
+    if iris is not None:
+        iris = sorted(set(iris))
+        if not iris:
+            return {}
+    only = _values("o", iris) if iris is not None else ""
+    docs = {row["o"].value: OfferDoc(row["o"].value) for row in _run(store, _OFFERS, only)
+            if isinstance(row["o"], ox.NamedNode)}
+    for prop, target in ((RDFS + "label", "titles"), (DCT + "description", "descriptions")):
+        for iri, value in _pairs(store, _OFFER_VALUES, only, prop):
+            if isinstance(value, ox.Literal):
+                doc = docs.setdefault(iri, OfferDoc(iri))
+                getattr(doc, target).setdefault(_lang(value), []).append(value.value)
+    declared = {}
+    for iri, value in _pairs(store, _OFFER_VALUES, only, DCT + "language"):
+        code = value.value.rstrip("/").rsplit("/", 1)[-1].lower()[:3]  # an EU authority IRI or a code
+        declared[iri] = {"deu": "de", "ger": "de", "de": "de", "eng": "en", "en": "en"}.get(code, code)
+    source_langs: dict[str, set[str]] = {}
+    for row in _run(store, _SOURCE_LANGS, only):
+        if isinstance(row["t"], ox.Literal) and row["t"].language:
+            source_langs.setdefault(row["o"].value, set()).add(row["t"].language.split("-")[0])
+    linked: dict[str, list[tuple[str, str]]] = {}  # offer -> [(kind, resource)]
+    for kind, prop in LINKS.items():
+        for iri, value in _pairs(store, _OFFER_VALUES, only, prop):
+            if isinstance(value, ox.NamedNode):
+                docs.setdefault(iri, OfferDoc(iri))
+                linked.setdefault(iri, []).append((kind, value.value))
+    providers = {x for pairs in linked.values() for kind, x in pairs if kind == "provider"}
+    parents: dict[str, set[str]] = {}
+    if providers:
+        for unit, parent in _pairs(store, _PARENTS, _values("o", providers) if iris is not None else ""):
+            if unit in providers and isinstance(parent, ox.NamedNode):
+                parents.setdefault(unit, set()).add(parent.value)
+    for iri, pairs in linked.items():
+        for kind, x in list(pairs):
+            if kind == "provider":
+                pairs.extend(("provider", p) for p in sorted(parents.get(x, ())))
+    resources = {x for pairs in linked.values() for _, x in pairs}
+    labels: dict[str, tuple[dict, dict]] = {}
+    if resources:
+        restrict = _values("o", resources) if iris is not None else ""
+        for prop in _PREF + _ALT:
+            for x, value in _pairs(store, _LABELS, restrict, prop):
+                if x in resources and isinstance(value, ox.Literal):
+                    pref, alt = labels.setdefault(x, ({}, {}))
+                    (alt if prop in _ALT else pref).setdefault(_lang(value), []).append(value.value)
+    for iri, pairs in linked.items():
+        for kind, x in dict.fromkeys(pairs):
+            pref, alt = labels.get(x, ({}, {}))
+            docs[iri].links.append(Link(kind, x, {k: list(v) for k, v in pref.items()},
+                                        {k: list(v) for k, v in alt.items()}))
+    for iri, doc in docs.items():
+        doc.own_lang = _own_language(doc, declared.get(iri), source_langs.get(iri, set()))
+        _canonical(doc)
+    return docs
+
+
+def _own_language(doc: OfferDoc, declared: str | None, source_langs: set[str]) -> str:
+    """dct:language when stated; else the language of the cited page's title; else German."""
+    if declared in ("de", "en"):
+        return declared
+    if len(source_langs) == 1 and next(iter(source_langs)) in doc.titles:
+        return next(iter(source_langs))
+    if "de" in doc.titles or not doc.titles:
+        return "de"
+    return sorted(doc.titles)[0]
+
+
+def _canonical(doc: OfferDoc) -> None:
+    """One order for everything, so equal content gives an equal digest whatever the store's order."""
+    for mapping in (doc.titles, doc.descriptions):
+        for key in mapping:
+            mapping[key] = sorted(set(mapping[key]))
+    for link in doc.links:
+        for mapping in (link.labels, link.alt):
+            for key in mapping:
+                mapping[key] = sorted(set(mapping[key]))
+    doc.links.sort(key=lambda link: (link.kind, link.iri))
+
+
+_LINKING = f"SELECT DISTINCT ?o WHERE {{ %s ?o <%s> ?x . ?o a <{TFA}Offer> }}"
+_THROUGH_UNIT = (f"SELECT DISTINCT ?o WHERE {{ %s ?u <{ORG}unitOf>|<{ORG}subOrganizationOf> ?x . "
+                 f"?o <{TFA}providedBy> ?u . ?o a <{TFA}Offer> }}")
+
+
+def affected_offers(store, changed: Iterable[str]) -> set[str]:
+    """The offers whose document a change of these resources may alter (as the store is now)."""
+    changed = {c for c in changed if c}
+    if not changed:
+        return set()
+    only = _values("x", changed)
+    found = {row["o"].value for row in _run(store, _OFFERS, _values("o", changed))}
+    for prop in LINKS.values():
+        found |= {row["o"].value for row in _run(store, _LINKING, only, prop)}
+    found |= {row["o"].value for row in _run(store, _THROUGH_UNIT, only)}
+    return found

@@ -1,6 +1,6 @@
 """The streaming publish writes the same bytes as the publish code before it (issue 14).
 
-The expected checksums of the seed release were written by the old code (commit 5f3ebca); see
+The expected checksums of the seed release were written by the old code (commit 00904a9); see
 tests/fixtures/seed-release/README.md for how they were made and how to remake them honestly.
 """
 
@@ -21,7 +21,7 @@ from tfatlas.publish.release import SUMS, publish, verify
 from tfatlas.store import open_store
 
 FIXTURE = REPO / "tests" / "fixtures" / "seed-release"
-BEFORE = "5f3ebca"  # main before the streaming rewrite
+BEFORE = "00904a9"  # main before the streaming rewrite, with the used-prefixes-only Turtle of issue 11
 
 
 def test_the_seed_release_is_byte_identical_to_the_old_codes(tmp_path):

@@ -231,7 +231,9 @@ def test_the_refusal_reads_tokens_not_words_in_strings_iris_or_language_tags(atl
 # -- the whole atlas over Virtuoso ------------------------------------------------------------
 
 LOAD_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)")
-STORED = sorted(q.name for q in Catalogue().all().values() if not any(p.required for p in q.params.values()))
+# Federated queries need a registry on the allow-list; tests/test_federation_queries.py runs them.
+STORED = sorted(q.name for q in Catalogue().all().values()
+                if not any(p.required for p in q.params.values()) and "SERVICE" not in q.sparql.upper())
 # Where Virtuoso 7.2.5's own evaluation differs (not the dialect's to adapt; README, Virtuoso).
 ORDER_OF_TAGGED_AGGREGATES = ("Virtuoso does not order by an aggregate (SAMPLE) of language-tagged literals: "
                               "ORDER BY ?label comes out in another order")

@@ -134,7 +134,9 @@ AGILE_OFFERS = {iri("offer", s) for s in (
     # issue 15 (C2): offers added from their own sources; user-centred development is narrower than
     # introducing agile ways of working, user centricity narrower than agility.
     "bamf-i-lab-arbeitslabor", "bamf-i-lab-kanban-workshop", "bmi-datenlabor-datenprodukte",
-    "servicestandard", "servicestandard-selbstaudit")}
+    "servicestandard", "servicestandard-selbstaudit",
+    # the Cyber Innovation Hub's projects and challenges: user-centred, by their pages
+    "cihbw-innovationsvorhaben", "cihbw-innovation-challenges")}
 
 
 def test_who_helps_with_introducing_agile_ways_of_working_in_agility(store):
@@ -158,7 +160,8 @@ def test_who_helps_includes_narrower_challenges_and_topics(store):
     assert iri("offer", "tech4germany") in column(rows, "offer")
     narrow = run(store, "who-helps", challenge=iri("challenge", "nutzerzentriert-entwickeln"))
     assert column(narrow, "offer") == {iri("offer", s) for s in (
-        "tech4germany", "servicestandard", "servicestandard-selbstaudit", "bmi-datenlabor-datenprodukte")}
+        "tech4germany", "servicestandard", "servicestandard-selbstaudit", "bmi-datenlabor-datenprodukte",
+        "cihbw-innovationsvorhaben", "cihbw-innovation-challenges")}
 
 
 def test_who_helps_through_a_narrower_topic(store):
@@ -252,7 +255,7 @@ def test_offers_of_an_actor_include_its_units(store):
         "bva-drei-partner-modell", "bva-organisationsberatung", "bva-beratung-grossprojektmanagement",
         "bva-projektmanagement-schulung", "bva-projektkompass", "s-o-s-methode",
         "bzb-organisations-und-prozessberatung", "e-akte-bund-unterstuetzungsangebote",
-        "leitfaden-personalbedarfsermittlung")}
+        "leitfaden-personalbedarfsermittlung", "bva-digitalisierungslabor-workshop-formate")}
     assert by(rows, "offer", iri("offer", "bva-projektkompass"))["provider"] == \
         iri("unit", "bva-kompetenzzentrum-grossprojektmanagement")
     assert column(rows, "actor") == {iri("org", "bva")}
@@ -325,7 +328,7 @@ def test_actors_by_topic_unbound_groups_by_every_topic(store):
 def test_topic_overlaps(store):
     rows = run(store, "topic-overlaps")
     counts = {row["topic"]: int(row["providerCount"]) for row in rows}
-    assert counts[iri("topic", "agilitaet")] == 6
+    assert counts[iri("topic", "agilitaet")] == 7
     assert counts[iri("topic", "projektmanagement")] == 6
     assert counts[iri("topic", "ki")] == 12
     assert iri("topic", "open-source") not in counts  # only ZenDiS
@@ -333,7 +336,8 @@ def test_topic_overlaps(store):
     agility = by(rows, "topic", iri("topic", "agilitaet"))
     assert set(agility["providers"].split(", ")) == {
         "Bundesakademie für öffentliche Verwaltung", "DigitalService GmbH des Bundes", "GovLabDE",
-        "Bundesministerium des Innern", "I-LAB des BAMF", "Datenlabor des BMI"}
+        "Bundesministerium des Innern", "I-LAB des BAMF", "Datenlabor des BMI",
+        "Cyber Innovation Hub der Bundeswehr (CIHBw)"}
 
 
 def test_topic_overlaps_for_one_topic(store):

@@ -243,9 +243,10 @@ def test_restrict_and_the_any_word_fallback(store):
     assert index.search("Projektmanagement", restrict=only).ranked == [OFFER + "bva-projektkompass"]
     both = index.search("Legistik Barcamp")
     assert both.mode == "any"
-    # One offer names Legistik, two are barcamps (NExT-to-meet-you and NExTcamp); none has both.
-    assert set(both.ranked) == {OFFER + "digitalcheck-unterstuetzung", OFFER + "next-to-meet-you",
-                                OFFER + "nextcamp"}
+    # Two offers name Legistik (the Digitalcheck and the visualisation workshop for legislative
+    # drafters), two are barcamps (NExT-to-meet-you and NExTcamp); none has both.
+    assert set(both.ranked) == {OFFER + "digitalcheck-unterstuetzung", OFFER + "digitalservice-workshop-visualisieren",
+                                OFFER + "next-to-meet-you", OFFER + "nextcamp"}
 
 
 def test_a_remote_store_needs_a_directory():

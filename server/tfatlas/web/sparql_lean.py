@@ -29,6 +29,8 @@ from .security_headers import EVERY_ANSWER
 PATHS = ("/sparql", "/sparql/")
 ENDPOINT = "sparql.sparql"  # the Flask route's name, as the metrics label it
 OUTCOME = "tfatlas.lean_outcome"  # environ key: the exception of a query run here, for the route
+# What request.base_url is made of.
+_URL_PARTS = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME", "PATH_INFO")
 # What the CORS setup (any origin, no credentials) and the route's Vary add to every answer here.
 _ALWAYS = (("Vary", "Accept"), ("Access-Control-Allow-Origin", "*")) + tuple(EVERY_ANSWER.items())
 
@@ -41,6 +43,7 @@ class LeanSparql:
         self.downstream = downstream
         self.max_body = app.config["TFATLAS"].max_body_bytes
         self.answered = 0  # queries answered here (read by tests)
+        self._base_urls: dict[tuple, str] = {}
 
     def __call__(self, environ, start_response):
         method = environ.get("REQUEST_METHOD")
@@ -63,8 +66,7 @@ class LeanSparql:
             return self.downstream(environ, start_response)
         service = self.app.extensions["tfatlas.query_service"]
         try:
-            answer = service.query(op, accept=environ.get("HTTP_ACCEPT"),
-                                   base_iri=get_current_url(environ, strip_querystring=True))
+            answer = service.query(op, accept=environ.get("HTTP_ACCEPT"), base_iri=self._base_url(environ))
         except Exception as exc:  # the route answers it as it answers its own errors
             environ[OUTCOME] = exc
             return self.downstream(environ, start_response)
@@ -75,6 +77,17 @@ class LeanSparql:
         metrics.latency.labels(ENDPOINT, "query").observe(time.perf_counter() - started)
         self.answered += 1
         return [answer.body]
+
+
+    def _base_url(self, environ) -> str:
+        """The route's ``request.base_url``, kept per host and path (clients use few)."""
+        key = tuple(environ.get(k) for k in _URL_PARTS)
+        url = self._base_urls.get(key)
+        if url is None:
+            if len(self._base_urls) >= 256:  # a client inventing Host headers cannot grow it
+                self._base_urls.clear()
+            url = self._base_urls[key] = get_current_url(environ, strip_querystring=True)
+        return url
 
 
 def outcome(environ) -> None:

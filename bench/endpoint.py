@@ -1,31 +1,39 @@
-"""The atlas's /sparql against `oxigraph serve` on the same data: the domain query mix over HTTP.
+"""The atlas's /sparql against `oxigraph serve` on the same data: two query mixes over HTTP.
 
-For each size (default 100k and 1M generated triples) the script starts both servers on the same
-N-Triples file, checks that both give the same number of rows for every query, then measures
-throughput at each concurrency, interleaving the two servers (ABAB, order swapped each round) so
-that the machine's state affects both alike. It prints requests per second for each and the ratio
-atlas / oxigraph (the median of the ratios of back-to-back phases); the target is >= 0.9 at
-concurrency 8.
+For each size (default 100k and 1M generated triples) the script starts the servers on the same
+N-Triples file, checks that they give the same number of rows for every query, then measures
+throughput at each concurrency in interleaved rounds (the order rotates each round) so that the
+machine's state affects all alike. It prints requests per second (median, min-max), the ratio
+atlas / oxigraph (the median of the ratios of phases of the same round, min-max) and CPU
+milliseconds per request (the atlas's split into web process and query workers).
 
-- atlas: `tfatlas load` into an embedded store on disk, then `tfatlas serve` (its own settings,
-  no result cache unless the atlas has one switched on by default; say so when reading figures).
+- atlas: `tfatlas load` into an embedded store on disk, then `tfatlas serve`, with the result
+  cache off (TFATLAS_RESULT_CACHE_MB=0) and/or on (its default size): ``--cache``.
+- before (``--before COMMIT``): the same, with ``server/`` of another commit (extracted with
+  `git archive`), on a copy of the same store, as a third server in the same rounds.
 - oxigraph: `oxigraph serve` with no --location, i.e. **in memory**, with --union-default-graph;
   the data goes into the same named graph as in the atlas (whose default graph is the union too),
   so both engines do the same work.
+
+Mixes (``--mix``): ``domain`` repeats eight queries of this domain (a result cache answers all but
+the first of each); ``varied`` sends the same eight templates with parameters drawn from the data
+(bench/query_mix.py), every request different, every server the same sequence.
 
 Clients are threads with one keep-alive `http.client` connection each (lighter than requests, so
 the client takes less of the two cores from the servers); every request is a GET with the query
 in the URL and `Accept: application/sparql-results+json` (N-Triples for the CONSTRUCT).
 Loops are bounded by time and by count, and every server is stopped at the end.
 
-    .venv/bin/python bench/endpoint.py                       # 100k and 1M, concurrency 1 and 8
-    .venv/bin/python bench/endpoint.py --sizes 100k --seconds 5 --rounds 1
+    .venv/bin/python bench/endpoint.py                       # 100k and 1M, c=1 and 8, both mixes, cache off and on
+    .venv/bin/python bench/endpoint.py --sizes 100k --seconds 5 --rounds 1 --cache off --mix varied
+    .venv/bin/python bench/endpoint.py --sizes 100k --before main
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import shutil
@@ -43,85 +51,13 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(REPO / "tools"))
+
+from query_mix import CONSTRUCTS, DOMAIN, VariedMix, read_vocabulary  # noqa: E402
 
 GRAPH = "https://w3id.org/tfatlas/graph/user/bench"
-PREFIXES = """PREFIX tfa: <https://w3id.org/tfatlas/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX dcat: <http://www.w3.org/ns/dcat#>
-PREFIX vcard: <http://www.w3.org/2006/vcard/ns#>
-PREFIX foaf: <http://xmlns.com/foaf/0.1/>
-PREFIX org: <http://www.w3.org/ns/org#>
-"""
-TOPIC = "https://w3id.org/tfatlas/id/topic/"
-CHALLENGE = "https://w3id.org/tfatlas/id/challenge/"
-
-#: The domain query mix: what the finder, the pages and federating registries ask.
-QUERIES: dict[str, str] = {
-    # A Bedarfsträger's first question: offers on a topic, with provider and German labels.
-    "offers_by_topic": PREFIXES + f"""
-SELECT ?offer ?label ?provider ?providerLabel WHERE {{
-  ?offer a tfa:Offer ; tfa:hasTopic <{TOPIC}kanban> ; rdfs:label ?label ; tfa:providedBy ?provider .
-  ?provider rdfs:label ?providerLabel .
-  FILTER(lang(?label) = "de" && lang(?providerLabel) = "de")
-}} ORDER BY ?label LIMIT 100""",
-    # The finder's full join: challenge -> offer -> provider, topic, target group, delivery mode.
-    "five_way_join": PREFIXES + f"""
-SELECT ?offer ?offerLabel ?providerLabel ?topicLabel ?audienceLabel ?modeLabel WHERE {{
-  ?offer tfa:addressesChallenge <{CHALLENGE}ki-sicher-einsetzen> ;
-         rdfs:label ?offerLabel ; tfa:providedBy ?provider ; tfa:hasTopic ?topic ;
-         dct:audience ?audience ; tfa:deliveryMode ?mode .
-  ?provider rdfs:label ?providerLabel .
-  ?topic skos:prefLabel ?topicLabel .
-  ?audience skos:prefLabel ?audienceLabel .
-  ?mode skos:prefLabel ?modeLabel .
-  FILTER(lang(?offerLabel) = "de" && lang(?providerLabel) = "de" && lang(?topicLabel) = "de"
-         && lang(?audienceLabel) = "de" && lang(?modeLabel) = "de")
-}} LIMIT 200""",
-    # Network coordination: coverage of topics (gaps and overlaps).
-    "offers_per_topic": PREFIXES + """
-SELECT ?topic ?label (COUNT(DISTINCT ?offer) AS ?offers) (COUNT(DISTINCT ?provider) AS ?providers) WHERE {
-  ?offer a tfa:Offer ; tfa:hasTopic ?topic ; tfa:providedBy ?provider .
-  ?topic skos:prefLabel ?label . FILTER(lang(?label) = "en")
-} GROUP BY ?topic ?label ORDER BY DESC(?offers)""",
-    # A broad topic includes its narrower ones: skos:broader* path.
-    "topic_tree": PREFIXES + f"""
-SELECT ?topic (COUNT(?offer) AS ?n) WHERE {{
-  ?topic skos:broader* <{TOPIC}agilitaet> .
-  ?offer tfa:hasTopic ?topic .
-}} GROUP BY ?topic""",
-    # Actor listing with what may be missing: OPTIONAL contact point and homepage.
-    "actors_optional_contact": PREFIXES + """
-SELECT ?actor ?label ?email ?homepage WHERE {
-  ?actor a tfa:TransformationActor ; rdfs:label ?label .
-  OPTIONAL { ?actor dcat:contactPoint/vcard:hasEmail ?email }
-  OPTIONAL { ?actor foaf:homepage ?homepage }
-  FILTER(lang(?label) = "de")
-} ORDER BY ?label LIMIT 300""",
-    # Free-text search over offer labels and descriptions.
-    "text_search": PREFIXES + """
-SELECT DISTINCT ?offer ?label WHERE {
-  ?offer a tfa:Offer ; rdfs:label ?label ; dct:description ?description .
-  FILTER(regex(?label, "werkstatt", "i") && regex(?description, "verwaltung", "i"))
-} LIMIT 100""",
-    # Newest free offers that can be taken online.
-    "recent_free_online": PREFIXES + """
-SELECT ?offer ?label ?modified WHERE {
-  ?offer tfa:costModel <https://w3id.org/tfatlas/id/cost-model/kostenfrei> ;
-         tfa:deliveryMode <https://w3id.org/tfatlas/id/delivery-mode/online> ;
-         dct:modified ?modified ; rdfs:label ?label .
-  FILTER(lang(?label) = "de")
-} ORDER BY DESC(?modified) LIMIT 20""",
-    # A linked-data card of the offers of one kind: a graph result.
-    "offer_cards": PREFIXES + f"""
-CONSTRUCT {{ ?offer rdfs:label ?label ; tfa:providedBy ?provider ; dct:modified ?modified . }}
-WHERE {{
-  ?offer tfa:hasTopic <{TOPIC}generative-ki> ; rdfs:label ?label ; tfa:providedBy ?provider ;
-         dct:modified ?modified .
-}} LIMIT 300""",
-}
-CONSTRUCTS = {"offer_cards"}
+#: The domain mix (soak.py and write.py use it too).
+QUERIES = DOMAIN
 
 
 def free_port() -> int:
@@ -164,24 +100,36 @@ class Target:
     name: str
     endpoint: str  # the SPARQL endpoint URL
     process: subprocess.Popen
+    cursor: itertools.count = field(default_factory=itertools.count)  # next request of the varied mix
 
 
-def start_atlas(data: Path, workdir: Path, threads: int | None) -> Target:
-    store = workdir / "atlas-store"
+def atlas_env(store: Path, cache: str, code: Path | None = None) -> dict[str, str]:
     env = {**os.environ, "TFATLAS_STORE": str(store)}
     env.pop("TFATLAS_STORE_URL", None)
-    tfatlas = [sys.executable, "-m", "tfatlas"]
+    env.pop("TFATLAS_RESULT_CACHE_MB", None)
+    if cache == "off":
+        env["TFATLAS_RESULT_CACHE_MB"] = "0"
+    if code is not None:  # another commit's server/ (PYTHONPATH comes before the editable install)
+        env["PYTHONPATH"] = str(code)
+    return env
+
+
+def load_atlas_store(data: Path, store: Path) -> None:
     started = time.perf_counter()
     # --force skips SHACL validation: only query speed is measured, and oxigraph gets none either.
-    subprocess.run(tfatlas + ["load", "--no-progress", "--force", "--graph", GRAPH, str(data)], env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    subprocess.run([sys.executable, "-m", "tfatlas", "load", "--no-progress", "--force", "--graph", GRAPH, str(data)],
+                   env=atlas_env(store, "on"), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     print(f"  atlas: loaded {data.name} in {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def start_atlas(name: str, env: dict[str, str], workdir: Path, threads: int | None) -> Target:
     port = free_port()
-    log = workdir / "atlas.log"
-    args = tfatlas + ["serve", "--port", str(port)] + (["--threads", str(threads)] if threads else [])
+    log = workdir / f"{name}.log"
+    args = [sys.executable, "-m", "tfatlas", "serve", "--port", str(port)]
+    args += ["--threads", str(threads)] if threads else []
     process = subprocess.Popen(args, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
     wait_until_up(f"http://127.0.0.1:{port}/-/health", process, log)
-    return Target("atlas", f"http://127.0.0.1:{port}/sparql", process)
+    return Target(name, f"http://127.0.0.1:{port}/sparql", process)
 
 
 def start_oxigraph(data: Path, workdir: Path) -> Target:
@@ -217,9 +165,10 @@ class Client:
         self.path = parsed.path
         self.conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=timeout)
 
-    def query(self, name: str) -> tuple[int, bytes]:
+    def query(self, name: str, text: str | None = None) -> tuple[int, bytes]:
+        """Send query ``text`` (by default the domain mix's query ``name``); ``name`` picks the format."""
         accept = "application/n-triples" if name in CONSTRUCTS else "application/sparql-results+json"
-        target = self.path + "?" + urllib.parse.urlencode({"query": QUERIES[name]})
+        target = self.path + "?" + urllib.parse.urlencode({"query": QUERIES[name] if text is None else text})
         for attempt in (1, 2):
             try:
                 self.conn.request("GET", target, headers={"Accept": accept})
@@ -292,7 +241,10 @@ class Phase:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
-def run_phase(target: Target, concurrency: int, seconds: float, max_requests: int) -> Phase:
+def run_phase(target: Target, concurrency: int, seconds: float, max_requests: int,
+              varied: VariedMix | None = None) -> Phase:
+    """N client threads for ``seconds``: the domain mix (each thread from its own offset), or the
+    next requests of the varied sequence (``target.cursor``, shared by the threads)."""
     phase = Phase(latencies={name: [] for name in QUERIES})
     names = list(QUERIES)
     lock = threading.Lock()
@@ -304,10 +256,13 @@ def run_phase(target: Target, concurrency: int, seconds: float, max_requests: in
         i = offset
         try:
             while time.perf_counter() < deadline:
-                name = names[i % len(names)]
-                i += 1
+                if varied is None:
+                    name, text = names[i % len(names)], None
+                    i += 1
+                else:
+                    name, text = varied.request(next(target.cursor))
                 started = time.perf_counter()
-                status, body = client.query(name)
+                status, body = client.query(name, text)
                 elapsed = time.perf_counter() - started
                 with lock:
                     if phase.requests + phase.errors >= max_requests:
@@ -380,26 +335,29 @@ def wait_until_idle(target: Target, limit: float = 900) -> float:
     return time.perf_counter() - started
 
 
-def check_same_answers(atlas: Target, oxigraph: Target) -> dict[str, int]:
-    """Both servers must answer every query alike (same row count), else the race is meaningless."""
-    counts = {}
-    a, o = Client(atlas.endpoint), Client(oxigraph.endpoint)
+def check_same_answers(targets: list[Target], requests: list[tuple[str, str | None]]) -> dict[str, int]:
+    """Every server must answer every request alike (same row count), else the race is meaningless."""
+    counts: dict[str, int] = {}
+    clients = [Client(t.endpoint) for t in targets]
     try:
-        for name in QUERIES:
-            for attempt in range(3):  # a loaded machine can make a server refuse one request
-                (sa, ba), (so, bo) = a.query(name), o.query(name)
-                if sa == so == 200:
-                    break
-                time.sleep(1)
-            if sa != 200 or so != 200:
-                raise RuntimeError(f"{name}: atlas HTTP {sa} {ba[:300]!r}, oxigraph HTTP {so} {bo[:300]!r}")
-            ca, co = count_results(name, ba), count_results(name, bo)
-            if ca != co:
-                raise RuntimeError(f"{name}: atlas gives {ca} results, oxigraph {co}")
-            counts[name] = ca
+        for name, text in requests:
+            answers = []
+            for target, client in zip(targets, clients):
+                for attempt in range(3):  # a loaded machine can make a server refuse one request
+                    status, body = client.query(name, text)
+                    if status == 200:
+                        break
+                    time.sleep(1)
+                if status != 200:
+                    raise RuntimeError(f"{name}: {target.name} HTTP {status} {body[:300]!r}")
+                answers.append(count_results(name, body))
+            if len(set(answers)) != 1:
+                raise RuntimeError(f"{name}: results " + ", ".join(f"{t.name} {n}" for t, n in zip(targets, answers))
+                                   + (f"\n{text}" if text else ""))
+            counts[name] = counts.get(name, 0) + answers[0]
     finally:
-        a.close()
-        o.close()
+        for client in clients:
+            client.close()
     return counts
 
 
@@ -414,90 +372,159 @@ def ensure_data(size: str, data_dir: Path) -> Path:
     return path
 
 
-def bench_size(size: str, args) -> list[tuple]:
+@dataclass
+class Row:
+    size: str
+    mix: str
+    cache: str
+    concurrency: int
+    phases: dict[str, list[Phase]]  # server name -> its phases, one per round
+
+    def throughput(self, name: str) -> list[float]:
+        return [p.throughput for p in self.phases[name]]
+
+    def ratios(self, name: str) -> list[float]:
+        """``name`` / oxigraph, phase by phase of the same round."""
+        return [a / o for a, o in zip(self.throughput(name), self.throughput("oxigraph")) if o]
+
+    def cpu_ms(self, name: str) -> dict[str, float]:
+        answered = sum(p.requests for p in self.phases[name]) or 1
+        return {role: sum(p.cpu.get(role, 0.0) for p in self.phases[name]) / answered * 1000
+                for role in ("web", "engine")}
+
+
+def _spread(values: list[float], digits: int = 1) -> str:
+    if not values:
+        return "-"
+    return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
+
+
+def measure(targets: list[Target], size: str, mix: str, cache: str, concurrency: int, args,
+            varied: VariedMix | None) -> Row:
+    row = Row(size, mix, cache, concurrency, {t.name: [] for t in targets})
+    for round_ in range(args.rounds):
+        shift = round_ % len(targets)
+        for target in targets[shift:] + targets[:shift]:
+            run_phase(target, concurrency, min(0.5, args.seconds), args.max_requests, varied)  # warm up
+            phase = run_phase(target, concurrency, args.seconds, args.max_requests, varied)
+            row.phases[target.name].append(phase)
+            print(f"  {size} {mix} cache {cache} c={concurrency} round {round_ + 1} {target.name:8s} "
+                  f"{phase.throughput:7.1f} req/s ({phase.requests} ok, {phase.errors} errors)", flush=True)
+    for target in targets:
+        cpu = row.cpu_ms(target.name)
+        label = (f"web process {cpu['web']:.2f} ms + query workers {cpu['engine']:.2f} ms"
+                 if target.name != "oxigraph" else f"server process {cpu['web']:.2f} ms")
+        print(f"  {size} {mix} cache {cache} c={concurrency} CPU per request, {target.name}: {label}", flush=True)
+    if concurrency == 1 and mix == "domain":
+        print(f"  {size} median latency per query at c=1 (ms), " + " / ".join(t.name for t in targets), flush=True)
+        for name in QUERIES:
+            medians = [[x for p in row.phases[t.name] for x in p.latencies[name]] for t in targets]
+            if all(medians):
+                print(f"    {name:24s} " + " / ".join(f"{statistics.median(m) * 1000:8.2f}" for m in medians), flush=True)
+    return row
+
+
+def bench_size(size: str, args) -> list[Row]:
     data = ensure_data(size, args.data_dir)
-    rows = []
+    varied = VariedMix(read_vocabulary(data)) if "varied" in args.mixes else None
+    rows: list[Row] = []
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-endpoint-{size}-"))
-    targets: list[Target] = []
+    running: list[Target] = []
     try:
-        atlas = start_atlas(data, workdir, args.atlas_threads)
-        targets.append(atlas)
+        store = workdir / "atlas-store"
+        load_atlas_store(data, store)
+        before_code = None
+        if args.before:
+            from seed_release_sums import old_code_tree
+
+            before_code = old_code_tree(args.before, workdir / "before-code")
+            shutil.copytree(store, workdir / "before-store")  # a server holds its store's lock
         oxigraph = start_oxigraph(data, workdir)
-        targets.append(oxigraph)
-        for target in (atlas, oxigraph):
-            print(f"  {target.name}: 8 parallel first queries after start answered in "
-                  f"{first_answers(target):.1f} s; idle (background work done) after "
-                  f"{wait_until_idle(target):.1f} s more", flush=True)
-        counts = check_same_answers(atlas, oxigraph)
-        print("  same answers from both: " + ", ".join(f"{k} {v}" for k, v in counts.items()), flush=True)
-        for concurrency in args.concurrency:
-            results: dict[str, list[Phase]] = {"atlas": [], "oxigraph": []}
-            for round_ in range(args.rounds):
-                order = (atlas, oxigraph) if round_ % 2 == 0 else (oxigraph, atlas)
-                for target in order:
-                    run_phase(target, concurrency, min(0.5, args.seconds), args.max_requests)  # warm up
-                    phase = run_phase(target, concurrency, args.seconds, args.max_requests)
-                    results[target.name].append(phase)
-                    print(f"  {size} c={concurrency} round {round_ + 1} {target.name:8s} "
-                          f"{phase.throughput:7.1f} req/s ({phase.requests} ok, {phase.errors} errors)",
-                          flush=True)
-            a = statistics.median(p.throughput for p in results["atlas"])
-            o = statistics.median(p.throughput for p in results["oxigraph"])
-            # On a shared machine the load drifts; the ratio of two phases run back to back is
-            # steadier than the ratio of medians, so report the median of the per-round ratios.
-            ratios = [pa.throughput / po.throughput for pa, po in zip(results["atlas"], results["oxigraph"])
-                      if po.throughput]
-            rows.append((size, concurrency, a, o, statistics.median(ratios) if ratios else float("nan"),
-                         min(ratios, default=float("nan")), max(ratios, default=float("nan"))))
-            # CPU per answered request: where the atlas spends its cycles beyond the engine. Unlike
-            # wall-clock throughput it hardly depends on what else runs on the machine, and when
-            # the cores are the limit the throughput ratio tends to the inverse CPU ratio.
-            cpu_per_request = {}
-            for name, phases in results.items():
-                answered = sum(p.requests for p in phases) or 1
-                per_role = {role: sum(p.cpu.get(role, 0.0) for p in phases) / answered * 1000
-                            for role in ("web", "engine")}
-                cpu_per_request[name] = sum(per_role.values())
-                label = ("web (gunicorn, Flask) {web:.2f} ms + query workers {engine:.2f} ms"
-                         if name == "atlas" else "server process {web:.2f} ms").format(**per_role)
-                print(f"  {size} c={concurrency} CPU per request, {name}: {label}", flush=True)
-            rows[-1] += (cpu_per_request["oxigraph"] / cpu_per_request["atlas"]
-                         if cpu_per_request["atlas"] else float("nan"),)
-            if concurrency == 1:
-                print(f"  {size} median latency per query at c=1 (ms): atlas / oxigraph = ratio", flush=True)
-                for name in QUERIES:
-                    la = [x for p in results["atlas"] for x in p.latencies[name]]
-                    lo = [x for p in results["oxigraph"] for x in p.latencies[name]]
-                    if la and lo:
-                        ma, mo = statistics.median(la) * 1000, statistics.median(lo) * 1000
-                        print(f"    {name:24s} {ma:8.2f} / {mo:8.2f} = {ma / mo:5.2f}", flush=True)
+        running.append(oxigraph)
+        for cache in args.caches:
+            atlas = start_atlas("atlas", atlas_env(store, cache), workdir, args.atlas_threads)
+            running.append(atlas)
+            targets = [atlas]
+            if before_code is not None:
+                before = start_atlas("before", atlas_env(workdir / "before-store", cache, before_code), workdir,
+                                     args.atlas_threads)
+                running.append(before)
+                targets.insert(0, before)
+            targets.append(oxigraph)
+            for target in targets:
+                target.cursor = itertools.count()  # every server walks the varied sequence from its start
+                if target is not oxigraph or cache == args.caches[0]:
+                    print(f"  {target.name}: 8 parallel first queries after start answered in "
+                          f"{first_answers(target):.1f} s; idle (background work done) after "
+                          f"{wait_until_idle(target):.1f} s more", flush=True)
+            checks: list[tuple[str, str | None]] = [(name, None) for name in QUERIES]
+            checks += varied.check_requests() if varied is not None else []
+            counts = check_same_answers(targets, checks)
+            print("  same answers from all: " + ", ".join(f"{k} {v}" for k, v in counts.items()), flush=True)
+            for mix in args.mixes:
+                for concurrency in args.concurrency:
+                    rows.append(measure(targets, size, mix, cache, concurrency, args,
+                                        varied if mix == "varied" else None))
+            if varied is not None and max(next(t.cursor) for t in targets) > varied.distinct:
+                print(f"  warning: more than {varied.distinct} varied requests: some repeated", flush=True)
+            for target in targets:
+                if target is not oxigraph:
+                    stop(target.process)
+                    running.remove(target)
     finally:
-        for target in targets:
+        for target in running:
             stop(target.process)
         shutil.rmtree(workdir, ignore_errors=True)
     return rows
+
+
+def print_table(rows: list[Row], names: list[str]) -> None:
+    """The issue's table rows: throughput of every server, ratios to oxigraph, CPU per request."""
+    print("\nthroughput, req/s: median (min-max) of rounds; ratio: median (min-max) of the rounds' "
+          "ratios to oxigraph serve; CPU ms per request: web process + query workers")
+    for row in rows:
+        print(f"\n{row.size} {row.mix} mix, result cache {row.cache}, concurrency {row.concurrency}")
+        for name in names:
+            if name not in row.phases:
+                continue
+            cpu = row.cpu_ms(name)
+            reference = sum(row.cpu_ms("oxigraph").values())
+            total = cpu['web'] + cpu['engine']
+            # When the cores are the limit, the throughput ratio tends to this one (steadier on a busy machine).
+            cpu_text = (f"CPU {cpu['web']:.2f} + {cpu['engine']:.2f} = {total:.2f} ms, "
+                        f"oxigraph's/{name}'s {reference / total if total else float('nan'):.2f}"
+                        if name != "oxigraph" else f"CPU {cpu['web']:.2f} ms")
+            ratio = "" if name == "oxigraph" else f"  {name}/oxigraph {_spread(row.ratios(name), 2)}"
+            print(f"  {name:8s} {_spread(row.throughput(name)):>24s} req/s{ratio}  {cpu_text}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100k,1M", help="comma-separated presets of bench/generate.py")
     parser.add_argument("--concurrency", default="1,8", help="comma-separated client thread counts")
+    parser.add_argument("--mix", choices=("domain", "varied", "both"), default="both",
+                        help="domain: eight queries repeated; varied: no two requests equal")
+    parser.add_argument("--cache", choices=("off", "on", "both"), default="both",
+                        help="the atlas's result cache: off is TFATLAS_RESULT_CACHE_MB=0, on its default")
+    parser.add_argument("--before", metavar="COMMIT", default=None,
+                        help="also run server/ of this commit as a third server in the same rounds")
     parser.add_argument("--seconds", type=float, default=4.0, help="length of one measured phase")
-    parser.add_argument("--rounds", type=int, default=5, help="ABAB rounds per concurrency")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per row")
     parser.add_argument("--max-requests", type=int, default=100_000, help="cap on requests per phase")
     parser.add_argument("--atlas-threads", type=int, default=None, help="tfatlas serve --threads")
     parser.add_argument("--data-dir", type=Path, default=BENCH / "data")
     args = parser.parse_args(argv)
     args.concurrency = [int(c) for c in args.concurrency.split(",")]
-    rows = []
+    args.mixes = ["domain", "varied"] if args.mix == "both" else [args.mix]
+    args.caches = ["off", "on"] if args.cache == "both" else [args.cache]
+    rows: list[Row] = []
     for size in args.sizes.split(","):
         print(f"== {size} triples", flush=True)
         rows += bench_size(size, args)
-    print("\nsize   conc   atlas req/s   oxigraph req/s   atlas/oxigraph (median of rounds, min-max)"
-          "   CPU/request oxigraph/atlas")
-    for size, concurrency, a, o, ratio, low, high, cpu_ratio in rows:
-        print(f"{size:6s} {concurrency:4d}   {a:11.1f}   {o:14.1f}   {ratio:14.2f}  ({low:.2f}-{high:.2f})"
-              f"        {cpu_ratio:20.2f}")
+    print_table(rows, ["before", "atlas", "oxigraph"])
+    if args.before:
+        print(f"\nbefore: server/ of {args.before}; atlas: this checkout")
+    print(f"load average at the end: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
     return 0
 
 

@@ -63,6 +63,12 @@ def _sha256_hex(value: Any) -> str:
     return text
 
 
+def _allocator(value: Any) -> str:
+    from .sparql.allocator import check
+
+    return check(value)
+
+
 def _one_of(*choices: str) -> Callable[[Any], str]:
     def parse(value):
         text = str(value).strip().lower()
@@ -115,6 +121,9 @@ SETTINGS: tuple[Setting, ...] = (
             "error, never a truncated answer.", _positive(int)),
     Setting("result_cache_mb", 64.0, "Megabytes of serialised SPARQL answers kept in an exact cache keyed "
             "on the store's state (embedded store only); 0 disables it.", lambda v: max(0.0, float(v))),
+    Setting("engine_allocator", "auto", "Memory allocator of the query workers: auto (jemalloc or "
+            "mimalloc when installed, else glibc's), system (glibc's malloc), or the path of a shared "
+            "library to preload.", _allocator),
     Setting("apply_writes", True, "Apply each write to the query workers' in-memory copies; off: "
             "every worker copies the whole store again after a write (the behaviour before issue 10, "
             "kept for bench/write.py --before).", _bool),

@@ -22,6 +22,7 @@ No acceptable type is :class:`NotAcceptable`, whose message lists what is suppor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pyoxigraph import QueryResultsFormat, RdfFormat
 from werkzeug.datastructures import MIMEAccept
@@ -150,8 +151,11 @@ def _by_format_param(kind: str, value: str) -> Choice:
     raise NotAcceptable(f"format {value!r} is not available for this result; supported: {supported(kind)}")
 
 
+# Clients send few distinct Accept headers, and every query is negotiated in the web process and
+# again in its worker: parsing the header each time cost more than the rest of the choice.
+@lru_cache(maxsize=1024)
 def negotiate(kind: str, accept: str | None, format_param: str | None = None) -> Choice:
-    """The representation to send for a result of ``kind``."""
+    """The representation to send for a result of ``kind`` (a refusal raises, and is not kept)."""
     if format_param:
         return _by_format_param(kind, format_param)
     offers = OFFERS[kind]

@@ -22,7 +22,7 @@ from ..store.dialects import GRACE, RemoteAnswerError
 from . import conneg
 from .messages import QueryTask
 from .protocol import FORM
-from .results import KIND_OF_FORM, Answer, has_dataset_clause, prefixes_of, render_graph, render_solutions
+from .results import KIND_OF_FORM, Answer, has_dataset_clause, render_graph, render_solutions
 from .text import query_form
 
 
@@ -88,7 +88,7 @@ class RemoteQueries:
             value = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
             return Answer(value.serialize(format=choice.engine_format), choice.content_type, 1)
         if kind == "graph":
-            return render_graph(body, choice, task.cap, prefixes_of(task.text))
+            return render_graph(body, choice, task.cap, task.text)
         return render_solutions(body, choice, task.cap)
 
     @staticmethod

@@ -91,13 +91,14 @@ def serialize_solutions(results: ox.QuerySolutions, choice: conneg.Choice, cap: 
     return Answer(body, choice.content_type, rows)
 
 
-def render_graph(ntriples: bytes, choice: conneg.Choice, cap: int,
-                 prefixes: dict[str, str] | None = None) -> Answer:
+def render_graph(ntriples: bytes, choice: conneg.Choice, cap: int, query_text: str = "") -> Answer:
+    """A graph given as N-Triples in the negotiated format; Turtle and TriG with the query's prefixes."""
     rows = ntriples.count(b"\n")
     if rows > cap:
         raise _too_many(rows, cap, "triples")
     if choice.engine_format is ox.RdfFormat.N_TRIPLES:
         return Answer(ntriples, choice.content_type, rows)
+    prefixes = prefixes_of(query_text)  # only here: reading them tokenises the whole text
     triples = ox.parse(ntriples, ox.RdfFormat.N_TRIPLES)
     body = ox.serialize(triples, format=choice.engine_format, prefixes=prefixes or None)
     if prefixes and choice.engine_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):

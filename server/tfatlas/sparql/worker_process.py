@@ -22,7 +22,7 @@ from .messages import (Answered, Applied, Apply, Failed, Load, Loaded, QueryTask
 from .replay import apply_change
 from .stack import on_large_stack
 from .text import outgoing_targets
-from .results import Answer, has_dataset_clause, prefixes_of, render_graph, serialize_solutions
+from .results import Answer, has_dataset_clause, render_graph, serialize_solutions
 
 
 log = logging.getLogger(__name__)
@@ -55,8 +55,7 @@ def evaluate(store: ox.Store, task: QueryTask) -> Answer:
             choice = conneg.negotiate("solutions", task.accept, task.format)
             return serialize_solutions(results, choice, task.cap)
         choice = conneg.negotiate("graph", task.accept, task.format)
-        return render_graph(results.serialize(format=ox.RdfFormat.N_TRIPLES), choice, task.cap,
-                            prefixes_of(text))
+        return render_graph(results.serialize(format=ox.RdfFormat.N_TRIPLES), choice, task.cap, text)
     except (RuntimeError, OSError) as exc:  # results are lazy: most evaluation happens here
         raise _evaluation_failed(exc, text) from None
 

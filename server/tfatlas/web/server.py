@@ -35,6 +35,7 @@ from waitress.server import TcpWSGIServer
 from waitress.utilities import Error, RequestEntityTooLarge, RequestHeaderFieldsTooLarge
 
 from ..config import Config
+from ..sparql.allocator import preload_for_workers
 
 SHUTDOWN_GRACE = 3.0  # seconds running requests get after SIGTERM before the process exits
 
@@ -204,6 +205,10 @@ def run(config: Config, store=None) -> None:
     # The atlas logs through `logging` (tfatlas.*), as waitress does (waitress.*).
     logging.basicConfig(level=logging.INFO,
                         format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s")
+    # Before any query worker starts: they inherit it (sparql/allocator.py says why).
+    library = preload_for_workers(config.engine_allocator)
+    if library is not None:
+        logging.getLogger("tfatlas.serve").info("query workers allocate with %s", library)
     app = create_app(config, store=store)
     service = app.extensions.get("tfatlas.query_service")
     if service is not None:  # query workers load the data now, not on the first query

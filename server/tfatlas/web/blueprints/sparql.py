@@ -18,6 +18,7 @@ from ...sparql.service import QueryService
 from ...sparql.text import add_using
 from ...vocab import FORMATS, SD, VOID
 from ..deps import get_catalogue, get_contributions, get_query_service, get_store
+from ..sparql_lean import LeanSparql, outcome
 from ..urls import reader_language, with_lang
 from ..write_responses import accepted, refusal
 
@@ -52,6 +53,8 @@ def _init(state) -> None:
     app.extensions["tfatlas.query_service"] = service
     # The workers live as long as the process; a test app that is dropped leaves none behind.
     atexit.register(service.close)
+    # Plain queries are answered before Flask's machinery (web/sparql_lean.py); the rest comes here.
+    app.wsgi_app = app.extensions["tfatlas.lean_sparql"] = LeanSparql(app, app.wsgi_app)
 
 
 def _text(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -93,6 +96,7 @@ def sparql():
             done = Response(status=204)
             del done.headers["Content-Type"]
             return done
+        outcome(request.environ)  # a query the lean path ran and that failed: answered here
         answer = service.query(op, accept=request.headers.get("Accept"), base_iri=request.base_url)
         return Response(answer.body, content_type=answer.content_type)
     except RequestEntityTooLarge:

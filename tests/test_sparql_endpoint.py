@@ -421,3 +421,17 @@ def test_chunked_body_over_the_limit_is_413_not_a_truncated_request(url):
     small = requests.post(url, data=iter([b"ASK {}"]), timeout=30,
                           headers={"Content-Type": "application/sparql-query"})
     assert small.status_code == 200
+
+
+def test_a_stored_query_cannot_end_the_script_block_of_the_query_page(app, client, monkeypatch):
+    """The tabs are JSON inside <script>: a query text with </script> must stay data, not markup."""
+    import html as html_module
+
+    from tfatlas.web.blueprints import sparql as sparql_routes
+
+    hostile = 'SELECT * { ?s ?p "</script><script>alert(1)</script>" }'
+    monkeypatch.setattr(sparql_routes, "_example_queries", lambda: [{"name": "x", "query": hostile}])
+    page = client.get("/sparql", headers={"Accept": "text/html"}).get_data(as_text=True)
+    block = page.split('id="example-queries" type="application/json">', 1)[1].split("</script>", 1)[0]
+    assert "<script>alert(1)" not in page
+    assert json.loads(html_module.unescape(block)) == [{"name": "x", "query": hostile}]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import json
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, render_template, request
@@ -138,7 +137,7 @@ def _description(service: QueryService, op: Operation) -> Response:
     if choice is conneg.HTML:
         lang, _ = reader_language()
         examples = _example_queries()
-        page = render_template("sparql.html", tabs=json.dumps(examples), examples=examples,
+        page = render_template("sparql.html", tabs=examples, examples=examples,
                                first_query=examples[0]["query"] if examples else "",
                                endpoint=request.base_url, s=TEXTS[lang])
         response = Response(page, content_type=choice.content_type)

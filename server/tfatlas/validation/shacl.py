@@ -511,15 +511,19 @@ class Workspace:
 
 
 def _run_pyshacl(native: ox.Store, context: ValidationContext, focus: list[URIRef] | None) -> rdflib.Graph:
-    """pySHACL over an Oxigraph store in place, with the compiled shapes of the context.
+    """The shapes of the context over an Oxigraph store in place (the union of its graphs).
 
-    With ``focus``, each shape is run on its own targets among those nodes only. pySHACL's
-    ``focus_nodes`` option is not used: it filters the value nodes of nested shapes as well
-    (sh:node, qualified value shapes), which then report wrong results (pySHACL 0.40).
+    Target shapes that translate to SPARQL are evaluated by Oxigraph (sparql_shapes); pySHACL runs
+    the others, with the compiled shapes of the context. Both make pySHACL's results. With
+    ``focus``, only results about those nodes are kept: a node's results do not depend on which
+    other nodes are checked. pySHACL's ``focus_nodes`` option is not used: it filters the value
+    nodes of nested shapes as well (sh:node, qualified value shapes), which then report wrong
+    results (pySHACL 0.40).
     """
     from pyshacl import Validator
     from pyshacl.graph_abstraction import DataGraph
 
+    from . import sparql_shapes
     from .pyshacl_tuning import tune
 
     tune()
@@ -529,21 +533,32 @@ def _run_pyshacl(native: ox.Store, context: ValidationContext, focus: list[URIRe
     validator = Validator(data_graph, shacl_graph=context.shapes, options=options)
     shapes_graph = context.shapes_graph()
     validator.shacl_graph = shapes_graph
-    if focus is None:
-        _conforms, results, _text = validator.run()
-        return results
-    wanted = set(focus)
     data_graph.default_union = True
     executor = validator.make_executor()
-    conforms, reports = True, []
-    for target in context.target_shapes():
-        targets = target.focus(native, wanted)
-        if targets:
-            shape_conforms, shape_reports = target.shape.validate(executor, data_graph, focus=targets)
-            conforms = conforms and shape_conforms
+    targets = context.target_shapes()
+    reports, rest = sparql_shapes.evaluate(native, shapes_graph, [t.shape for t in targets], data_graph, executor)
+    wanted = None if focus is None else set(focus)
+    if wanted is not None:
+        reports = [r for r in reports if _result_focus(r) in wanted]
+    for target in targets:
+        if target.shape not in rest:
+            continue
+        nodes = None if wanted is None else target.focus(native, wanted)
+        if nodes is None or nodes:
+            _conforms, shape_reports = target.shape.validate(executor, data_graph, focus=nodes)
             reports.extend(shape_reports)
+    conforms = not any(p == SH.resultSeverity and o == SH.Violation for _d, _n, triples in reports
+                       for _s, p, o in triples)
     results, _text = Validator.create_validation_report(shapes_graph, conforms, reports)
     return results
+
+
+def _result_focus(report):
+    _desc, node, triples = report
+    for s, p, o in triples:
+        if s == node and p == SH.focusNode:
+            return o[1] if isinstance(o, tuple) else o
+    return None
 
 
 def _messages(results: rdflib.Graph, result, shapes: rdflib.Graph) -> dict[str, str]:

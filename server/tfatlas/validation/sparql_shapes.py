@@ -123,7 +123,9 @@ class Evaluator:
     # -- focus patterns: a function of a variable name to a group pattern binding it ------------
 
     def targets(self, shape):
-        nodes, classes, implicit, objects_of, subjects_of = shape.target()
+        """The focus pattern of a shape's targets, or None when it has none (pySHACL's
+        ``target()`` gives generators, so a shape without targets looks targeted)."""
+        nodes, classes, implicit, objects_of, subjects_of = (list(t) for t in shape.target())
         parts = []
         if nodes:
             parts.append(lambda x: "VALUES " + x + " { " + " ".join(_sparql_term(n) for n in nodes) + " }")
@@ -137,7 +139,7 @@ class Evaluator:
         def focus(x):
             union = " UNION ".join("{ " + part(x) + " }" for part in parts)
             return "{ SELECT DISTINCT " + x + " WHERE { " + union + " } }"
-        return focus
+        return focus if parts else None
 
     def value_pattern(self, shape, focus):
         """(pattern binding ?this and ?v, ?this and ?v): the shape's value nodes of each focus."""
@@ -481,7 +483,9 @@ def evaluate(native: ox.Store, shapes_graph, target_shapes, data_graph, executor
     results, rest = [], []
     for shape in target_shapes:
         try:
-            results.extend(result for _node, result in evaluator.results(shape, evaluator.targets(shape)))
+            focus = evaluator.targets(shape)
+            if focus is not None:
+                results.extend(result for _node, result in evaluator.results(shape, focus))
         except Untranslatable:
             rest.append(shape)
     return results, rest

@@ -76,6 +76,7 @@ class Evaluator:
         self._components: dict = {}
         self.queries = 0
         self.quiet = False
+        self._bad_values: dict = {}
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -222,17 +223,35 @@ class Evaluator:
 
     def per_value(self, shape, component, focus) -> list:
         """Run pySHACL's own component over the distinct values; report the pairs with a bad one."""
-        pattern, _this, value = self.value_pattern(shape, focus)
+        key = (shape.node, type(component))
+        # every value of the path, once: not for paths of length zero (they reach every node)
+        whole = shape.is_property_shape and not re.search(r"\)[*?]", self.path(shape.path()))
+        if whole and key in self._bad_values:
+            bad = self._bad_values[key]
+        else:
+            bad = self._bad(shape, component, focus, whole)
+            if whole:
+                self._bad_values[key] = bad
+        return [self.report(shape, component, f, v) for f, v in self.pairs(shape, focus, bad)]
+
+    def _bad(self, shape, component, focus, whole: bool) -> set:
+        """The values pySHACL's component refuses. For a property shape all values of its path
+        are checked once (a shared shape such as tfash:Source then costs one query, not one per
+        node shape): whether a value passes depends on the value alone."""
+        if whole:
+            value = self.var()
+            pattern = f"{self.var()} {self.path(shape.path())} {value} ."
+        else:
+            pattern, _this, value = self.value_pattern(shape, focus)
         distinct = {row[0] for row in self.select(f"SELECT DISTINCT {value} WHERE {{ {pattern} }}")}
         if not distinct:
-            return []
+            return set()
         by_rdf: dict = {}
         for v in distinct:  # rdflib may normalise two lexical forms to one term
             by_rdf.setdefault(_to_rdf(v), []).append(v)
         probe = URIRef("urn:tfatlas:probe")
         _conforms, found = component.evaluate(self.executor, self.data_graph, {probe: list(by_rdf)}, [])
-        bad = {v for _d, _n, triples in found for _s, p, o in triples if p == SH.value for v in by_rdf[o[1]]}
-        return [self.report(shape, component, f, v) for f, v in self.pairs(shape, focus, bad)]
+        return {v for _d, _n, triples in found for _s, p, o in triples if p == SH.value for v in by_rdf[o[1]]}
 
     # -- the components (named after pySHACL's constraint_name) -------------------------------
 

@@ -135,11 +135,12 @@ def summary(name: str, runs: list[dict]) -> str:
         return f"  {name:<22} " + "; ".join(r.get("error", "")[:200] or f"timeout {r['timeout_s']:.0f} s" for r in runs)
     seconds = [r["s"] for r in good]
     peaks = [r["rss_mib"] for r in good]
-    results = sorted({r.get("results") for r in good}, key=str)
+    results = sorted({r["results"] for r in good if "results" in r})
     failed = len(runs) - len(good)
     return (f"  {name:<22} {statistics.median(seconds):8.1f} s ({min(seconds):.1f}-{max(seconds):.1f})  "
-            f"peak RSS {statistics.median(peaks):6.0f} MiB ({min(peaks):.0f}-{max(peaks):.0f})  "
-            f"results {','.join(map(str, results))}" + (f"  ({failed} failed or timed out)" if failed else ""))
+            f"peak RSS {statistics.median(peaks):6.0f} MiB ({min(peaks):.0f}-{max(peaks):.0f})"
+            + (f"  results {','.join(map(str, results))}" if results else "")
+            + (f"  ({failed} failed or timed out)" if failed else ""))
 
 
 def ratio(a: list[dict], b: list[dict]) -> str:

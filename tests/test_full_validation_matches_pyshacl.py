@@ -276,3 +276,31 @@ def test_files_validated_as_sparql_match_pyshacl(generated, monkeypatch):
     plain = shacl.validate_files(files)
     assert _findings(translated) == _findings(plain)
     assert not translated.conforms and translated.violations
+
+
+def test_load_of_a_large_file_refuses_its_violations(generated, tmp_path):
+    """`tfatlas load` (validation on) of generated data with injected violations: exit 1, the
+    violations named, nothing stored; the same data without them loads."""
+    import subprocess
+
+    from support.servers import tfatlas_command
+
+    _tmp, (data, extra) = generated
+    cli = tfatlas_command() + ["--store", str(tmp_path / "store")]
+
+    def typed() -> int:
+        done = subprocess.run(cli + ["query", "--format", "csv", "SELECT (COUNT(*) AS ?n) WHERE { ?s a ?t }"],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return int(done.stdout.split()[-1])
+
+    assert subprocess.run(cli + ["init", "--no-progress"], capture_output=True, text=True).returncode == 0
+    initial = typed()
+    refused = subprocess.run(cli + ["load", "--no-progress", str(data), str(extra)], capture_output=True, text=True)
+    assert refused.returncode == 1, refused.stderr
+    assert "test-kaputt" in refused.stderr and "tfa:providedBy" in refused.stderr
+    assert "Nothing was stored" in refused.stderr
+    assert typed() == initial
+    loaded = subprocess.run(cli + ["load", "--no-progress", str(data)], capture_output=True, text=True)
+    assert loaded.returncode == 0, loaded.stderr
+    assert typed() > initial > 0

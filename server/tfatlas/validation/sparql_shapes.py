@@ -28,7 +28,6 @@ import itertools
 import re
 
 import pyoxigraph as ox
-import rdflib
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 

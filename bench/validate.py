@@ -1,25 +1,31 @@
-"""Benchmark: SHACL validation of the atlas, targeted and full, next to plain pySHACL in the same run.
+"""Full SHACL validation and `tfatlas load` with validation: before, after and plain pySHACL, in one run.
 
-For each size (default 100k and 1M generated triples, see generate.py):
+For each size (default 100k and 1M generated triples, see generate.py), in alternating order over
+``--rounds`` rounds, each run in its own process (wall seconds; peak memory is that process's
+maximum RSS, from wait4):
 
-1. An embedded store (on disk) with the ontology, the vocabularies and the generated data.
-2. Targeted: one new offer (about 20 triples) that points to an actor, concepts and a source page
-   in the store is validated against the store (validation.validate_entry): only the entry and the
-   bounded neighbourhood fetched by CONSTRUCT are checked. Reference: plain pySHACL on the same
-   entry alone with the ontology as ont_graph (which cannot see the provider in the store).
-3. Full: the generated file validated as `tfatlas validate FILE` does (Oxigraph parse, pySHACL over
-   an in-memory Oxigraph store), the on-disk store validated in place (validation.validate_store),
-   and plain pySHACL (rdflib parse + pySHACL with ont_graph) in a subprocess with a timeout.
+* full validation of a store: an on-disk Oxigraph store holding the ontology, the vocabularies
+  and the data, validated in place (``validation.validate_store``) by this checkout ("after") and by
+  ``server/`` of ``--before`` (default 541b71d, extracted with ``git archive``);
+* full validation of the file as ``tfatlas validate FILE`` does (``validation.validate_files``),
+  before and after;
+* plain pySHACL: the file and the ontology and vocabularies parsed by rdflib into one graph,
+  ``pyshacl.validate`` with ``allow_warnings``.
 
-    .venv/bin/python bench/validate.py                      # 100k and 1M
-    .venv/bin/python bench/validate.py --sizes 10k --plain-timeout 120
+Every run prints its number of results; a size whose runs disagree fails the run. Then, at the
+largest size, ``tfatlas load`` of the file into a fresh store with validation on (the default),
+before and after, and with ``--force`` (no validation) for comparison.
+
+    .venv/bin/python bench/validate.py                          # 100k and 1M, 3 rounds
+    .venv/bin/python bench/validate.py --sizes 10k --rounds 1   # a smoke run
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
+import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -30,62 +36,49 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(REPO / "server"))
-
+sys.path.insert(0, str(REPO / "tools"))
 from generate import PRESETS, generate  # noqa: E402
+from seed_release_sums import old_code_tree  # noqa: E402
 
-from tfatlas import validation  # noqa: E402
-from tfatlas.model.loading import sources_for  # noqa: E402
-from tfatlas.model.files import model_dir  # noqa: E402
-from tfatlas.store.embedded import EmbeddedStore  # noqa: E402
-
-BASE = "https://w3id.org/tfatlas/"
-ENTRY = """
-@prefix tfa: <https://w3id.org/tfatlas/ontology#> .
-@prefix dct: <http://purl.org/dc/terms/> .
-@prefix dcat: <http://www.w3.org/ns/dcat#> .
-@prefix foaf: <http://xmlns.com/foaf/0.1/> .
-@prefix schema: <https://schema.org/> .
-@prefix vcard: <http://www.w3.org/2006/vcard/ns#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-@prefix id: <https://w3id.org/tfatlas/id/> .
-
-<https://w3id.org/tfatlas/id/offer/bench-neues-angebot-{n}> a tfa:Offer , schema:Course ;
-    rdfs:label "Neues Angebot {n}"@de , "New offer {n}"@en ;
-    dct:description "Ein neues Angebot für den Benchmark."@de ;
-    tfa:providedBy <{provider}> ;
-    tfa:hasTopic <https://w3id.org/tfatlas/id/topic/scrum> , <https://w3id.org/tfatlas/id/topic/ki> ;
-    tfa:addressesChallenge <https://w3id.org/tfatlas/id/challenge/agile-arbeitsweisen-einfuehren> ;
-    dct:audience <https://w3id.org/tfatlas/id/target-group/beschaeftigte> ;
-    dct:type <https://w3id.org/tfatlas/id/offer-type/schulung> ;
-    tfa:deliveryMode <https://w3id.org/tfatlas/id/delivery-mode/online> ;
-    tfa:costModel <https://w3id.org/tfatlas/id/cost-model/kostenfrei> ;
-    tfa:developsCompetency <https://w3id.org/tfatlas/id/competency/agile-methodenkompetenz> ;
-    foaf:page <https://example.org/angebote/{n}> ;
-    dcat:contactPoint [ a vcard:Organization ; vcard:hasEmail <mailto:kurse@example.org> ] ;
-    dct:source <{page}> ;
-    dct:modified "2026-11-26"^^xsd:date .
+# A child prints one JSON line: {"results": n}. Logging of rdflib's ill-typed literals is muted.
+STORE = """
+import json, logging, sys
+logging.getLogger("rdflib.term").setLevel(logging.ERROR)
+import pyoxigraph as ox
+from tfatlas import validation
+store = ox.Store(sys.argv[1])
+report = validation.validate_store(store)
+print(json.dumps({"results": len(report.findings)}))
 """
-
-PLAIN = r"""
-import json, logging, sys, time
+FILE = """
+import json, logging, sys
+logging.getLogger("rdflib.term").setLevel(logging.ERROR)
+from pathlib import Path
+from tfatlas import validation
+report = validation.validate_files([Path(sys.argv[1])])
+print(json.dumps({"results": len(report.findings)}))
+"""
+PLAIN = """
+import json, logging, sys
 logging.getLogger("rdflib.term").setLevel(logging.ERROR)
 import pyshacl, rdflib
-from pathlib import Path
 data_file, shapes_file, *onto = sys.argv[1:]
-t = time.perf_counter()
-data = rdflib.Graph().parse(data_file, format="nt")
-ont = rdflib.Graph()
+graph = rdflib.Graph().parse(data_file, format="nt")
 for f in onto:
-    ont.parse(f)
-shapes = rdflib.Graph().parse(shapes_file)
-parsed = time.perf_counter() - t
-t = time.perf_counter()
-conforms, results, _ = pyshacl.validate(data, shacl_graph=shapes, ont_graph=ont, allow_warnings=True)
-validated = time.perf_counter() - t
-results_count = len(set(results.subjects(rdflib.RDF.type, rdflib.URIRef("http://www.w3.org/ns/shacl#ValidationResult"))))
-print(json.dumps({"parse_s": parsed, "validate_s": validated, "results": results_count, "conforms": conforms}))
+    graph.parse(f)
+_c, results, _t = pyshacl.validate(graph, shacl_graph=rdflib.Graph().parse(shapes_file), allow_warnings=True)
+sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+print(json.dumps({"results": len(set(results.subjects(rdflib.RDF.type, sh.ValidationResult)))}))
+"""
+# The store the store rows validate: the ontology, the vocabularies and the data, bulk-loaded.
+BUILD = """
+import sys
+import pyoxigraph as ox
+store = ox.Store(sys.argv[1])
+for path in sys.argv[2:]:
+    fmt = ox.RdfFormat.N_TRIPLES if path.endswith(".nt") else ox.RdfFormat.TURTLE
+    store.bulk_load(path=path, format=fmt, to_graph=ox.NamedNode("urn:bench:" + path.rsplit("/", 1)[-1]))
+store.flush()
 """
 
 
@@ -101,139 +94,146 @@ def data_file(size: int) -> Path:
     return path
 
 
-def one(store, sparql: str) -> str:
-    return next(iter(store.query(sparql)))[0].value
+def model_files() -> tuple[list[str], str]:
+    ontology = sorted(str(p) for p in (REPO / "ontology").rglob("*.ttl"))
+    return ontology, str(REPO / "shapes" / "tfatlas-shapes.ttl")
 
 
-def targeted(store, context, runs: int) -> dict:
-    provider = one(store, "SELECT ?o WHERE { ?o a <https://w3id.org/tfatlas/ontology#TransformationActor> } LIMIT 1")
-    page = one(store, "SELECT ?p WHERE { ?p a <http://xmlns.com/foaf/0.1/Document> } LIMIT 1")
-    times, checked = [], None
-    for n in range(runs):
-        text = ENTRY.format(n=n, provider=provider, page=page)
-        started = time.perf_counter()
-        report = validation.validate_entry(text, store=store, context=context)
-        times.append(time.perf_counter() - started)
-        assert report.conforms, report.text("en")
-        checked = report.checked
-    # The same entry with a wrong provider (a concept) must be refused.
-    wrong = ENTRY.format(n="x", provider="https://w3id.org/tfatlas/id/topic/ki", page=page)
-    refused = not validation.validate_entry(wrong, store=store, context=context).conforms
-
-    # Neighbourhood size: what the store contributes for one entry.
-    workspace = validation.Workspace(context)
-    import pyoxigraph as ox
-    workspace.add_data(ox.parse(ENTRY.format(n=0, provider=provider, page=page).encode(), ox.RdfFormat.TURTLE))
-    neighbourhood = validation.add_neighbourhood(workspace, store)
-
-    # Reference: plain pySHACL on the entry alone (ontology and vocabularies as ont_graph).
-    import pyshacl
-    import rdflib
-
-    ont = rdflib.Graph()
-    for path in validation.context_files()[0]:
-        ont.parse(path, format="json-ld" if path.suffix == ".jsonld" else "turtle")
-    plain = []
-    for n in range(runs):
-        graph = rdflib.Graph().parse(data=ENTRY.format(n=n, provider=provider, page=page), format="turtle")
-        started = time.perf_counter()
-        pyshacl.validate(graph, shacl_graph=context.shapes, ont_graph=ont, allow_warnings=True)
-        plain.append(time.perf_counter() - started)
-    return {"median_ms": statistics.median(times) * 1000, "p90_ms": sorted(times)[int(0.9 * len(times)) - 1] * 1000,
-            "checked_entries": checked, "neighbourhood_triples": neighbourhood, "wrong_provider_refused": refused,
-            "plain_entry_alone_median_ms": statistics.median(plain) * 1000}
-
-
-MINE = r"""
-import json, logging, sys, time
-logging.getLogger("rdflib.term").setLevel(logging.ERROR)
-sys.path.insert(0, sys.argv[2])
-from pathlib import Path
-from tfatlas import validation
-context = validation.load_context()
-context.shapes_graph()
-t = time.perf_counter()
-report = validation.validate_files([Path(sys.argv[1])], context=context)
-print(json.dumps({"validate_s": time.perf_counter() - t, "violations": len(report.violations),
-                  "warnings": len(report.warnings), "checked": report.checked}))
-"""
-
-
-def mine_full(path: Path, timeout: float) -> dict:
-    """`tfatlas validate FILE` (Oxigraph parse, pySHACL on an in-memory Oxigraph store), capped."""
+def run(command: list[str], env: dict, timeout: float) -> dict:
+    """Wall seconds, peak RSS (MiB) and the child's JSON line (or its error / timeout)."""
     started = time.perf_counter()
-    try:
-        done = subprocess.run([sys.executable, "-c", MINE, str(path), str(REPO / "server")],
-                              capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"timeout_s": timeout, "wall_s": time.perf_counter() - started}
-    if done.returncode != 0:
-        return {"error": done.stderr.strip()[-500:]}
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    result["wall_s"] = time.perf_counter() - started
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(command, stdout=out, stderr=err, env=env)
+        deadline = started + timeout
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                process.kill()
+                os.wait4(process.pid, 0)
+                return {"timeout_s": timeout}
+            time.sleep(0.05)
+        seconds = time.perf_counter() - started
+        code = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        text, error = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+    result = {"s": seconds, "rss_mib": usage.ru_maxrss / 1024}
+    if code != 0:
+        result["error"] = error.strip()[-800:]
+    else:
+        lines = [line for line in text.splitlines() if line.startswith("{")]
+        if lines:
+            result.update(json.loads(lines[-1]))
     return result
 
 
-def plain_full(path: Path, timeout: float) -> dict:
-    onto, shapes = validation.context_files()
-    onto = [p for p in onto if p.suffix == ".ttl"]
-    started = time.perf_counter()
-    try:
-        done = subprocess.run([sys.executable, "-c", PLAIN, str(path), str(shapes[0]), *map(str, onto)],
-                              capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"timeout_s": timeout, "wall_s": time.perf_counter() - started}
-    if done.returncode != 0:
-        return {"error": done.stderr.strip()[-500:]}
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    result["wall_s"] = time.perf_counter() - started
-    return result
+def summary(name: str, runs: list[dict]) -> str:
+    good = [r for r in runs if "s" in r and "error" not in r]
+    if not good:
+        return f"  {name:<22} " + "; ".join(r.get("error", "")[:200] or f"timeout {r['timeout_s']:.0f} s" for r in runs)
+    seconds = [r["s"] for r in good]
+    peaks = [r["rss_mib"] for r in good]
+    results = sorted({r["results"] for r in good if "results" in r})
+    failed = len(runs) - len(good)
+    return (f"  {name:<22} {statistics.median(seconds):8.1f} s ({min(seconds):.1f}-{max(seconds):.1f})  "
+            f"peak RSS {statistics.median(peaks):6.0f} MiB ({min(peaks):.0f}-{max(peaks):.0f})"
+            + (f"  results {','.join(map(str, results))}" if results else "")
+            + (f"  ({failed} failed or timed out)" if failed else ""))
+
+
+def ratio(a: list[dict], b: list[dict]) -> str:
+    sa = [r["s"] for r in a if "s" in r and "error" not in r]
+    sb = [r["s"] for r in b if "s" in r and "error" not in r]
+    return f"{statistics.median(sa) / statistics.median(sb):.2f}x" if sa and sb else "n/a"
+
+
+def rounds(variants: dict, count: int) -> dict:
+    """Each variant once per round, the order rotated every round."""
+    names = list(variants)
+    runs: dict = {name: [] for name in names}
+    for round_ in range(count):
+        shift = round_ % len(names)
+        for name in names[shift:] + names[:shift]:
+            runs[name].append(variants[name]())
+            print(f"    round {round_ + 1} {name}: {json.dumps(runs[name][-1])}", flush=True)
+    return runs
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100k,1M", help="comma-separated presets (10k, 100k, 1M)")
-    parser.add_argument("--runs", type=int, default=20, help="targeted validations per size")
-    parser.add_argument("--plain-timeout", type=float, default=1800, help="seconds for plain pySHACL per size")
-    parser.add_argument("--full-timeout", type=float, default=3600, help="seconds for the atlas's full validation")
-    parser.add_argument("--skip-full", action="store_true", help="only the targeted validation")
-    parser.add_argument("--skip-store-full", action="store_true", help="skip validating the store in place")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--before", default="541b71d", help="commit whose server/ is the 'before'")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds per run")
+    parser.add_argument("--skip-load", action="store_true", help="leave out tfatlas load with validation")
     args = parser.parse_args()
-    logging.getLogger("rdflib.term").setLevel(logging.ERROR)
 
-    context = validation.load_context()
-    context.shapes_graph()
-    summary = {}
-    for name in args.sizes.split(","):
-        size = PRESETS[name]
-        path = data_file(size)
-        row: dict = {}
-        with tempfile.TemporaryDirectory(prefix="tfatlas-bench-") as tmp:
-            store = EmbeddedStore(Path(tmp) / "store", BASE)
-            started = time.perf_counter()
-            store.load(sources_for([model_dir("ontology")], BASE, kind="ontology")
-                       + sources_for([path], BASE, kind="data"))
-            row["store_triples"] = store.stats().triples
-            row["store_load_s"] = time.perf_counter() - started
-            row["targeted"] = targeted(store, context, args.runs)
-            print(name, "targeted", json.dumps(row["targeted"]), flush=True)
-            if not args.skip_full and not args.skip_store_full:
-                started = time.perf_counter()
-                report = validation.validate_store(store, context=context)
-                row["full_store_in_place_s"] = time.perf_counter() - started
-                row["full_store_results"] = {"violations": len(report.violations), "warnings": len(report.warnings)}
-                print(name, "full store in place", f"{row['full_store_in_place_s']:.1f} s", flush=True)
-            store.close()
-        if not args.skip_full:
-            row["full_file"] = mine_full(path, args.full_timeout)
-            print(name, "full file (tfatlas validate)", json.dumps(row["full_file"]), flush=True)
-            row["plain_pyshacl"] = plain_full(path, args.plain_timeout)
-            print(name, "plain pySHACL", json.dumps(row["plain_pyshacl"]), flush=True)
-            mine, plain = row["full_file"], row["plain_pyshacl"]
-            if all("wall_s" in r and "timeout_s" not in r and "error" not in r for r in (mine, plain)):
-                row["ratio_plain_over_full_file"] = plain["wall_s"] / mine["wall_s"]
-        summary[name] = row
-    print(json.dumps(summary, indent=2))
+    ontology, shapes = model_files()
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="bench-validate-") as tmp:
+        tmp = Path(tmp)
+        old = old_code_tree(args.before, tmp / "before")
+        env = {"after": {**os.environ, "PYTHONPATH": str(REPO / "server")},
+               "before": {**os.environ, "PYTHONPATH": str(old)}}
+        for value in env.values():
+            value.pop("TFATLAS_STORE_URL", None)
+        py = sys.executable
+        report = []
+        sizes = args.sizes.split(",")
+        for name in sizes:
+            path = data_file(PRESETS[name])
+            store = tmp / f"store-{name}"
+            subprocess.run([py, "-c", BUILD, str(store), *ontology, str(path)], check=True)
+            print(f"{name}: full validation, {args.rounds} rounds", flush=True)
+            variants = {
+                f"store {side}": (lambda side=side: run([py, "-c", STORE, str(store)], env[side], args.timeout))
+                for side in ("before", "after")}
+            variants.update({
+                f"file {side}": (lambda side=side: run([py, "-c", FILE, str(path)], env[side], args.timeout))
+                for side in ("before", "after")})
+            variants["plain pySHACL"] = lambda: run([py, "-c", PLAIN, str(path), shapes, *ontology],
+                                                    env["after"], args.timeout)
+            runs = rounds(variants, args.rounds)
+            shutil.rmtree(store)
+            def counts(*variants):
+                return {r.get("results") for v in variants for r in runs[v] if "results" in r}
+            # the file rows report the data only, the store rows the context (concepts) as well
+            same = (len(counts("store before", "store after", "plain pySHACL")) == 1
+                    and len(counts("file before", "file after")) == 1)
+            failed = failed or not same
+            lines = [f"{name} full validation (load average {os.getloadavg()[0]:.1f})"]
+            lines += [summary(variant, rs) for variant, rs in runs.items()]
+            lines.append(f"  after/plain: store {ratio(runs['store after'], runs['plain pySHACL'])}, "
+                         f"file {ratio(runs['file after'], runs['plain pySHACL'])}; after/before: store "
+                         f"{ratio(runs['store after'], runs['store before'])}, file "
+                         f"{ratio(runs['file after'], runs['file before'])}; same number of results: "
+                         + ("yes" if same else "NO"))
+            report.extend(lines)
+            print("\n".join(lines), flush=True)
+        if not args.skip_load:
+            name = sizes[-1]
+            path = data_file(PRESETS[name])
+            print(f"{name}: tfatlas load, {args.rounds} rounds", flush=True)
+
+            def load(side: str, *flags: str) -> dict:
+                target = tmp / "load-store"
+                shutil.rmtree(target, ignore_errors=True)
+                command = [py, "-m", "tfatlas", "--store", str(target)]
+                made = run(command + ["init"], env[side], args.timeout)
+                if "error" in made:
+                    return made
+                return run(command + ["load", "--no-progress", *flags, str(path)], env[side], args.timeout)
+            runs = rounds({"validated before": lambda: load("before"), "validated after": lambda: load("after"),
+                           "--force after": lambda: load("after", "--force")}, args.rounds)
+            lines = [f"{name} tfatlas load into a fresh store (load average {os.getloadavg()[0]:.1f})"]
+            lines += [summary(variant, rs) for variant, rs in runs.items()]
+            report.extend(lines)
+            print("\n".join(lines), flush=True)
+        print("\n" + "\n".join(report))
+    if failed:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -17,12 +17,13 @@ so files are parsed by Oxigraph (fast, and with line and column on syntax errors
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import pyoxigraph as ox
 import rdflib
@@ -275,7 +276,8 @@ class ValidationContext:
             if self._shapes_graph is None:
                 compiled = ShapesGraph(self.shapes)
                 for shape in compiled.shapes:
-                    nodes, classes, implicit, objects_of, subjects_of = shape.target()
+                    # target() gives generators, which are true even when empty
+                    nodes, classes, implicit, objects_of, subjects_of = (list(t) for t in shape.target())
                     if nodes or classes or implicit or objects_of or subjects_of:
                         self._target_shapes.append(TargetShape(
                             shape, nodes=set(nodes), classes=set(classes) | set(implicit),
@@ -363,6 +365,11 @@ def _rdflib_format(path: Path) -> str:
 
 def parse_file(path: Path, fmt: str | None = None) -> list[ox.Quad]:
     """All quads of an RDF file; a syntax error becomes an InputError with file:line:column."""
+    return list(iter_file(path, fmt))
+
+
+def iter_file(path: Path, fmt: str | None = None) -> Iterator[ox.Quad]:
+    """The quads of an RDF file as they are parsed (a large file is never held as a list)."""
     form = rdfformats.for_path(path, fmt)
     check_file(path, form.oxigraph)  # before any parser: entity bombs, nesting that would crash it
     try:
@@ -375,7 +382,11 @@ def parse_file(path: Path, fmt: str | None = None) -> list[ox.Quad]:
         raise InputError(f"{path}: not readable (permission denied)") from None
     with raw:
         try:
-            quads = list(ox.parse(raw, form.oxigraph, base_iri=path.resolve().as_uri()))
+            for quad in ox.parse(raw, form.oxigraph, base_iri=path.resolve().as_uri()):
+                # what a load would refuse (the store could not dump or publish it) is no valid input
+                if (problem := quad_problem(quad)) is not None:
+                    raise InputError(f"{path}: {problem}")
+                yield quad
         except SyntaxError as exc:
             where = f"{path}"
             if exc.lineno is not None:
@@ -385,11 +396,6 @@ def parse_file(path: Path, fmt: str | None = None) -> list[ox.Quad]:
             raise InputError(f"{where}: {exc.msg if hasattr(exc, 'msg') and exc.msg else exc}") from None
         except (ValueError, OSError) as exc:
             raise InputError(f"{path}: {exc}") from None
-    # what a load would refuse (the store could not dump or publish it) is no valid input either
-    for quad in quads:
-        if (problem := quad_problem(quad)) is not None:
-            raise InputError(f"{path}: {problem}")
-    return quads
 
 
 # ------------------------------------------------------------------------------------------
@@ -416,6 +422,9 @@ def _ox(term):
     return None
 
 
+_CHUNK = 50_000  # statements added to the workspace at a time
+
+
 class Workspace:
     """The data graph pySHACL sees: the data, the class hierarchy, and what the context (and the
     store, see add_neighbourhood) says about the nodes the data points to; one in-memory store."""
@@ -430,14 +439,17 @@ class Workspace:
         self.files: dict = {}
 
     def add_data(self, quads: Iterable[ox.Quad], file: str | None = None) -> None:
-        added = [ox.Quad(q.subject, q.predicate, q.object, DEFAULT) for q in quads]
-        self.store.extend(added)
-        for q in added:
-            self.subjects.add(q.subject)
-            if isinstance(q.object, ox.NamedNode) and q.predicate != RDF_TYPE:
-                self.referenced.add(q.object)
-            if file is not None:
-                self.files.setdefault(q.subject, file)
+        """Add the data's statements, a chunk at a time (a large file is never a list)."""
+        quads = iter(quads)
+        while chunk := [ox.Quad(q.subject, q.predicate, q.object, DEFAULT)
+                        for q in itertools.islice(quads, _CHUNK)]:
+            self.store.extend(chunk)
+            for q in chunk:
+                self.subjects.add(q.subject)
+                if isinstance(q.object, ox.NamedNode) and q.predicate != RDF_TYPE:
+                    self.referenced.add(q.object)
+                if file is not None:
+                    self.files.setdefault(q.subject, file)
 
     def add_store(self, triples: Iterable) -> None:
         triples = list(triples)
@@ -510,16 +522,26 @@ class Workspace:
         return entry
 
 
-def _run_pyshacl(native: ox.Store, context: ValidationContext, focus: list[URIRef] | None) -> rdflib.Graph:
-    """pySHACL over an Oxigraph store in place, with the compiled shapes of the context.
+# From this many focus nodes on, the shapes are evaluated as SPARQL: its fixed cost (a query per
+# constraint, some 60 ms) is more than pySHACL needs for one entry (under 10 ms), far less for a file.
+TRANSLATE_FROM = 500
 
-    With ``focus``, each shape is run on its own targets among those nodes only. pySHACL's
-    ``focus_nodes`` option is not used: it filters the value nodes of nested shapes as well
-    (sh:node, qualified value shapes), which then report wrong results (pySHACL 0.40).
+
+def _run_pyshacl(native: ox.Store, context: ValidationContext, focus: list[URIRef] | None) -> rdflib.Graph:
+    """The shapes of the context over an Oxigraph store in place (the union of its graphs).
+
+    A whole store, or a workspace with at least TRANSLATE_FROM focus nodes: target shapes that
+    translate to SPARQL are evaluated by Oxigraph (sparql_shapes); pySHACL runs the others, with
+    the compiled shapes of the context. Both make pySHACL's results. With
+    ``focus``, only results about those nodes are kept: a node's results do not depend on which
+    other nodes are checked. pySHACL's ``focus_nodes`` option is not used: it filters the value
+    nodes of nested shapes as well (sh:node, qualified value shapes), which then report wrong
+    results (pySHACL 0.40).
     """
     from pyshacl import Validator
     from pyshacl.graph_abstraction import DataGraph
 
+    from . import sparql_shapes
     from .pyshacl_tuning import tune
 
     tune()
@@ -529,21 +551,36 @@ def _run_pyshacl(native: ox.Store, context: ValidationContext, focus: list[URIRe
     validator = Validator(data_graph, shacl_graph=context.shapes, options=options)
     shapes_graph = context.shapes_graph()
     validator.shacl_graph = shapes_graph
-    if focus is None:
-        _conforms, results, _text = validator.run()
-        return results
-    wanted = set(focus)
     data_graph.default_union = True
     executor = validator.make_executor()
-    conforms, reports = True, []
-    for target in context.target_shapes():
-        targets = target.focus(native, wanted)
-        if targets:
-            shape_conforms, shape_reports = target.shape.validate(executor, data_graph, focus=targets)
-            conforms = conforms and shape_conforms
+    targets = context.target_shapes()
+    if focus is None or len(focus) >= TRANSLATE_FROM:
+        reports, rest = sparql_shapes.evaluate(native, shapes_graph, [t.shape for t in targets], data_graph,
+                                               executor)
+    else:
+        reports, rest = [], [t.shape for t in targets]
+    wanted = None if focus is None else set(focus)
+    if wanted is not None:
+        reports = [r for r in reports if _result_focus(r) in wanted]
+    for target in targets:
+        if target.shape not in rest:
+            continue
+        nodes = None if wanted is None else target.focus(native, wanted)
+        if nodes is None or nodes:
+            _conforms, shape_reports = target.shape.validate(executor, data_graph, focus=nodes)
             reports.extend(shape_reports)
+    conforms = not any(p == SH.resultSeverity and o == SH.Violation for _d, _n, triples in reports
+                       for _s, p, o in triples)
     results, _text = Validator.create_validation_report(shapes_graph, conforms, reports)
     return results
+
+
+def _result_focus(report):
+    _desc, node, triples = report
+    for s, p, o in triples:
+        if s == node and p == SH.focusNode:
+            return o[1] if isinstance(o, tuple) else o
+    return None
 
 
 def _messages(results: rdflib.Graph, result, shapes: rdflib.Graph) -> dict[str, str]:
@@ -621,7 +658,7 @@ def validate_files(paths: list[Path], *, store=None, context: ValidationContext 
     context = context or load_context()
     workspace = Workspace(context, skip_context=paths)
     for path in paths:
-        workspace.add_data(parse_file(path, fmt), file=str(path))
+        workspace.add_data(iter_file(path, fmt), file=str(path))
     if store is not None:
         add_neighbourhood(workspace, store, exclude_graphs=exclude_graphs)
     return workspace.run()

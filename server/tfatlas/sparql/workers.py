@@ -9,20 +9,37 @@ Why worker processes
     504 with a message, and starts a replacement in the background; the other workers keep
     answering. Waiting for a free worker is bounded by the deadline as well (503).
 
-Why the workers hold the data in memory
+Why the workers hold the data in memory, and one copy of it
     The performance anchor is ``oxigraph serve`` in memory, 2 to 8 times faster than Oxigraph on
     disk for this domain's queries (design.md section 3). The on-disk store stays the durable
-    one, owned by the server process; each worker keeps an in-memory copy. Copies are made from
-    a RocksDB checkpoint of the store (``Store.backup``: hard links, cheap). A worker opens the
-    checkpoint read-only and answers from it at once, while a thread copies it into memory at
-    Rust speed (N-Quads out, bulk load in); the copy takes over when done, and the checkpoint is
-    deleted when no worker reads it any more. So neither a large store at start nor an update
-    makes queries wait for a copy (1M triples: tens of seconds per copy on a busy machine).
-    Opening the live database read-only from another process would be undefined behaviour
-    (pyoxigraph's docs), a checkpoint is not. Every write through the store (``update``,
-    ``load``, ``drop_graph``) bumps the store's write generation (the store's write hook,
-    ``AtlasStore.subscribe``); before answering, a worker whose data is older is brought to the
-    current generation, so a query sent after a successful update always sees it.
+    one, owned by the server process. Until issue 14 every worker made its own in-memory copy:
+    about 0.3 GB per million triples per worker, so 10M triples took 13.8 GB for four workers
+    and 361 s until the last copy was made (one at a time). Now one process, the zygote
+    (:mod:`.zygote`), makes the one copy and the workers are forked from it: they share its pages
+    copy-on-write, a killed worker is replaced by a new fork in milliseconds (no copy), and the
+    zygote follows the writes like a worker, so a fork is current. Copies are made from a
+    RocksDB checkpoint of the store (``Store.backup``: hard links, cheap): a helper process
+    dumps it as N-Quads into a pipe and the zygote bulk-loads from the pipe, on two cores at once
+    (1M triples, a loaded machine: dump 7.0 s CPU, in-memory bulk load 3.0 s). The zygote never
+    opens RocksDB and has no other thread when it forks. Opening the live database read-only
+    from another process would be undefined behaviour (pyoxigraph's docs), a checkpoint is not.
+    Until the copy is made (at start, after a load) workers answer from the checkpoint read-only
+    on disk (correct, 10 to 20 times slower), and are replaced by forks when it is done.
+
+    Reads dirty shared pages (inside Oxigraph's in-memory store; most likely reference counts
+    in the nodes a scan walks): a worker's first full scan (``COUNT(*)`` over 1M triples) made half of the copy
+    private to it (277 of 558 MB; later queries added nothing). A forked worker whose private
+    memory passes a quarter of the copy (``PRIVATE_SHARE``) is therefore replaced by a new fork
+    after its answer, which bounds the tree's memory to about the copy plus a quarter per worker
+    (read from /proc/PID/smaps_rollup, at most once a second per worker). Alternatives measured
+    or weighed: threads in fewer processes (pyoxigraph releases the GIL) share one copy without
+    this, but a deadline then kills every query of that process and a replacement needs a whole
+    new copy (over a minute at 10M); a shared read-only store on disk is the 2-8x slower path.
+
+    Every write through the store (``update``, ``load``, ``drop_graph``) bumps the store's write
+    generation (the store's write hook, ``AtlasStore.subscribe``); before answering, a worker
+    whose data is older is brought to the current generation, so a query sent after a successful
+    update always sees it.
 
 Why a write costs readers only its size
     Copying the store again after each write made reads of a join 2x to 50x slower for about a
@@ -31,20 +48,15 @@ Why a write costs readers only its size
     update is replayed from its text when that gives the store's result. A worker behind by a few
     writes gets them, in generation order, and applies them to its in-memory copy. A worker that
     cannot follow (its copy is still being made, a change was not kept, or applying failed) gets
-    a checkpoint of the current generation as before, and so does every worker after a load or
-    an update that does not replay exactly. ``tfatlas_query_worker_copies`` and
+    a fork of the zygote (or, while the zygote makes a new copy after a load or an update that
+    does not replay exactly, a checkpoint to answer from on disk). ``tfatlas_query_worker_copies`` and
     ``tfatlas_query_worker_applied_writes`` on /-/metrics count both ways.
 
     Two workers per core (capped by ``TFATLAS_THREADS``): while one hands its answer back, another
-    evaluates. Measured with bench/endpoint.py (2 cores shared with other work, so single runs
-    vary by +-15 %): 100k triples, concurrency 8: 2 workers 0.75 to 0.90x the throughput of
-    ``oxigraph serve`` in memory, 4 workers 1.03x; 1M triples, once every worker held its copy:
-    0.97x at concurrency 1, 0.85x at 8. The price is memory and warm-up: every worker holds a
-    copy (about 0.3 GB per million triples), and at 1M the four copies, made one at a time,
-    took 150 s on that busy machine; until then answers come from the checkpoint on disk
-    (correct, 10 to 20 times slower). ``tfatlas_query_workers{data=...}`` on /-/metrics shows
-    where the pool stands. ``tfatlas serve`` starts the workers at start; an app made in a test
-    starts them on its first query.
+    evaluates (bench/endpoint.py, 100k, concurrency 8: 2 workers 0.75 to 0.90x the throughput of
+    ``oxigraph serve`` in memory, 4 workers 1.03x). ``tfatlas_query_workers{data=...}`` on
+    /-/metrics shows where the pool stands. ``tfatlas serve`` starts the workers at start; an app
+    made in a test starts them on its first query. bench/scale.py measures start-up and memory.
 """
 
 from __future__ import annotations

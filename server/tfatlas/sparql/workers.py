@@ -27,14 +27,18 @@ Why the workers hold the data in memory, and one copy of it
     on disk (correct, 10 to 20 times slower), and are replaced by forks when it is done.
 
     Reads dirty shared pages (inside Oxigraph's in-memory store; most likely reference counts
-    in the nodes a scan walks): a worker's first full scan (``COUNT(*)`` over 1M triples) made half of the copy
-    private to it (277 of 558 MB; later queries added nothing). A forked worker whose private
-    memory passes a quarter of the copy (``PRIVATE_SHARE``) is therefore replaced by a new fork
-    after its answer, which bounds the tree's memory to about the copy plus a quarter per worker
-    (read from /proc/PID/smaps_rollup, at most once a second per worker). Alternatives measured
-    or weighed: threads in fewer processes (pyoxigraph releases the GIL) share one copy without
-    this, but a deadline then kills every query of that process and a replacement needs a whole
-    new copy (over a minute at 10M); a shared read-only store on disk is the 2-8x slower path.
+    in the nodes a scan walks): a worker's first full scan (``COUNT(*)`` over 1M triples) made
+    half of the copy private to it (277 of 558 MB; later queries added nothing), and so did
+    bench/endpoint.py's mix (281 MB per worker). The tree therefore holds about the copy times
+    (1 + workers / 2), against (workers) copies before: ``TFATLAS_QUERY_WORKERS`` trades
+    throughput for memory on a large store. Replacing a worker by a new fork once its private
+    memory passed a quarter of the copy bounded memory but cost 2.4x the throughput at 1M (22
+    replacements in 30 s: each new fork dirties its pages again); the bound is now three
+    quarters (``PRIVATE_SHARE``), a guard against growth, read from /proc/PID/smaps_rollup at
+    most once a second per worker. Not done yet: several query threads per forked worker
+    (pyoxigraph releases the GIL) would share one dirtied copy per process; a deadline then
+    kills the process, and its innocent in-flight queries must be sent to another worker. A
+    shared read-only store on disk is the 2-8x slower path.
 
     Every write through the store (``update``, ``load``, ``drop_graph``) bumps the store's write
     generation (the store's write hook, ``AtlasStore.subscribe``); before answering, a worker
@@ -81,8 +85,9 @@ log = logging.getLogger(__name__)
 
 #: Writes kept for workers that are behind; one further behind gets a new snapshot.
 MAX_CHANGES = 1024
-#: A forked worker whose own memory passes this share of the zygote's copy is replaced by a new fork.
-PRIVATE_SHARE = 0.25
+#: A forked worker whose own memory passes this share of the zygote's copy is replaced by a new fork
+#: (reads make up to about half of it private: a lower share replaced workers again and again).
+PRIVATE_SHARE = 0.75
 MIN_PRIVATE_BYTES = 64 << 20
 
 

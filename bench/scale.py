@@ -97,7 +97,8 @@ def workers(base: str) -> dict[str, float]:
 
 
 def serve_once(code: Path, store: Path, log: Path, args) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(code), "TFATLAS_STORE": str(store), "TFATLAS_RESULT_CACHE_MB": "0"}
+    env = {**os.environ, "PYTHONPATH": str(code), "TFATLAS_STORE": str(store), "TFATLAS_RESULT_CACHE_MB": "0",
+           "TFATLAS_QUERY_WORKERS": str(args.query_workers)}  # the old code has no such setting
     env.pop("TFATLAS_STORE_URL", None)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -155,6 +156,8 @@ def main() -> None:
                         help=f"do not run the old code at 10M (about 15 GB); cite: {BEFORE_10M}")
     parser.add_argument("--seconds", type=float, default=20, help="length of the warm query mix")
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--query-workers", type=int, default=0,
+                        help="TFATLAS_QUERY_WORKERS of this checkout (0: two per core, as the old code)")
     parser.add_argument("--warm-timeout", type=float, default=900)
     parser.add_argument("--data-dir", type=Path, default=HERE / "data")
     args = parser.parse_args()

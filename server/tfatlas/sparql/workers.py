@@ -208,6 +208,7 @@ class WorkerPool:
             log.error("no snapshot for the zygote: %s", exc)
             return False
         self.copies += 1
+        started = time.monotonic()
         try:
             zygote.send(Load(path, generation))
             reply = zygote.conn.recv() if zygote.conn.poll(self._load_timeout) else None
@@ -224,6 +225,7 @@ class WorkerPool:
             log.error("the zygote could not copy the data into memory (workers answer from disk): %s", message)
             return False
         zygote.generation = reply.generation
+        log.info("the query workers' copy of the data is in memory (%.1f s)", time.monotonic() - started)
         self._private_limit = max(MIN_PRIVATE_BYTES, int(zygote.private_bytes() * PRIVATE_SHARE))
         with self._lock:
             if self._closed:

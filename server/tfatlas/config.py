@@ -116,7 +116,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("result_cache_mb", 64.0, "Megabytes of serialised SPARQL answers kept in an exact cache keyed "
             "on the store's state (embedded store only); 0 disables it.", lambda v: max(0.0, float(v))),
     Setting("query_workers", 0, "Query worker processes, forked from the one in-memory copy; each "
-            "one's reads make up to about half of the copy its own (0: two per core, at most "
+            "one's scanning reads make most of the copy its own (0: two per core, at most "
             "`threads`). Fewer workers need less memory on a large store.", lambda v: max(0, int(v))),
     Setting("apply_writes", True, "Apply each write to the query workers' in-memory copies; off: "
             "every worker copies the whole store again after a write (the behaviour before issue 10, "

@@ -27,18 +27,22 @@ Why the workers hold the data in memory, and one copy of it
     on disk (correct, 10 to 20 times slower), and are replaced by forks when it is done.
 
     Reads dirty shared pages (inside Oxigraph's in-memory store; most likely reference counts
-    in the nodes a scan walks): a worker's first full scan (``COUNT(*)`` over 1M triples) made
-    half of the copy private to it (277 of 558 MB; later queries added nothing), and so did
-    bench/endpoint.py's mix (281 MB per worker). The tree therefore holds about the copy times
-    (1 + workers / 2), against (workers) copies before: ``TFATLAS_QUERY_WORKERS`` trades
-    throughput for memory on a large store. Replacing a worker by a new fork once its private
-    memory passed a quarter of the copy bounded memory but cost 2.4x the throughput at 1M (22
-    replacements in 30 s: each new fork dirties its pages again); the bound is now three
-    quarters (``PRIVATE_SHARE``), a guard against growth, read from /proc/PID/smaps_rollup at
-    most once a second per worker. Not done yet: several query threads per forked worker
-    (pyoxigraph releases the GIL) would share one dirtied copy per process; a deadline then
-    kills the process, and its innocent in-flight queries must be sent to another worker. A
-    shared read-only store on disk is the 2-8x slower path.
+    in the nodes a scan walks). At 1M, after bench/endpoint.py's mix, each of four workers held
+    281 MB of its own, of a copy of about 330 MB (the zygote read 358 MB private before it
+    forked), and 275 MB had been copied by every worker: reads that scan make most of the copy a
+    worker's own, and later queries add little. So the tree's memory after a scanning mix is
+    about the copy times (1 + 0.85 x workers), not much below one copy per worker (1M, PSS after
+    the mix: 1.46 GB against 1.96 GB before); what the zygote wins is start-up (one copy, not
+    one per worker one after another), the peak while starting, and a replacement in
+    milliseconds. ``TFATLAS_QUERY_WORKERS`` trades throughput for memory on a large store.
+    Replacing a worker by a new fork once its private memory passed a quarter of the copy cost
+    2.4x the throughput at 1M (22 replacements in 30 s: each new fork dirties its pages again);
+    the bound is now more than the whole copy (``PRIVATE_SHARE``), a guard against a worker that
+    grows beyond what reads explain, read from /proc/PID/smaps_rollup at most once a second.
+    Not done yet: several query threads per forked worker (pyoxigraph releases the GIL) would
+    dirty one copy per process, not per query; a deadline then kills the process, and its
+    innocent in-flight queries must be sent to another worker. A shared read-only store on
+    disk is the 2-8x slower path.
 
     Every write through the store (``update``, ``load``, ``drop_graph``) bumps the store's write
     generation (the store's write hook, ``AtlasStore.subscribe``); before answering, a worker
@@ -86,8 +90,8 @@ log = logging.getLogger(__name__)
 #: Writes kept for workers that are behind; one further behind gets a new snapshot.
 MAX_CHANGES = 1024
 #: A forked worker whose own memory passes this share of the zygote's copy is replaced by a new fork
-#: (reads make up to about half of it private: a lower share replaced workers again and again).
-PRIVATE_SHARE = 0.75
+#: (reads that scan make most of it private: a lower share replaced workers again and again).
+PRIVATE_SHARE = 1.25
 MIN_PRIVATE_BYTES = 64 << 20
 
 

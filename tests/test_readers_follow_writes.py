@@ -112,9 +112,9 @@ def test_a_worker_copy_equals_the_store_after_a_sequence_of_writes(make_store, t
 
         # What cannot be replayed exactly is copied again; the copy is right either way.
         store.update(f"INSERT {{ GRAPH <{EX}h> {{ <{EX}now> <{EX}at> ?t }} }} WHERE {{ BIND(NOW() AS ?t) }}")
-        assert _copy_of(pool) == _store_quads(store)
+        assert _copy_of(pool) == _store_quads(store)  # answered from a snapshot on disk at once
+        _wait_in_memory(pool, 1)  # then from a fork of the zygote's new copy
         assert pool.copies == copies + 1
-        _wait_in_memory(pool, 1)
         store.update(f"INSERT DATA {{ GRAPH <{EX}h> {{ <{EX}after> <{EX}p> 5 }} }}")
         assert _copy_of(pool) == _store_quads(store)
         assert pool.copies == copies + 1
@@ -187,7 +187,7 @@ def test_after_writes_over_http_the_workers_answer_from_memory_with_the_write(se
     assert after["tfatlas_query_worker_applied_writes"] >= before["tfatlas_query_worker_applied_writes"] + 3
 
 
-def test_a_worker_that_missed_a_change_copies_the_store_again(make_store, monkeypatch):
+def test_a_worker_that_missed_a_change_is_replaced_by_a_current_copy(make_store, monkeypatch):
     import tfatlas.sparql.workers as workers
 
     monkeypatch.setattr(workers, "MAX_CHANGES", 2)  # the pool keeps only the last two changes
@@ -201,7 +201,9 @@ def test_a_worker_that_missed_a_change_copies_the_store_again(make_store, monkey
         for n in range(1, 4):  # three writes while the worker answers nothing
             store.update(f"INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}a> <{EX}p> {n} }} }}")
         assert _copy_of(pool) == _store_quads(store)
-        assert pool.copies == copies + 1 and pool.applied == 0
+        # The worker applied nothing: it was replaced by a fork of the zygote, which followed the
+        # writes as they came (no new copy) or, when it too fell behind, copied the store again.
+        assert pool.applied == 0 and pool.copies in (copies, copies + 1)
     finally:
         pool.close()
 

@@ -16,10 +16,12 @@ from .context import Session, pass_context
 @click.option("--host", default=None, help="Interface to listen on (env TFATLAS_HOST, default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (env TFATLAS_PORT, default 8080).")
 @click.option("--threads", type=int, default=None, help="Request threads (env TFATLAS_THREADS, default 8).")
+@click.option("--query-workers", type=click.IntRange(min=0), default=None,
+              help="Query worker processes (env TFATLAS_QUERY_WORKERS, default 0: two per core).")
 @pass_context
-def serve(ctx: Session, host, port, threads):
+def serve(ctx: Session, host, port, threads, query_workers):
     """Serve the atlas over HTTP; an empty store is initialised with the knowledge model first."""
-    ctx.override(host=host, port=port, threads=threads)
+    ctx.override(host=host, port=port, threads=threads, query_workers=query_workers)
     config = ctx.config
     _check_address(config.host, config.port)
     # Initialise before the server starts, so the first request never waits for a load; the

@@ -62,6 +62,11 @@ class StatusRequest:
     pass
 
 
+@dataclass(frozen=True)
+class Fork:
+    """To the zygote: fork a worker holding its copy (its connection follows as a file descriptor)."""
+
+
 # -- worker to server ----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -98,5 +103,12 @@ class Status:
     released: tuple[int, ...] = ()
 
 
-Request = Load | Apply | Replay | Evaluate | StatusRequest
-Reply = Loaded | Applied | Answered | Failed | Status
+@dataclass(frozen=True)
+class Forked:
+    pid: int
+    generation: int
+    released: tuple[int, ...] = ()
+
+
+Request = Load | Apply | Replay | Evaluate | StatusRequest | Fork
+Reply = Loaded | Applied | Answered | Failed | Status | Forked

@@ -4,14 +4,12 @@ See :mod:`tfatlas.sparql.workers` for why queries run in processes and copies ar
 
 from __future__ import annotations
 
-import fcntl
-import io
 import logging
 import multiprocessing.connection
 import os
+import select
 import socket
 import threading
-import time
 
 import pyoxigraph as ox
 
@@ -74,29 +72,19 @@ def _evaluation_failed(exc: Exception, text: str) -> QueryFailed:
     return QueryFailed(400, f"the query cannot be evaluated: {message}")
 
 
-def copy_to_memory(snapshot: ox.Store) -> ox.Store:
-    """An in-memory copy of a store, at Rust speed (N-Quads out, bulk load in)."""
-    buffer = io.BytesIO()
-    snapshot.dump(buffer, ox.RdfFormat.N_QUADS)
-    memory = ox.Store()
-    memory.bulk_load(buffer.getvalue(), ox.RdfFormat.N_QUADS)
-    return memory
-
-
 class _WorkerState:
     """The store a worker answers from, and the snapshots it no longer needs.
 
-    A new snapshot (a checkpoint directory) is answered from at once, read-only on disk, while a
-    thread copies it into memory; the copy replaces it when done. A snapshot is released (the
-    server may delete it) once the worker no longer reads it: its copy is in memory, or a newer
-    snapshot took its place and no copy of it is running.
+    A worker forked by the zygote answers from the zygote's in-memory copy. A worker that cannot
+    follow a write (or one started while the zygote makes its copy) is sent a snapshot and answers
+    from it read-only on disk until the pool replaces it by a fork of the new copy. A snapshot is
+    released (the server may delete it) once a newer one took its place.
     """
 
-    def __init__(self):
+    def __init__(self, store=None, generation: int = -1):
         self.lock = threading.Lock()
-        self.store = ox.Store()
-        self.generation = -1
-        self.copying: set[int] = set()
+        self.store = store if store is not None else ox.Store()
+        self.generation = generation
         self.on_disk: int | None = None  # generation answered from its snapshot on disk
         self.released: list[int] = []
 
@@ -118,13 +106,10 @@ class _WorkerState:
         with self.lock:
             self._leave_disk()
             self.store, self.generation, self.on_disk = snapshot, generation, generation
-            self.copying.add(generation)
-        lock_path = os.path.join(os.path.dirname(path), "copy.lock")
-        threading.Thread(target=self._copy, args=(snapshot, generation, lock_path), daemon=True).start()
 
     def follow(self, message: Apply | Replay) -> bool:
         """Apply the next write to the in-memory copy; False when this copy cannot follow it (it
-        is still on disk, or misses a generation): the server then sends a new snapshot."""
+        is on disk, or misses a generation): the server then sends a new snapshot or a fork."""
         with self.lock:
             if self.on_disk is not None or self.generation != message.generation - 1:
                 return False
@@ -137,36 +122,14 @@ class _WorkerState:
         return True
 
     def _leave_disk(self) -> None:
-        if self.on_disk is not None and self.on_disk not in self.copying:
+        if self.on_disk is not None:
             self.released.append(self.on_disk)
         self.on_disk = None
 
-    def _copy(self, snapshot: ox.Store, generation: int, lock_path: str) -> None:
-        # One copy at a time across the pool: the first worker reaches memory speed soonest and
-        # the other cores keep answering (four parallel copies of 1M triples saturated 2 cores
-        # for minutes, and a GROUP BY answered from disk meanwhile passed the 30 s deadline).
-        memory = None
-        with open(lock_path, "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                if self.generation == generation:  # not already replaced by a newer snapshot
-                    memory = copy_to_memory(snapshot)
-            except Exception as exc:  # keep answering from disk
-                log.warning("copying the data into memory failed (answering from disk): %s", exc)
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-        with self.lock:
-            self.copying.discard(generation)
-            if self.generation == generation and memory is not None:
-                self.store, self.on_disk = memory, None
-                self.released.append(generation)
-            elif self.generation != generation:
-                self.released.append(generation)
 
-
-def worker_main(conn) -> None:
+def worker_main(conn, state: _WorkerState | None = None) -> None:
     """Loop of one query worker: a :mod:`.messages` request in, a reply out."""
-    state = _WorkerState()
+    state = state or _WorkerState()
     while True:
         try:
             message = conn.recv()
@@ -199,20 +162,35 @@ def _handle(state: _WorkerState, message: Request) -> Reply:
         return Failed(500, f"{type(exc).__name__}: {exc}", state.take_released())
 
 
-def worker_entry(fd: int) -> None:
-    """Entry point of a worker process: the socket it talks to the server over is ``fd``."""
-    # Die with the server even in the middle of a query (which may run for minutes): a killed
-    # server closes no socket the worker would notice while the engine runs. Evaluation releases
-    # the GIL, so this thread keeps watching. (PR_SET_PDEATHSIG would fire when the *thread*
-    # that started the worker ends, and the pool starts workers from short-lived threads.)
-    server = os.getppid()
+def _die_with_server(fd: int) -> None:
+    """End this process as soon as the server's end of its socket closes, even in the middle of a
+    query (which may run for minutes): evaluation releases the GIL, so this thread keeps watching.
+    (PR_SET_PDEATHSIG would fire when the *thread* that started the worker ends, and a forked
+    worker's parent is the zygote, not the server.)"""
 
     def watch() -> None:
-        while os.getppid() == server:
-            time.sleep(1)
-        os._exit(0)
+        poller = select.poll()
+        poller.register(fd, select.POLLRDHUP)
+        while True:
+            for _, events in poller.poll():
+                if events & (select.POLLRDHUP | select.POLLHUP | select.POLLERR | select.POLLNVAL):
+                    os._exit(0)
 
     threading.Thread(target=watch, daemon=True).start()
+
+
+def _serve(conn, state: _WorkerState | None = None) -> None:
+    _die_with_server(conn.fileno())
     # Parse, evaluation and serialisation recurse: the loop runs on a thread with a large stack, so
     # that what the guard admits cannot overflow it (one thread for the worker's life: no cost per query).
-    on_large_stack(worker_main, multiprocessing.connection.Connection(fd))
+    on_large_stack(worker_main, conn, state)
+
+
+def worker_entry(fd: int) -> None:
+    """Entry point of a worker process started by the server: its socket to the server is ``fd``."""
+    _serve(multiprocessing.connection.Connection(fd))
+
+
+def run_forked_worker(sock: socket.socket, store: ox.Store, generation: int) -> None:
+    """Run a worker forked by the zygote, answering from the zygote's copy (shared copy-on-write)."""
+    _serve(multiprocessing.connection.Connection(sock.detach()), _WorkerState(store, generation))

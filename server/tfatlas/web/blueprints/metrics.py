@@ -29,8 +29,9 @@ class Metrics:
         self.workers = Gauge("tfatlas_query_workers", "Query worker processes by where their copy of the "
                              "data is (memory: full speed; disk: a copy is being made).", ["data"],
                              registry=self.registry)
-        self.copies = Gauge("tfatlas_query_worker_copies", "Copies of the whole store sent to query "
-                            "workers (at start, after a load, or when a write cannot be applied).",
+        self.copies = Gauge("tfatlas_query_worker_copies", "Copies of the whole store made in memory "
+                            "for the query workers (by the zygote they are forked from: at start, after "
+                            "a load, or when a write cannot be applied).",
                             registry=self.registry)
         self.applied = Gauge("tfatlas_query_worker_applied_writes", "Writes applied to a query "
                              "worker's copy instead of copying the store again (per worker).",

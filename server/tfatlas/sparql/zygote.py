@@ -1,0 +1,256 @@
+"""The zygote: one process that holds the in-memory copy of the data and forks query workers from it.
+
+See :mod:`tfatlas.sparql.workers` for why. The zygote never opens RocksDB (its background threads
+would not survive a fork): a short-lived helper process dumps the snapshot as N-Quads into a pipe,
+and the zygote bulk-loads from that pipe, so dumping and loading run on two cores at once. Between
+forks the zygote runs on one thread only; what it runs on other threads (a write applied on a large
+stack) has ended before it forks.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing.connection
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+from .messages import Applied, Apply, Failed, Fork, Forked, Load, Loaded, Replay
+
+log = logging.getLogger(__name__)
+
+_DUMP = ("import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); import sys; "
+         "from tfatlas.sparql.zygote import dump_entry; dump_entry(sys.argv[1])")
+
+
+class Spawned:
+    """A child process started with subprocess, not multiprocessing: ``spawn`` re-runs the main
+    module (``tfatlas serve`` itself) in the child, and ``fork`` would copy an open RocksDB. It
+    runs ``entry(fd)`` of ``module``, talking to the server over the socket ``fd``."""
+
+    def __init__(self, module: str, entry: str):
+        parent, child = socket.socketpair()
+        # SIGINT ignored first thing: Ctrl-C reaches the whole process group, and the server
+        # stops its workers itself (else each printed a KeyboardInterrupt traceback).
+        code = ("import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); import sys; "
+                f"from {module} import {entry}; {entry}(int(sys.argv[1]))")
+        self.process = subprocess.Popen([sys.executable, "-c", code, str(child.fileno())],
+                                        pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL)
+        child.close()
+        self.socket = parent
+        self.conn = multiprocessing.connection.Connection(os.dup(parent.fileno()))
+        self.generation = -1
+        self.holding: set[int] = set()  # snapshots it may still read
+
+    def send(self, message) -> None:
+        self.conn.send(message)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        self.conn.close()
+        self.socket.close()
+
+
+class Zygote(Spawned):
+    """The server's handle on the zygote process (used under ``lock``: one request at a time)."""
+
+    forked = False
+
+    def __init__(self):
+        super().__init__("tfatlas.sparql.zygote", "zygote_worker_entry")
+        self.lock = threading.RLock()
+
+    def fork(self) -> ForkedWorker:
+        """A new query worker holding the zygote's copy (shared copy-on-write), at its generation."""
+        self.conn.send(Fork())
+        if not self.conn.poll(30):
+            raise OSError("the zygote did not fork a worker in time")
+        reply = self.conn.recv()
+        if not isinstance(reply, Forked):
+            raise OSError(f"the zygote could not fork a worker: {getattr(reply, 'message', reply)}")
+        _, fds, _, _ = socket.recv_fds(self.socket, 1, 1)
+        if not fds:
+            raise OSError("the zygote sent no connection for its new worker")
+        return ForkedWorker(reply.pid, fds[0], reply.generation)
+
+    def private_bytes(self) -> int:
+        return private_bytes(self.process.pid)
+
+
+class ForkedWorker:
+    """A query worker forked by the zygote: a child of the zygote, so it is signalled by pidfd
+    (no race with a reused pid) and the zygote reaps it."""
+
+    forked = True
+
+    def __init__(self, pid: int, fd: int, generation: int):
+        self.conn = multiprocessing.connection.Connection(fd)
+        self.pid = pid
+        try:
+            self._pidfd: int | None = os.pidfd_open(pid)
+        except ProcessLookupError:  # it died at once; the first message finds out
+            self._pidfd = None
+        self.generation = generation
+        self.holding: set[int] = set()
+        self.in_memory = True
+        self.measured = time.monotonic()  # when its private memory was last read
+
+    def send(self, message) -> None:
+        self.conn.send(message)
+
+    def kill(self) -> None:
+        if self._pidfd is not None:
+            try:
+                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+                select.select([self._pidfd], [], [], 5)  # readable once it has ended
+            except ProcessLookupError:
+                pass
+            os.close(self._pidfd)
+            self._pidfd = None
+        self.conn.close()
+
+
+def private_bytes(pid: int) -> int:
+    """Memory of a process that no other process shares (its dirtied copy-on-write pages)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            return sum(int(line.split()[1]) * 1024 for line in rollup if line.startswith("Private_"))
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+# -- the zygote process ----------------------------------------------------------------------------
+
+def dump_entry(path: str) -> None:
+    """Entry point of the helper that dumps a snapshot into the zygote's pipe."""
+    import ctypes
+
+    import pyoxigraph as ox
+
+    zygote = os.getppid()
+    # Ends with the zygote (which starts it from its only thread, so the signal means the zygote).
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != zygote:
+        os._exit(1)
+    try:
+        ox.Store.read_only(path).dump(sys.stdout.buffer, ox.RdfFormat.N_QUADS)
+        sys.stdout.buffer.flush()
+    except OSError as exc:  # BrokenPipeError: the zygote stopped; else the zygote reports it
+        if not isinstance(exc, BrokenPipeError) and os.path.isdir(path):
+            print(f"tfatlas: dumping the snapshot for the query workers failed: {exc}", file=sys.stderr)
+        os._exit(1)
+
+
+def _copy(path: str):
+    import pyoxigraph as ox
+
+    memory = ox.Store()
+    if not os.path.isdir(path):  # an N-Quads dump (a store without checkpoints)
+        memory.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
+        return memory
+    dumper = subprocess.Popen([sys.executable, "-c", _DUMP, path], stdout=subprocess.PIPE,
+                              stdin=subprocess.DEVNULL, bufsize=1 << 20)
+    try:
+        memory.bulk_load(dumper.stdout, ox.RdfFormat.N_QUADS)
+    finally:
+        dumper.stdout.close()
+        code = dumper.wait()
+    if code:
+        raise RuntimeError(f"dumping the snapshot failed (exit status {code})")
+    return memory
+
+
+def _single_threaded(timeout: float = 2.0) -> bool:
+    """Wait until this process runs one thread (a thread that was joined may still be ending)."""
+    end = time.monotonic() + timeout
+    while len(os.listdir("/proc/self/task")) > 1:
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+def _fork(memory, generation: int, conn, fds: socket.socket) -> tuple[int, socket.socket]:
+    from .worker_process import run_forked_worker
+
+    if not _single_threaded():
+        raise RuntimeError("the zygote runs other threads; forking now is not safe")
+    ours, theirs = socket.socketpair()
+    pid = os.fork()
+    if pid == 0:  # the worker: only the zygote's copy and its own socket
+        try:
+            conn.close()
+            fds.close()
+            ours.close()
+            run_forked_worker(theirs, memory, generation)
+        finally:
+            os._exit(0)
+    theirs.close()
+    return pid, ours
+
+
+def _reap(children: set[int]) -> None:
+    for pid in list(children):
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            children.discard(pid)
+
+
+def zygote_worker_entry(fd: int) -> None:
+    """Entry point of the zygote process (its name says "worker_entry": tools that look for the
+    engine's processes by command line find the zygote and the workers it forks)."""
+    from .replay import apply_change
+    from .stack import on_large_stack
+
+    fds = socket.socket(fileno=fd)
+    conn = multiprocessing.connection.Connection(os.dup(fd))
+    memory, generation = None, -1
+    children: set[int] = set()
+    while True:
+        _reap(children)
+        try:
+            if not conn.poll(1.0):
+                continue
+            message = conn.recv()
+        except (EOFError, OSError):
+            return  # the server went away; the workers notice it themselves
+        try:
+            if isinstance(message, Load):
+                memory = None  # the old copy's memory is given back before the new one is made
+                memory, generation = _copy(message.path), message.generation
+                conn.send(Loaded(generation))
+            elif isinstance(message, (Apply, Replay)):
+                if memory is None or generation != message.generation - 1:
+                    conn.send(Failed(409, "the zygote's copy cannot follow this write"))
+                    continue
+                generation = -1  # if applying fails midway the copy is wrong and is not forked
+                on_large_stack(apply_change, memory, message)
+                generation = message.generation
+                conn.send(Applied(generation))
+            elif isinstance(message, Fork):
+                if memory is None or generation < 0:
+                    conn.send(Failed(409, "the zygote holds no copy of the data"))
+                    continue
+                pid, ours = _fork(memory, generation, conn, fds)
+                children.add(pid)
+                conn.send(Forked(pid, generation))
+                socket.send_fds(fds, [b"F"], [ours.fileno()])
+                ours.close()
+            else:
+                conn.send(Failed(400, f"the zygote does not handle {type(message).__name__}"))
+        except Exception as exc:  # report, never die silently
+            log.warning("the zygote failed: %s", exc)
+            conn.send(Failed(500, f"{type(exc).__name__}: {exc}"))

@@ -38,7 +38,7 @@ from . import dcat as catalog
 from ..linking.records import contributor_id_of, read_mappings
 from ..linking.sssom import sssom_tsv
 from .data import ALL, CSV, JSONLD, NTRIPLES_GZ, SSSOM_TSV, SUBSETS, SUMS, TRIG, TURTLE, FileKind, PublishedData, ReleaseFile, prefixes, published_data
-from .tables import actors_csv, offers_csv
+from .tables import tables_csv
 
 
 # -- reading and canonicalising ---------------------------------------------------------------
@@ -139,8 +139,9 @@ def write_data_files(data: PublishedData, directory: Path) -> list[tuple[str, st
         turtle(data.triples(name), base, directory / f"{name}.ttl")
         jsonld(data.triples(name), directory / f"{name}.jsonld")
         files += [(f"{name}.ttl", name, TURTLE), (f"{name}.jsonld", name, JSONLD)]
-    (directory / "actors.csv").write_bytes(actors_csv(data))
-    (directory / "offers.csv").write_bytes(offers_csv(data))
+    actors, offers = tables_csv(data)
+    (directory / "actors.csv").write_bytes(actors)
+    (directory / "offers.csv").write_bytes(offers)
     files += [("actors.csv", "actors", CSV), ("offers.csv", "offers", CSV)]
     return files
 
@@ -178,6 +179,7 @@ def publish(store: AtlasStore, out: str | os.PathLike, *, base_url: str | None =
             files.append(ReleaseFile(LINKS, "actors", SSSOM_TSV, (tmp / LINKS).stat().st_size, _sha256(tmp / LINKS)))
             graph = canonical_triples(catalog.catalog_triples(data, files, base_url, contributor_id))
             void = canonical_triples(catalog.void_triples(data, files, base_url))
+            data.forget_statistics()
             turtle(graph, data.base_iri, tmp / "catalog.ttl")
             jsonld(graph, tmp / "catalog.jsonld")
             (tmp / "catalog.rdf").write_bytes(rdfxml(graph, data.base_iri))

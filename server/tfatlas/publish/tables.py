@@ -20,6 +20,11 @@ class _Index:
     def __init__(self, triples: Iterable[ox.Triple]):
         self.by_subject: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         self.labels: dict[str, dict[str, str]] = defaultdict(dict)
+        self._picked: dict[tuple[str, str], str] = {}  # label(): a topic's label is asked per offer
+        self.add(triples)
+
+    def add(self, triples: Iterable[ox.Triple]) -> None:
+        self._picked.clear()
         for t in triples:
             if isinstance(t.subject, ox.NamedNode):
                 self.by_subject[t.subject.value][t.predicate.value].append(t.object)
@@ -45,7 +50,10 @@ class _Index:
         return found[0] if found else ""
 
     def label(self, iri: str, lang: str = "de") -> str:
-        return pick(self.labels.get(iri, {}), lang)
+        key = (iri, lang)
+        if key not in self._picked:
+            self._picked[key] = pick(self.labels.get(iri, {}), lang)
+        return self._picked[key]
 
     def types(self, subject: str) -> list[str]:
         return self.iris(subject, RDF + "type")
@@ -61,8 +69,19 @@ ACTOR_CLASSES = (ORG + "Organization", ORG + "OrganizationalUnit", ORG + "Formal
                  ORG + "OrganizationalCollaboration", CV + "PublicOrganisation")
 
 
-def actors_csv(data: PublishedData) -> bytes:
+def tables_csv(data: PublishedData) -> tuple[bytes, bytes]:
+    """actors.csv and offers.csv from one index: the offers' statements are added to the index
+    of actors and concepts after actors.csv is written. Every subject's statements are in one
+    subset (publish/data.py, split), so adding the offers changes no entry actors.csv read."""
     index = _Index(t for name in ("actors", "concepts") for t in data.triples(name))
+    actors = actors_csv(data, index)
+    index.add(data.triples("offers"))
+    return actors, offers_csv(data, index)
+
+
+def actors_csv(data: PublishedData, index: _Index | None = None) -> bytes:
+    if index is None:
+        index = _Index(t for name in ("actors", "concepts") for t in data.triples(name))
     tfa = data.base_iri + "ontology#"
     classes = {*ACTOR_CLASSES, tfa + "TransformationActor"}
     header = ["iri", "label_de", "label_en", "description_de", "types", "homepage", "part_of",
@@ -88,8 +107,9 @@ def actors_csv(data: PublishedData) -> bytes:
     return _csv(header, rows)
 
 
-def offers_csv(data: PublishedData) -> bytes:
-    index = _Index(t for name in ("offers", "actors", "concepts") for t in data.triples(name))
+def offers_csv(data: PublishedData, index: _Index | None = None) -> bytes:
+    if index is None:
+        index = _Index(t for name in ("offers", "actors", "concepts") for t in data.triples(name))
     tfa = data.base_iri + "ontology#"
     header = ["iri", "label_de", "label_en", "description_de", "provider", "provider_label_de",
               "topics", "topics_de", "challenges_de", "target_groups_de", "offer_types_de",

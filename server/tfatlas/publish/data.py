@@ -222,13 +222,20 @@ def published_data(store: AtlasStore, workdir: str | os.PathLike) -> PublishedDa
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     dump = workdir / "dump.nq"
-    with dump.open("wb") as out:
-        store.dump(out, by_name("nquads"))
+    engine = getattr(store, "oxigraph", None)
+    if isinstance(engine, ox.Store):
+        # the embedded store's quads directly: decoding them is what a dump costs, and the N-Quads
+        # text in between (written, then parsed again) is saved
+        quads = iter(engine)
+    else:
+        with dump.open("wb") as out:
+            store.dump(out, by_name("nquads"))
+        quads = ox.parse(path=str(dump), format=ox.RdfFormat.N_QUADS)
     skipped = {ox.NamedNode(meta_graph(store.base_iri)), ox.NamedNode(history_graph(store.base_iri))}
     graph_names: dict = {}  # one string per graph name, not one per statement
     keys: list[tuple[str, str]] = []
     with_blank_nodes = ox.Dataset()
-    for q in ox.parse(path=str(dump), format=ox.RdfFormat.N_QUADS):
+    for q in quads:
         if q.graph_name in skipped:
             continue
         if (isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
@@ -237,7 +244,7 @@ def published_data(store: AtlasStore, workdir: str | os.PathLike) -> PublishedDa
             continue
         graph = graph_names.get(q.graph_name) or graph_names.setdefault(q.graph_name, str(q.graph_name))
         keys.append((graph, str(q.triple)))
-    dump.unlink()
+    dump.unlink(missing_ok=True)
     # RDFC-1.0 gives blank nodes labels that depend only on the data, not on load order.
     with_blank_nodes.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     keys.extend((str(q.graph_name), str(q.triple)) for q in with_blank_nodes)

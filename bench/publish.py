@@ -2,8 +2,8 @@
 
 Both publish the same on-disk store (generated data plus the shipped model), each in its own
 process (peak memory is that process's maximum RSS, from wait4), in alternating order, several
-rounds; the "before" is ``server/`` of ``--before`` (default 5f3ebca, main before the streaming
-rewrite) extracted into a temporary directory. The two releases must be byte-identical
+rounds; the "before" is ``server/`` of ``--before`` (default 541b71d, main before issue 14's
+second session; 5f3ebca is main before the streaming rewrite) extracted into a temporary directory. The two releases must be byte-identical
 (same SHA256SUMS), or the run fails.
 
     .venv/bin/python bench/publish.py                          # 1M triples, 3 rounds
@@ -19,14 +19,13 @@ import subprocess
 import sys
 from pathlib import Path
 import tempfile
-from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / "tools"))
 from generate import generate, parse_size  # noqa: E402
-from load import measure  # noqa: E402
+from load import BEFORE, Run, measure  # noqa: E402
 from seed_release_sums import old_code_tree  # noqa: E402
 
 BASE = "https://w3id.org/tfatlas/"
@@ -46,10 +45,12 @@ store.close()
 """ % {"base": BASE}
 
 
-def row(name: str, runs: list[tuple[float, int]]) -> str:
-    seconds = [s for s, _ in runs]
-    peaks = [m / 2**20 for _, m in runs]
+def row(name: str, runs: list[Run]) -> str:
+    seconds = [r.seconds for r in runs]
+    cpu = [r.cpu for r in runs]
+    peaks = [r.peak / 2**20 for r in runs]
     return (f"{name:<8} {statistics.median(seconds):7.1f} s ({min(seconds):.1f}-{max(seconds):.1f})  "
+            f"CPU {statistics.median(cpu):7.1f} s ({min(cpu):.1f}-{max(cpu):.1f})  "
             f"peak RSS {statistics.median(peaks):6.0f} MiB ({min(peaks):.0f}-{max(peaks):.0f})")
 
 
@@ -57,7 +58,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--triples", default="1M")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--before", default="5f3ebca", help="commit whose server/ is the 'before'")
+    parser.add_argument("--before", default=BEFORE, help=f"commit whose server/ is the 'before' (default {BEFORE})")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-publish-") as tmp:
         tmp = Path(tmp)

@@ -293,6 +293,26 @@ def test_tfatlas_load_rebuilds_the_index(seed_copy, tmp_path):
         store.close()
 
 
+def test_tfatlas_load_no_index_leaves_a_stale_index_that_the_next_open_rebuilds(seed_copy, tmp_path):
+    from support.search_store import cli
+
+    root = tmp_path / "store"
+    subprocess.run(["cp", "-a", str(seed_copy), str(root)], check=True)
+    offer = tmp_path / "zebra.ttl"
+    # Written for the test: a made-up offer (loaded with --force: it is not complete for the shapes).
+    offer.write_text(f'<{OFFER}test-unindexed> a <{TFA}Offer> ; <{RDFS}label> "Zebrafütterung"@de .\n')
+    done = cli(root, "load", "--force", "--no-index", "--no-progress", str(offer))
+    assert done.returncode == 0, done.stderr
+    assert "not rebuilt" in done.stderr
+    store = EmbeddedStore(root, BASE)
+    try:
+        index = SearchIndex(root / "search-index")
+        assert index.open(store) is True  # as `tfatlas serve` opens it: stale, so rebuilt
+        assert ranked(index, "Zebrafütterung") == [OFFER + "test-unindexed"]
+    finally:
+        store.close()
+
+
 def test_a_queued_update_is_indexed_before_the_next_search(store):
     index = search.attach(store)
     try:

@@ -6,10 +6,10 @@ import json
 
 import click
 
-from ..contributions.accounts import actor_of
-from ..contributions.handover import candidates, handover
-from ..contributions.setup import accounts_for, accounts_path
 from .context import Session, pass_context
+
+# contributions/ is imported by the commands that use it: it brings pySHACL and rdflib, which every
+# other command (a bulk `tfatlas load --force`, `tfatlas query`) would pay for at start.
 
 
 @click.group()
@@ -23,6 +23,8 @@ def account():
 @pass_context
 def add(ctx: Session, actor: str, label: str):
     """Create an account and print its token once (only its SHA-256 is kept)."""
+    from ..contributions.setup import accounts_for
+
     accounts = accounts_for(ctx.config)
     created, token = accounts.add(actor, label)
     click.echo(f"account {created.id} for {created.actor}")
@@ -36,6 +38,8 @@ def add(ctx: Session, actor: str, label: str):
 @pass_context
 def list_accounts(ctx: Session, as_json: bool):
     """The accounts, with their state (never a token or a hash)."""
+    from ..contributions.setup import accounts_for, accounts_path
+
     listed = accounts_for(ctx.config).list()
     if as_json:
         click.echo(json.dumps(listed, ensure_ascii=False, indent=2))
@@ -52,6 +56,8 @@ def list_accounts(ctx: Session, as_json: bool):
 @pass_context
 def revoke(ctx: Session, which: str):
     """Revoke an account (its id), or every account of an actor (slug or IRI)."""
+    from ..contributions.setup import accounts_for
+
     for revoked in accounts_for(ctx.config).revoke(which):
         click.echo(f"revoked {revoked}")
 
@@ -64,11 +70,13 @@ def handover_command(ctx: Session, actor: str, resources: tuple[str, ...]):
     """Move seed statements about RESOURCES (default: the actor, its units and what they provide)
     into the actor's graph, so that its account can edit them. Needs the store (server stopped,
     or a remote store)."""
+    from ..contributions.accounts import Account, actor_of
+    from ..contributions.handover import candidates, handover
+
     base = ctx.config.base_iri
     actor_iri, graph = actor_of(base, actor)
     store = ctx.store
     chosen = list(resources) or candidates(store, actor_iri)
-    from ..contributions.accounts import Account
 
     owner = Account(id="handover", actor=actor_iri, graph=graph)
     activity, moved = handover(store, owner, chosen)

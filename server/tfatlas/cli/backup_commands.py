@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from ..contributions.setup import accounts_path
 from ..errors import InputError, StoreLocked
 from ..store.backup import backup as make_backup
 from ..store.backup import restore as put_back
@@ -14,6 +13,9 @@ from .context import Session, pass_context
 
 
 def _extra_files(ctx: Session) -> dict[str, Path]:
+    # imported here: contributions/ brings pySHACL and rdflib, which other commands need not load
+    from ..contributions.setup import accounts_path
+
     return {"accounts.json": accounts_path(ctx.config)}
 
 

@@ -14,38 +14,61 @@ from ..vocab import CV, DCT, FOAF, ORG, OWL, RDF, RDFS, SKOS
 from .data import PublishedData
 
 
-class _Index:
-    """subject -> predicate -> sorted objects, and labels by language, over the union graph."""
+_LABELS = (RDFS + "label", SKOS + "prefLabel")
 
-    def __init__(self, triples: Iterable[ox.Triple]):
+
+class _Index:
+    """subject -> predicate -> sorted objects, and labels by language, over the union graph.
+
+    Only the predicates in ``keep`` are held (at 1M statements the index of every statement took
+    over half a GiB); asking for another is an error, never an empty cell."""
+
+    def __init__(self, triples: Iterable[ox.Triple], keep: Iterable[str]):
+        self.keep = frozenset(keep)
         self.by_subject: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         self.labels: dict[str, dict[str, str]] = defaultdict(dict)
+        self._picked: dict[tuple[str, str], str] = {}  # label(): a topic's label is asked per offer
+        self.add(triples)
+
+    def add(self, triples: Iterable[ox.Triple]) -> None:
+        self._picked.clear()
+        keep = self.keep
         for t in triples:
             if isinstance(t.subject, ox.NamedNode):
-                self.by_subject[t.subject.value][t.predicate.value].append(t.object)
-                if t.predicate.value in (RDFS + "label", SKOS + "prefLabel") and isinstance(t.object, ox.Literal):
+                predicate = t.predicate.value
+                if predicate in keep:
+                    self.by_subject[t.subject.value][predicate].append(t.object)
+                if predicate in _LABELS and isinstance(t.object, ox.Literal):
                     lang = t.object.language or ""
                     # min(): one stable label when a resource has several in a language
                     current = self.labels[t.subject.value].get(lang)
                     if current is None or t.object.value < current:
                         self.labels[t.subject.value][lang] = t.object.value
 
+    def _objects(self, subject: str, predicate: str):
+        if predicate not in self.keep:
+            raise KeyError(f"{predicate} is not in the tables' index (add it to _kept)")
+        return self.by_subject[subject].get(predicate, ())
+
     def values(self, subject: str, *predicates: str) -> list[str]:
-        found = {o.value for p in predicates for o in self.by_subject[subject].get(p, ())}
+        found = {o.value for p in predicates for o in self._objects(subject, p)}
         return sorted(found)
 
     def iris(self, subject: str, *predicates: str) -> list[str]:
-        found = {o.value for p in predicates for o in self.by_subject[subject].get(p, ())
+        found = {o.value for p in predicates for o in self._objects(subject, p)
                  if isinstance(o, ox.NamedNode)}
         return sorted(found)
 
     def text(self, subject: str, predicate: str, lang: str) -> str:
-        found = sorted(o.value for o in self.by_subject[subject].get(predicate, ())
+        found = sorted(o.value for o in self._objects(subject, predicate)
                        if isinstance(o, ox.Literal) and (o.language or "") == lang)
         return found[0] if found else ""
 
     def label(self, iri: str, lang: str = "de") -> str:
-        return pick(self.labels.get(iri, {}), lang)
+        key = (iri, lang)
+        if key not in self._picked:
+            self._picked[key] = pick(self.labels.get(iri, {}), lang)
+        return self._picked[key]
 
     def types(self, subject: str) -> list[str]:
         return self.iris(subject, RDF + "type")
@@ -61,8 +84,28 @@ ACTOR_CLASSES = (ORG + "Organization", ORG + "OrganizationalUnit", ORG + "Formal
                  ORG + "OrganizationalCollaboration", CV + "PublicOrganisation")
 
 
-def actors_csv(data: PublishedData) -> bytes:
-    index = _Index(t for name in ("actors", "concepts") for t in data.triples(name))
+def _kept(data: PublishedData) -> set[str]:
+    """Every predicate a column of either table reads."""
+    tfa = data.base_iri + "ontology#"
+    return {RDF + "type", DCT + "description", FOAF + "homepage", ORG + "unitOf", ORG + "subOrganizationOf",
+            ORG + "hasMember", tfa + "worksOnTopic", tfa + "hasTopic", tfa + "hasCompetency", OWL + "sameAs",
+            DCT + "source", DCT + "modified", tfa + "providedBy", tfa + "addressesChallenge", DCT + "audience",
+            DCT + "type", tfa + "deliveryMode", tfa + "costModel", tfa + "developsCompetency", FOAF + "page"}
+
+
+def tables_csv(data: PublishedData) -> tuple[bytes, bytes]:
+    """actors.csv and offers.csv from one index: the offers' statements are added to the index
+    of actors and concepts after actors.csv is written. Every subject's statements are in one
+    subset (publish/data.py, split), so adding the offers changes no entry actors.csv read."""
+    index = _Index((t for name in ("actors", "concepts") for t in data.triples(name)), _kept(data))
+    actors = actors_csv(data, index)
+    index.add(data.triples("offers"))
+    return actors, offers_csv(data, index)
+
+
+def actors_csv(data: PublishedData, index: _Index | None = None) -> bytes:
+    if index is None:
+        index = _Index((t for name in ("actors", "concepts") for t in data.triples(name)), _kept(data))
     tfa = data.base_iri + "ontology#"
     classes = {*ACTOR_CLASSES, tfa + "TransformationActor"}
     header = ["iri", "label_de", "label_en", "description_de", "types", "homepage", "part_of",
@@ -88,8 +131,9 @@ def actors_csv(data: PublishedData) -> bytes:
     return _csv(header, rows)
 
 
-def offers_csv(data: PublishedData) -> bytes:
-    index = _Index(t for name in ("offers", "actors", "concepts") for t in data.triples(name))
+def offers_csv(data: PublishedData, index: _Index | None = None) -> bytes:
+    if index is None:
+        index = _Index((t for name in ("offers", "actors", "concepts") for t in data.triples(name)), _kept(data))
     tfa = data.base_iri + "ontology#"
     header = ["iri", "label_de", "label_en", "description_de", "provider", "provider_label_de",
               "topics", "topics_de", "challenges_de", "target_groups_de", "offer_types_de",

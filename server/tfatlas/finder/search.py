@@ -12,10 +12,10 @@ block; concept filters are also checked against the concept schemes before any q
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import threading
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
@@ -23,6 +23,7 @@ import pyoxigraph as ox
 
 from ..errors import InputError
 from ..i18n import DEFAULT_LANGUAGE, LANGUAGES, pick
+from ..search.analysis import fold  # lower case, umlauts spelt out: how text is compared and ordered
 from ..vocab import DCAT, DCT, FOAF, RDFS, SKOS, VCARD, scheme_iri, tfa
 
 
@@ -71,14 +72,6 @@ class FinderInputError(InputError):
 
 
 # -- text folding -------------------------------------------------------------------------------
-
-_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss"})
-
-
-def fold(text: str) -> str:
-    """Lower case with umlauts spelt out: the form both the search and the data are compared in."""
-    return unicodedata.normalize("NFC", text).lower().translate(_FOLD)
-
 
 _UMLAUTS = {"ae": "ä", "oe": "ö", "ue": "ü", "ss": "ß"}
 _DIGRAPHS = re.compile("(ae|oe|ue|ss)")
@@ -205,6 +198,28 @@ class Scheme:
         weights = {c: 1 for c in self.ancestors(iri) | self.descendants(iri)}
         weights[iri] = 0
         return weights
+
+    @functools.cached_property
+    def matched_by(self) -> dict[str, frozenset[str]]:
+        """For each concept an offer may name: the concepts of the scheme whose filter it matches."""
+        found: dict[str, set[str]] = {}
+        for concept in self.concepts:
+            for named in self.related(concept):
+                found.setdefault(named, set()).add(concept)
+        return {named: frozenset(concepts) for named, concepts in found.items()}
+
+    def counts(self, combinations: Mapping[Iterable[str], int]) -> dict[str, int]:
+        """Offers per concept of the scheme (those naming it or a broader or narrower one), from
+        how many offers name each combination of concepts: an offer counts once per concept."""
+        counts = dict.fromkeys(self.concepts, 0)
+        matched_by = self.matched_by
+        for named, n in combinations.items():
+            hit: set[str] = set()
+            for iri in named:
+                hit |= matched_by.get(iri, frozenset())
+            for concept in hit:
+                counts[concept] += n
+        return counts
 
 
 def _term(value) -> str:
@@ -422,17 +437,14 @@ SELECT DISTINCT ?x ?offer WHERE {{
 
 def facet_counts(store, facet: Facet, search: Search, schemes) -> dict[str, int]:
     """For each concept of the facet: the offers that choosing it would give with the other filters."""
-    offers_of: dict[str, set[str]] = {}
+    named: dict[str, set[str]] = {}
     for row in _run(store, _facet_query(facet, search, schemes)):
-        offers_of.setdefault(row["x"].value, set()).add(row["offer"].value)
-    scheme = schemes[facet.name]
-    counts = {}
-    for concept in scheme.concepts:
-        matched: set[str] = set()
-        for related in scheme.related(concept):
-            matched |= offers_of.get(related, set())
-        counts[concept] = len(matched)
-    return counts
+        named.setdefault(row["offer"].value, set()).add(row["x"].value)
+    combinations: dict[frozenset[str], int] = {}
+    for concepts in named.values():
+        key = frozenset(concepts)
+        combinations[key] = combinations.get(key, 0) + 1
+    return schemes[facet.name].counts(combinations)
 
 
 @dataclass
@@ -576,6 +588,8 @@ def find(store, search: Search, schemes: Mapping[str, Scheme] | None = None,
     (facet counts, text matches) for the next request on the same state. With ``text_index``
     (a tfatlas.search.SearchIndex) the text ranks the offers and each says where it matched."""
     schemes = schemes or cached_schemes(store, state)
+    if text_index is not None and search.q:
+        return _find_by_index(store, search, schemes, state, text_index)
     resolve_text(store, search, state, text_index)
     matches = []
     results = _run(store, _matches_query(search, schemes))
@@ -594,20 +608,69 @@ def find(store, search: Search, schemes: Mapping[str, Scheme] | None = None,
             offer.label = _german_label(store, offer.iri)
     _explain(offers, search, text_index)
 
-    facets = {}
-    for facet in FACETS:
-        counts = state.get(("facet", facet.name, _search_key(search, skip=facet.name)),
-                           lambda: facet_counts(store, facet, search, schemes))
-        scheme = schemes[facet.name]
-        facets[facet.name] = [
-            FacetValue(iri, scheme.concepts[iri].label(search.lang), scheme.concepts[iri].depth,
-                       counts.get(iri, 0), search.filters.get(facet.name) == iri)
-            for iri in scheme.order]
-    result = Result(search=search, total=len(matches), offers=offers, facets=facets, text_mode=search.text_mode)
+    counts = {facet.name: state.get(("facet", facet.name, _search_key(search, skip=facet.name)),
+                                    lambda: facet_counts(store, facet, search, schemes)) for facet in FACETS}
+    result = Result(search=search, total=len(matches), offers=offers, facets=_facet_values(search, schemes, counts),
+                    text_mode=search.text_mode)
     if not matches:
         result.relax = relaxations(store, search, schemes)
         result.experts = experts(store, search, schemes)
     return result
+
+
+def _facet_values(search: Search, schemes, counts: Mapping[str, Mapping[str, int]]) -> dict[str, list[FacetValue]]:
+    facets = {}
+    for facet in FACETS:
+        scheme = schemes[facet.name]
+        facets[facet.name] = [
+            FacetValue(iri, scheme.concepts[iri].label(search.lang), scheme.concepts[iri].depth,
+                       counts[facet.name].get(iri, 0), search.filters.get(facet.name) == iri)
+            for iri in scheme.order]
+    return facets
+
+
+def _index_filters(search: Search, schemes, skip: str | None = None) -> dict:
+    """The search's concept filters as tfatlas.search.select takes them."""
+    return {name: (iri, set(schemes[name].related(iri))) for name, iri in search.filters.items() if name != skip}
+
+
+def _find_by_index(store, search: Search, schemes, state: StoreState, text_index) -> Result:
+    """The result of a search with text, from the text index (tfatlas.search.select): which offers,
+    in which order, the page's explanations and the facet counts; only the page's details and
+    the relaxations' count without the text come from the store."""
+    def compute():
+        return text_index.select(search.q, search.lang, _index_filters(search, schemes),
+                                 facets=[f.name for f in FACETS], page=PAGE_SIZE)
+
+    # Keyed by the text as typed: the index reads capitals ("IT" is no stop word, "it" is).
+    selection = state.get(("selection", search.lang, tuple(sorted(search.filters.items())), search.q), compute)
+    search.text_mode = selection.mode
+    offers = [Offer(iri=hit.iri, label="", rank=selection.ranks[hit.iri]) for hit in selection.hits]
+    _details(store, offers, search.lang)
+    for offer, hit in zip(offers, selection.hits):
+        title = "".join(piece for piece, _ in hit.title)
+        offer.label = title if hit.title_lang == search.lang else _german_label(store, offer.iri)
+        offer.exact = offer.rank == 0 and hit.exact  # the text was chosen
+        offer.why = [m.describe(search.lang) for m in hit.matches]
+        offer.title_marks, offer.snippet = hit.title, hit.snippet
+    counts = {name: schemes[name].counts(found) for name, found in selection.combinations.items()}
+    result = Result(search=search, total=selection.total, offers=offers, facets=_facet_values(search, schemes, counts),
+                    text_mode=search.text_mode)
+    if not selection.total:
+        result.relax = _index_relaxations(store, search, schemes, text_index)
+        result.experts = experts(store, search, schemes)
+    return result
+
+
+def _index_relaxations(store, search: Search, schemes, text_index) -> list[Relaxation]:
+    """relaxations(), the counts with text from the index."""
+    found = [Relaxation(name, FACETS_BY_NAME[name].label(search.lang), schemes[name].concepts[iri].label(search.lang),
+                        text_index.count(search.q, _index_filters(search, schemes, skip=name)))
+             for name, iri in sorted(search.filters.items())]
+    found.append(Relaxation(TEXT_PARAM, "Suchtext" if search.lang == "de" else "search text", search.q,
+                            _count(store, _count_query(search, schemes, skip=TEXT_PARAM))))
+    found.sort(key=lambda r: -r.count)
+    return found
 
 
 def _explain(offers: list[Offer], search: Search, text_index) -> None:

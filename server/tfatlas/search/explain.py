@@ -76,8 +76,14 @@ class _Matcher:
         self.longer = frozenset(word.longer) if strategy == "decompound" else frozenset()
         self.grams = (frozenset(analysis.grams(word.folded))
                       if strategy == "ngram" and len(word.folded) >= 4 else frozenset())
+        self._kinds: dict[str, str | None] = {}  # the pages' texts repeat their words
 
     def kind(self, lower: str) -> str | None:
+        if lower not in self._kinds:
+            self._kinds[lower] = self._kind(lower)
+        return self._kinds[lower]
+
+    def _kind(self, lower: str) -> str | None:
         token_stem = analysis.stem(lower, self.lang)
         if token_stem is None:
             return None
@@ -143,6 +149,7 @@ class Explanation:
     exact: bool
     title: list[tuple[str, bool]]
     snippet: list[tuple[str, bool]]
+    title_lang: str = ""
 
 
 SNIPPET = 220
@@ -186,4 +193,5 @@ def explain(doc: OfferDoc, by_lang: dict[str, list[_Matcher]], text: str, lang: 
         exact=any(m.exact for m in matches),
         title=segments(title, marks(title, by_lang[title_lang])),
         snippet=segments(description, marks(description, by_lang[description_lang]), SNIPPET),
+        title_lang=title_lang,
     )

@@ -504,7 +504,7 @@ class Result:
     text_mode: str = ""  # "any": no offer has every word of the text; these have some
 
 
-def _details(store, offers: list[Offer], lang: str) -> None:
+def _details(store, offers: list[Offer], lang: str, schemes: Mapping[str, Scheme] | None = None) -> None:
     if not offers:
         return
     by_iri = {o.iri: o for o in offers}
@@ -519,7 +519,11 @@ SELECT ?offer ?p ?v WHERE {{
                 tfa:addressesChallenge, foaf:page, dct:description))
 }}"""
     rows = [(row["offer"].value, row["p"].value, row["v"]) for row in _run(store, query)]
-    names = _all_labels(store, {v.value for _, _, v in rows if isinstance(v, ox.NamedNode)})
+    # The facets' concepts are labelled by their schemes (skos:prefLabel, as read by load_schemes).
+    known = {iri: concept.labels for scheme in (schemes or {}).values()
+             for iri, concept in scheme.concepts.items() if concept.labels}
+    named = {v.value for _, _, v in rows if isinstance(v, ox.NamedNode)}
+    names = {**_all_labels(store, named - known.keys()), **{iri: known[iri] for iri in named & known.keys()}}
     labels: dict[tuple[str, str, str], dict[str, str]] = {}
     for offer_iri, prop, value in rows:
         entry = labels.setdefault((offer_iri, prop, value.value), {})
@@ -602,7 +606,7 @@ def find(store, search: Search, schemes: Mapping[str, Scheme] | None = None,
     # Exact filter matches first, then by the text's relevance, then by title.
     matches.sort(key=lambda m: (m[0], -scores.get(m[2], 0.0), fold(m[1] or ""), m[2]))
     offers = [Offer(iri=iri, label=label or "", rank=rank) for rank, label, iri in matches[:PAGE_SIZE]]
-    _details(store, offers, search.lang)
+    _details(store, offers, search.lang, schemes)
     for offer in offers:
         if not offer.label:
             offer.label = _german_label(store, offer.iri)
@@ -646,7 +650,7 @@ def _find_by_index(store, search: Search, schemes, state: StoreState, text_index
     selection = state.get(("selection", search.lang, tuple(sorted(search.filters.items())), search.q), compute)
     search.text_mode = selection.mode
     offers = [Offer(iri=hit.iri, label="", rank=selection.ranks[hit.iri]) for hit in selection.hits]
-    _details(store, offers, search.lang)
+    _details(store, offers, search.lang, schemes)
     for offer, hit in zip(offers, selection.hits):
         title = "".join(piece for piece, _ in hit.title)
         offer.label = title if hit.title_lang == search.lang else _german_label(store, offer.iri)
@@ -724,18 +728,17 @@ def experts(store, search: Search, schemes) -> list[Expert]:
           ?o tfa:addressesChallenge ?c ; tfa:hasTopic|tfa:developsCompetency ?t }}"""
         concepts |= {row["t"].value for row in _run(store, query)}
     text_filters = [_text_filter("?text", token) for token in words(search.q)]
-    if not concepts and not text_filters:
-        return []
-    branches = []
-    if concepts:
-        branches.append(f"{{ {_values(['x'], [(c,) for c in sorted(concepts)])} "
-                        "?actor tfa:worksOnTopic|tfa:hasCompetency ?x }")
     if text_filters:
-        branches.append("{ ?actor tfa:worksOnTopic|tfa:hasCompetency ?x . ?x skos:prefLabel ?text . "
-                        + " ".join(text_filters) + " }")
+        # The labels first, then the actors through them: in one query (a UNION beside the
+        # concepts' branch) it was measured 70 times slower (3.5 s against 50 ms at 100k).
+        labelled = f"SELECT DISTINCT ?x WHERE {{ ?x skos:prefLabel ?text . {' '.join(text_filters)} }}"
+        concepts |= {row["x"].value for row in _run(store, labelled) if isinstance(row["x"], ox.NamedNode)}
+    if not concepts:
+        return []
     query = f"""
 SELECT DISTINCT ?actor ?x WHERE {{
-  {' UNION '.join(branches)}
+  {_values(['x'], [(c,) for c in sorted(concepts)])}
+  ?actor tfa:worksOnTopic|tfa:hasCompetency ?x .
   ?actor a tfa:TransformationActor .
 }}"""
     found: dict[str, set[str]] = {}

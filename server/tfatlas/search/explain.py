@@ -155,16 +155,31 @@ class Explanation:
 SNIPPET = 220
 
 
-def matchers(words: list[QueryWord], strategy: str) -> dict[str, list[_Matcher]]:
-    return {lang: [_Matcher(w, lang, strategy) for w in words] for lang in analysis.LANGUAGES}
+class Matchers:
+    """The query's words per language, and the marks they put on each text seen (the labels of
+    topics, providers, ... recur on every offer of a page)."""
+
+    def __init__(self, words: list[QueryWord], strategy: str):
+        self.by_lang = {lang: [_Matcher(w, lang, strategy) for w in words] for lang in analysis.LANGUAGES}
+        self._marks: dict[tuple[str, str], list] = {}
+
+    def marks(self, text: str, lang: str) -> list[tuple[int, int, WordMatch]]:
+        key = (text, lang)
+        if key not in self._marks:
+            self._marks[key] = marks(text, self.by_lang[lang])
+        return self._marks[key]
 
 
-def explain(doc: OfferDoc, by_lang: dict[str, list[_Matcher]], text: str, lang: str) -> Explanation:
+def matchers(words: list[QueryWord], strategy: str) -> Matchers:
+    return Matchers(words, strategy)
+
+
+def explain(doc: OfferDoc, by_lang: Matchers, text: str, lang: str) -> Explanation:
     exact_key = analysis.name_key(text)
     by_field: dict[tuple, Match] = {}
     matched_values: dict[tuple, list[str]] = {}
     for kind, text_lang, translated, value, link in fields.field_texts(doc):
-        found = marks(value, by_lang[text_lang])
+        found = by_lang.marks(value, text_lang)
         is_exact = bool(exact_key) and analysis.name_key(value) == exact_key
         if not found and not is_exact:
             continue
@@ -191,7 +206,7 @@ def explain(doc: OfferDoc, by_lang: dict[str, list[_Matcher]], text: str, lang: 
     return Explanation(
         matches=matches,
         exact=any(m.exact for m in matches),
-        title=segments(title, marks(title, by_lang[title_lang])),
-        snippet=segments(description, marks(description, by_lang[description_lang]), SNIPPET),
+        title=segments(title, by_lang.marks(title, title_lang)),
+        snippet=segments(description, by_lang.marks(description, description_lang), SNIPPET),
         title_lang=title_lang,
     )

@@ -434,15 +434,17 @@ class SearchIndex:
             hits.append(Hit(iri, score, why.exact, why.matches, why.title, why.snippet, why.title_lang))
         return hits
 
-    def _decide(self, searcher, words, text: str) -> tuple[str, tantivy.Query | None]:
-        """The mode of :meth:`search` ("all" words, else "any") and its query; None: no match."""
+    def _decide(self, searcher, words, text: str) -> tuple[str, tantivy.Query | None, int]:
+        """The mode of :meth:`search` ("all" words, else "any"), its query (None: no match) and
+        the number of offers it matches."""
         for require_all in (True, False):
             if not require_all and len(words) == 1:
                 break
             built = query.build(self._index.schema, words, text, self.strategy, require_all=require_all)
-            if select_.count(searcher, built):
-                return ("all" if require_all else "any"), built
-        return "all", None
+            matched = select_.count(searcher, built)
+            if matched:
+                return ("all" if require_all else "any"), built, matched
+        return "all", None, 0
 
     def select(self, text: str, lang: str = "de", filters: select_.Filters | None = None,
                facets: Iterable[str] = (), page: int = 50) -> select_.Selection:
@@ -455,10 +457,11 @@ class SearchIndex:
         if not words:
             return select_.Selection("none", combinations={f: {} for f in facets})
         searcher = index.searcher()
-        mode, text_query = self._decide(searcher, words, text)
+        mode, text_query, matched = self._decide(searcher, words, text)
         if text_query is None:
             return select_.Selection(mode, combinations={f: {} for f in facets})
-        total, chosen = select_.page(searcher, index.schema, text_query, filters, self.order(lang), self._iris, page)
+        total, chosen = select_.page(searcher, index.schema, text_query, filters, self.order(lang), self._iris, page,
+                                     total=None if filters else matched)
         return select_.Selection(
             mode, total=total, ranks={iri: rank for _, iri, _, rank in chosen},
             hits=self._explained(searcher, words, text, lang, chosen),
@@ -470,7 +473,7 @@ class SearchIndex:
         if not words:
             return 0
         searcher = index.searcher()
-        _, text_query = self._decide(searcher, words, text)
+        _, text_query, _ = self._decide(searcher, words, text)
         return select_.count(searcher, select_.filtered(index.schema, text_query, filters)) if text_query else 0
 
     def order(self, lang: str) -> dict[str, int]:

@@ -87,12 +87,12 @@ def _levels(schema: tantivy.Schema, filters: Filters) -> list[Query | None]:
 
 
 def page(searcher: tantivy.Searcher, schema: tantivy.Schema, text_query: Query, filters: Filters,
-         order: Mapping[str, int], iris: Mapping[int, str], size: int
+         order: Mapping[str, int], iris: Mapping[int, str], size: int, total: int | None = None
          ) -> tuple[int, list[tuple[float, str, object, int]]]:
-    """How many offers the text and the filters match, and the first ``size`` of them as
-    (score, IRI, address, rank), ordered by (rank, -score, title order, IRI)."""
+    """How many offers the text and the filters match (``total``, when known), and the first
+    ``size`` of them as (score, IRI, address, rank), ordered by (rank, -score, title order, IRI)."""
     matching = filtered(schema, text_query, filters)
-    total = count(searcher, matching)
+    total = count(searcher, matching) if total is None else total
     last = len(order)
     chosen: list[tuple[float, str, object, int]] = []
     for rank, level in enumerate(_levels(schema, filters)):

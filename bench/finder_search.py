@@ -71,7 +71,9 @@ def result(q, with_index):
 
 def signature(r):
     return {"total": r.total, "mode": r.text_mode,
-            "offers": [[o.iri, o.label, o.rank, o.exact, o.why, o.provider, o.topics, o.email] for o in r.offers],
+            "offers": [[o.iri, o.label, o.rank, o.exact, o.why, o.title_marks, o.snippet, o.description, o.provider,
+                        o.offer_types, o.delivery_modes, o.cost_models, o.audiences, o.topics, o.challenges, o.page,
+                        o.email, o.contact_url] for o in r.offers],
             "facets": {name: [[v.iri, v.count] for v in values] for name, values in r.facets.items()}}
 
 

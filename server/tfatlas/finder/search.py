@@ -504,7 +504,13 @@ class Result:
     text_mode: str = ""  # "any": no offer has every word of the text; these have some
 
 
-def _details(store, offers: list[Offer], lang: str, schemes: Mapping[str, Scheme] | None = None) -> None:
+_FACET_PROPS = ", ".join(f.prop for f in FACETS)
+
+
+def _details(store, offers: list[Offer], lang: str, schemes: Mapping[str, Scheme] | None = None,
+             concepts: Mapping[str, Mapping[str, list[str]]] | None = None) -> None:
+    """What the page says about each offer; ``concepts``: offer -> facet -> the concepts it names,
+    as the text index read them from the store (then not asked again)."""
     if not offers:
         return
     by_iri = {o.iri: o for o in offers}
@@ -515,10 +521,13 @@ def _details(store, offers: list[Offer], lang: str, schemes: Mapping[str, Scheme
 SELECT ?offer ?p ?v WHERE {{
   {values}
   ?offer ?p ?v .
-  FILTER(?p IN (tfa:providedBy, dct:type, tfa:deliveryMode, tfa:costModel, dct:audience, tfa:hasTopic,
-                tfa:addressesChallenge, foaf:page, dct:description))
+  FILTER(?p IN (tfa:providedBy, dct:type, foaf:page, dct:description{"" if concepts else ", " + _FACET_PROPS}))
 }}"""
     rows = [(row["offer"].value, row["p"].value, row["v"]) for row in _run(store, query)]
+    if concepts:
+        props = {f.name: _expand(store, f.prop) for f in FACETS}
+        rows += [(iri, props[facet], ox.NamedNode(concept)) for iri in by_iri
+                 for facet, named in concepts[iri].items() for concept in named]
     # The facets' concepts are labelled by their schemes (skos:prefLabel, as read by load_schemes).
     known = {iri: concept.labels for scheme in (schemes or {}).values()
              for iri, concept in scheme.concepts.items() if concept.labels}
@@ -569,6 +578,12 @@ SELECT ?offer ?own ?email ?url WHERE {{
             offer.email = row["email"].value.removeprefix("mailto:")
         if offer.contact_url is None and row["url"] is not None:
             offer.contact_url = row["url"].value
+
+
+def _expand(store, prefixed: str) -> str:
+    """The IRI of one of this module's prefixed names (tfa:hasTopic)."""
+    prefix, local = prefixed.split(":", 1)
+    return {"tfa": tfa(store.base_iri), "dct": DCT}[prefix] + local
 
 
 def _count(store, query: str) -> int:
@@ -650,7 +665,7 @@ def _find_by_index(store, search: Search, schemes, state: StoreState, text_index
     selection = state.get(("selection", search.lang, tuple(sorted(search.filters.items())), search.q), compute)
     search.text_mode = selection.mode
     offers = [Offer(iri=hit.iri, label="", rank=selection.ranks[hit.iri]) for hit in selection.hits]
-    _details(store, offers, search.lang, schemes)
+    _details(store, offers, search.lang, schemes, {hit.iri: hit.concepts for hit in selection.hits})
     for offer, hit in zip(offers, selection.hits):
         title = "".join(piece for piece, _ in hit.title)
         offer.label = title if hit.title_lang == search.lang else _german_label(store, offer.iri)

@@ -67,6 +67,7 @@ class Hit:
     title: list[tuple[str, bool]]  # (text, highlighted) pieces of the title in the reader's language
     snippet: list[tuple[str, bool]]  # the same for a window of the description
     title_lang: str = ""  # the title's language: the reader's, or the offer's own when it has none in his
+    concepts: dict[str, list[str]] = field(default_factory=dict)  # facet -> the concepts the offer names
 
 
 @dataclass
@@ -431,7 +432,7 @@ class SearchIndex:
         for score, iri, addr, _ in scored:
             doc = OfferDoc.from_json(searcher.doc(addr)["doc"][0].decode())
             why = explain(doc, by_lang, text, lang)
-            hits.append(Hit(iri, score, why.exact, why.matches, why.title, why.snippet, why.title_lang))
+            hits.append(Hit(iri, score, why.exact, why.matches, why.title, why.snippet, why.title_lang, doc.concepts))
         return hits
 
     def _decide(self, searcher, words, text: str) -> tuple[str, tantivy.Query | None, int]:

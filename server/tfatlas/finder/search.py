@@ -3,8 +3,10 @@
 Core only (no Flask). A search is a set of concept filters (one concept per facet) and free text.
 An offer matches a filter exactly (it names the concept), or through the concept hierarchy (it
 names a narrower or a broader concept); exact matches rank first. Facet counts say how many
-offers a choice would give together with the other filters. Free text is compared after folding
-case and umlaut spelling on both sides (Ä/ä/ae, ß/ss), so "Agilitaet" finds "Agilität".
+offers a choice would give together with the other filters. With the text index
+(tfatlas.search), a search with text is answered by it: matches, order, facet counts, and the
+store is asked only about the page's offers. Without it, free text is compared by SPARQL after
+folding case and umlaut spelling on both sides (Ä/ä/ae, ß/ss), so "Agilitaet" finds "Agilität".
 
 Every value from a request reaches SPARQL only as a term written by pyoxigraph inside a VALUES
 block; concept filters are also checked against the concept schemes before any query runs.

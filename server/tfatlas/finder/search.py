@@ -214,12 +214,9 @@ class Scheme:
         """Offers per concept of the scheme (those naming it or a broader or narrower one), from
         how many offers name each combination of concepts: an offer counts once per concept."""
         counts = dict.fromkeys(self.concepts, 0)
-        matched_by = self.matched_by
+        matched_by, none = self.matched_by, frozenset()
         for named, n in combinations.items():
-            hit: set[str] = set()
-            for iri in named:
-                hit |= matched_by.get(iri, frozenset())
-            for concept in hit:
+            for concept in none.union(*(matched_by.get(iri, none) for iri in named)):
                 counts[concept] += n
         return counts
 

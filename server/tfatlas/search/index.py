@@ -66,7 +66,7 @@ class Hit:
     matches: list[Match]
     title: list[tuple[str, bool]]  # (text, highlighted) pieces of the title in the reader's language
     snippet: list[tuple[str, bool]]  # the same for a window of the description
-    title_lang: str = ""  # the title's language: the reader's, or the offer's own when it has none in his
+    title_lang: str = ""  # the title's language: the reader's, or the offer's own when it has none in hers
     concepts: dict[str, list[str]] = field(default_factory=dict)  # facet -> the concepts the offer names
 
 

@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -200,6 +201,7 @@ def main() -> None:
     parser.add_argument("--variants", default="sparql,index,now",
                         help="which columns (comma-separated; without sparql a 1M run takes minutes, not an hour)")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a stopped run removes its copies too
     print("Machine-dependent; compare before and after within one run only.")
     with tempfile.TemporaryDirectory(prefix="finder-search-code-") as tmp:
         old_code = old_code_tree(args.before, Path(tmp))

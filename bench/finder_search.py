@@ -165,14 +165,14 @@ def run_size(size: str, args, old_code: Path) -> bool:
         for _, child in children:
             child.close()
 
-        print(f"{'query':26}" + "".join(f"{name + ' p50':>13}{'p90':>8}" for name, _, _ in variants)
+        print(f"{'query':26}" + "".join(f"{name + ' p50':>13}{'p90':>10}" for name, _, _ in variants)
               + "  matches " + "/".join(name for name, _, _ in variants))
         for q in QUERIES:
-            cells = "".join(f"{percentile(times[n][q], .5):13.1f}{percentile(times[n][q], .9):8.1f}"
+            cells = "".join(f"{percentile(times[n][q], .5):13.1f}{percentile(times[n][q], .9):10.1f}"
                             for n, _, _ in variants)
             print(f"{q:26}{cells}  " + "/".join(str(signatures[n][q]["total"]) for n, _, _ in variants))
         overall = "".join(f"{percentile(sum(times[n].values(), []), .5):13.1f}"
-                          f"{percentile(sum(times[n].values(), []), .9):8.1f}" for n, _, _ in variants)
+                          f"{percentile(sum(times[n].values(), []), .9):10.1f}" for n, _, _ in variants)
         print(f"{'all queries (ms)':26}{overall}")
         for name, ts in text.items():
             print(f"index search alone ({name}): p50 {percentile(ts, .5):.1f} ms, p90 {percentile(ts, .9):.1f} ms")

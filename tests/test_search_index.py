@@ -322,3 +322,18 @@ def test_a_queued_update_is_indexed_before_the_next_search(store):
         assert not index.stale(store)
     finally:
         search.detach(store)
+
+
+def test_the_title_order_follows_a_renamed_offer(store):
+    index = search.open(store)
+    iri = OFFER + "bakoev-lernpfad-ki"
+    # Written for the test: a new title that sorts last.
+    store.update(f"""DELETE {{ GRAPH ?g {{ <{iri}> <{RDFS}label> ?l }} }}
+        INSERT {{ GRAPH <{GRAPH}> {{ <{iri}> <{RDFS}label> "Zzz-Lernpfad (für den Test geschrieben)"@de }} }}
+        WHERE {{ GRAPH ?g {{ <{iri}> <{RDFS}label> ?l FILTER(LANGMATCHES(LANG(?l), "de")) }} }}""")
+    search.update(store, {iri})
+    docs = search.source.read_offers(store)
+    expected = sorted(docs, key=lambda o: (search.fields.sort_title(docs[o], "de"), o))
+    order = index.order("de")
+    assert sorted(docs, key=order.__getitem__) == expected
+    assert expected[-1] == iri

@@ -76,8 +76,14 @@ class _Matcher:
         self.longer = frozenset(word.longer) if strategy == "decompound" else frozenset()
         self.grams = (frozenset(analysis.grams(word.folded))
                       if strategy == "ngram" and len(word.folded) >= 4 else frozenset())
+        self._kinds: dict[str, str | None] = {}  # the pages' texts repeat their words
 
     def kind(self, lower: str) -> str | None:
+        if lower not in self._kinds:
+            self._kinds[lower] = self._kind(lower)
+        return self._kinds[lower]
+
+    def _kind(self, lower: str) -> str | None:
         token_stem = analysis.stem(lower, self.lang)
         if token_stem is None:
             return None
@@ -143,21 +149,37 @@ class Explanation:
     exact: bool
     title: list[tuple[str, bool]]
     snippet: list[tuple[str, bool]]
+    title_lang: str = ""
 
 
 SNIPPET = 220
 
 
-def matchers(words: list[QueryWord], strategy: str) -> dict[str, list[_Matcher]]:
-    return {lang: [_Matcher(w, lang, strategy) for w in words] for lang in analysis.LANGUAGES}
+class Matchers:
+    """The query's words per language, and the marks they put on each text seen (the labels of
+    topics, providers, ... recur on every offer of a page)."""
+
+    def __init__(self, words: list[QueryWord], strategy: str):
+        self.by_lang = {lang: [_Matcher(w, lang, strategy) for w in words] for lang in analysis.LANGUAGES}
+        self._marks: dict[tuple[str, str], list] = {}
+
+    def marks(self, text: str, lang: str) -> list[tuple[int, int, WordMatch]]:
+        key = (text, lang)
+        if key not in self._marks:
+            self._marks[key] = marks(text, self.by_lang[lang])
+        return self._marks[key]
 
 
-def explain(doc: OfferDoc, by_lang: dict[str, list[_Matcher]], text: str, lang: str) -> Explanation:
+def matchers(words: list[QueryWord], strategy: str) -> Matchers:
+    return Matchers(words, strategy)
+
+
+def explain(doc: OfferDoc, by_lang: Matchers, text: str, lang: str) -> Explanation:
     exact_key = analysis.name_key(text)
     by_field: dict[tuple, Match] = {}
     matched_values: dict[tuple, list[str]] = {}
     for kind, text_lang, translated, value, link in fields.field_texts(doc):
-        found = marks(value, by_lang[text_lang])
+        found = by_lang.marks(value, text_lang)
         is_exact = bool(exact_key) and analysis.name_key(value) == exact_key
         if not found and not is_exact:
             continue
@@ -184,6 +206,7 @@ def explain(doc: OfferDoc, by_lang: dict[str, list[_Matcher]], text: str, lang: 
     return Explanation(
         matches=matches,
         exact=any(m.exact for m in matches),
-        title=segments(title, marks(title, by_lang[title_lang])),
-        snippet=segments(description, marks(description, by_lang[description_lang]), SNIPPET),
+        title=segments(title, by_lang.marks(title, title_lang)),
+        snippet=segments(description, by_lang.marks(description, description_lang), SNIPPET),
+        title_lang=title_lang,
     )

@@ -3,6 +3,11 @@
 A text field exists per language, because each language has its own stemmer. Titles and
 descriptions are split further into the offer's own language and its translations, so a match
 in the text the provider wrote counts more than one in a translation.
+
+Beside the text, what the finder needs to filter, count and order the offers a text matches
+without asking the store about each of them: per facet the concepts the offer names (one term
+each, for filters) and their combination (one fast-field value, counted by an aggregation), and
+per language the title it is listed under (ordered by the index's term dictionary).
 """
 
 from __future__ import annotations
@@ -13,10 +18,10 @@ import tantivy
 
 from . import analysis
 from .analysis import ANALYZERS, LANGUAGES, WHITESPACE
-from .source import LINKS, OfferDoc
+from .source import FACETS, LINKS, OfferDoc
 
 #: Bump when fields or analysis change: an index of another format is rebuilt, never read.
-FORMAT = 2
+FORMAT = 3
 STRATEGIES = ("decompound", "ngram")
 
 #: BM25 multipliers per field (an offer's title says most about it, its description least).
@@ -55,6 +60,36 @@ def modifier_field(name: str) -> str:
     return name + "_mod"
 
 
+def concept_field(facet: str) -> str:
+    """The concepts an offer names for a facet, one term each."""
+    return f"concept_{facet}"
+
+
+def combination_field(facet: str) -> str:
+    """The set of concepts an offer names for a facet, as one fast-field value."""
+    return f"combination_{facet}"
+
+
+def title_field(lang: str) -> str:
+    """``sort_title(doc, lang)`` as one term: the term dictionary is the finder's title order."""
+    return f"order_{lang}"
+
+
+#: Separates the title from the IRI in a title_field term (below every character of a title).
+ORDER_SEPARATOR = "\x00"
+
+
+def combination(iris) -> str:
+    return " ".join(sorted(set(iris)))
+
+
+def sort_title(doc: OfferDoc, lang: str) -> str:
+    """The title the finder lists an offer under in a language: its (first) label in that language,
+    folded; empty without one (such offers come first among equals, as in the finder's query)."""
+    titles = doc.titles.get(lang)
+    return analysis.fold(titles[0]) if titles else ""
+
+
 def schema(strategy: str) -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("iri", stored=True, tokenizer_name="raw")
@@ -65,6 +100,11 @@ def schema(strategy: str) -> tantivy.Schema:
         builder.add_text_field(name, tokenizer_name=ANALYZERS[lang])
         builder.add_text_field(modifier_field(name), tokenizer_name=ANALYZERS[lang])
     builder.add_text_field("names", tokenizer_name="raw", index_option="basic")
+    for facet in FACETS:
+        builder.add_text_field(concept_field(facet), tokenizer_name="raw", index_option="basic")
+        builder.add_text_field(combination_field(facet), tokenizer_name="raw", index_option="basic", fast=True)
+    for lang in LANGUAGES:
+        builder.add_text_field(title_field(lang), tokenizer_name="raw", index_option="basic")
     builder.add_text_field("words", tokenizer_name=WHITESPACE, index_option="freq")
     if strategy == "ngram":
         builder.add_text_field("grams", tokenizer_name=WHITESPACE, index_option="freq")
@@ -116,6 +156,13 @@ def document(doc: OfferDoc, strategy: str) -> tantivy.Document:
     for name in sorted(names(doc)):
         out.add_text("names", name)
     out.add_text("words", " ".join(all_words))
+    for facet, iris in doc.concepts.items():
+        for iri in iris:
+            out.add_text(concept_field(facet), iri)
+        if iris:
+            out.add_text(combination_field(facet), combination(iris))
+    for lang in LANGUAGES:
+        out.add_text(title_field(lang), sort_title(doc, lang) + ORDER_SEPARATOR + doc.iri)
     if strategy == "ngram":
         out.add_text("grams", " ".join(g for w in all_words for g in analysis.grams(w)))
     return out

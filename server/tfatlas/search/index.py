@@ -28,6 +28,7 @@ from typing import Iterable
 import tantivy
 
 from . import analysis, fields, query
+from . import select as select_
 from .explain import Match, explain, matchers
 from .source import OfferDoc, affected_offers, read_offers
 
@@ -65,6 +66,8 @@ class Hit:
     matches: list[Match]
     title: list[tuple[str, bool]]  # (text, highlighted) pieces of the title in the reader's language
     snippet: list[tuple[str, bool]]  # the same for a window of the description
+    title_lang: str = ""  # the title's language: the reader's, or the offer's own when it has none in hers
+    concepts: dict[str, list[str]] = field(default_factory=dict)  # facet -> the concepts the offer names
 
 
 @dataclass
@@ -99,6 +102,23 @@ def _write_atomic(path: Path, text: str) -> None:
     _fsync_dir(path.parent)
 
 
+def _title_order(searcher, schema, lang: str) -> dict[str, int]:
+    """IRI -> position in the order of (folded title, IRI), read from the term dictionary, which
+    is sorted. A replaced document's terms stay there until its segment is merged: an IRI with
+    more than one term keeps the one a live document has."""
+    terms: dict[str, list[str]] = {}
+    name = fields.title_field(lang)
+    for term, _ in searcher.terms_with_prefix(name, ""):
+        terms.setdefault(term.rpartition(fields.ORDER_SEPARATOR)[2], []).append(term)
+    live = []
+    for iri, candidates in terms.items():
+        if len(candidates) > 1:
+            candidates = [t for t in candidates
+                          if searcher.search(tantivy.Query.term_query(schema, name, t), limit=1).hits]
+        live.extend(candidates[:1])
+    return {term.rpartition(fields.ORDER_SEPARATOR)[2]: i for i, term in enumerate(sorted(live))}
+
+
 class SearchIndex:
     def __init__(self, directory: str | os.PathLike, strategy: str = DEFAULT_STRATEGY):
         if strategy not in fields.STRATEGIES:
@@ -110,6 +130,7 @@ class SearchIndex:
         self._name: str | None = None
         self._iris: dict[int, str] = {}
         self._known: analysis.Vocabulary | None = None
+        self._orders: dict[str, dict[str, int]] = {}  # lang -> title order (order()), per reader
         self.rebuilds = 0  # how often this object rebuilt the index (a stale index is rebuilt)
         # The store's write generation the index is known to reflect, and later generations whose
         # writes were indexed one by one (update); a gap is a write nobody announced.
@@ -171,6 +192,7 @@ class SearchIndex:
         searcher = self._index.searcher()
         self._iris = {fields.key(term): term for term, _ in searcher.terms_with_prefix("iri", "")}
         self._known = None
+        self._orders = {}
 
     def vocabulary(self) -> analysis.Vocabulary:
         """Every word of the indexed texts: the dictionary compounds are split against."""
@@ -363,44 +385,105 @@ class SearchIndex:
 
     # -- searching -------------------------------------------------------------------------
 
-    def search(self, text: str, lang: str = "de", restrict: Iterable[str] | None = None,
-               limit: int = 50) -> Results:
-        """Offers matching the text, best first; ``restrict`` limits them to a set of IRIs."""
+    def _text_matches(self, searcher, words, text: str, allowed: set[str] | None = None):
+        """The mode ("all" words, else "any": no allowed offer has them all), the query that
+        decided it, and every (allowed) match as (score, IRI, address, key), best first; equal
+        scores in IRI order, so the order does not depend on how segments were merged."""
+        schema = self._index.schema
+        for mode in ("all", "any"):
+            if mode == "any" and len(words) == 1:
+                break
+            built = query.build(schema, words, text, self.strategy, require_all=(mode == "all"))
+            found = searcher.search(built, limit=max(1, searcher.num_docs)).hits
+            keys = searcher.fast_field_values("key", [addr for _, addr in found])
+            scored = [(score, self._iris.get(k), addr, k) for (score, addr), k in zip(found, keys)]
+            scored = [s for s in scored if s[1] is not None and (allowed is None or s[1] in allowed)]
+            if scored:
+                break
+        scored.sort(key=lambda s: (-round(s[0], 4), s[1]))
+        return (mode if scored else "all"), built, scored
+
+    def _prepare(self, text: str):
         self.wait_for_updates()
         with self._lock:
             index, known = self._index, self.vocabulary()
         if index is None:
             raise RuntimeError("open or rebuild the index first")
-        words = query.parse(text, known)
+        return index, query.parse(text, known)
+
+    def search(self, text: str, lang: str = "de", restrict: Iterable[str] | None = None,
+               limit: int = 50) -> Results:
+        """Offers matching the text, best first; ``restrict`` limits them to a set of IRIs."""
+        index, words = self._prepare(text)
         results = Results(text=text, words=[w.text for w in words], mode="none")
         if not words:
             return results
-        results.mode = "all"
-        allowed = set(restrict) if restrict is not None else None
         searcher = index.searcher()
-        for mode in ("all", "any"):
-            if mode == "any" and len(words) == 1:
-                break
-            built = query.build(index.schema, words, text, self.strategy, require_all=(mode == "all"))
-            found = searcher.search(built, limit=max(1, searcher.num_docs)).hits
-            keys = searcher.fast_field_values("key", [addr for _, addr in found])
-            scored = [(score, self._iris.get(k), addr) for (score, addr), k in zip(found, keys)]
-            scored = [s for s in scored if s[1] is not None and (allowed is None or s[1] in allowed)]
-            if scored:
-                results.mode = mode
-                break
-        else:
-            scored = []
-        # Equal scores in IRI order, so the order does not depend on how segments were merged.
-        scored.sort(key=lambda s: (-round(s[0], 4), s[1]))
-        results.ranked = [iri for _, iri, _ in scored]
-        results.scores = {iri: score for score, iri, _ in scored}
+        allowed = set(restrict) if restrict is not None else None
+        results.mode, _, scored = self._text_matches(searcher, words, text, allowed)
+        results.ranked = [s[1] for s in scored]
+        results.scores = {s[1]: s[0] for s in scored}
+        results.hits = self._explained(searcher, words, text, lang, scored[:limit])
+        return results
+
+    def _explained(self, searcher, words, text: str, lang: str, scored) -> list[Hit]:
         by_lang = matchers(words, self.strategy)
-        for score, iri, addr in scored[:limit]:
+        hits = []
+        for score, iri, addr, _ in scored:
             doc = OfferDoc.from_json(searcher.doc(addr)["doc"][0].decode())
             why = explain(doc, by_lang, text, lang)
-            results.hits.append(Hit(iri, score, why.exact, why.matches, why.title, why.snippet))
-        return results
+            hits.append(Hit(iri, score, why.exact, why.matches, why.title, why.snippet, why.title_lang, doc.concepts))
+        return hits
+
+    def _decide(self, searcher, words, text: str) -> tuple[str, tantivy.Query | None, int]:
+        """The mode of :meth:`search` ("all" words, else "any"), its query (None: no match) and
+        the number of offers it matches."""
+        for require_all in (True, False):
+            if not require_all and len(words) == 1:
+                break
+            built = query.build(self._index.schema, words, text, self.strategy, require_all=require_all)
+            matched = select_.count(searcher, built)
+            if matched:
+                return ("all" if require_all else "any"), built, matched
+        return "all", None, 0
+
+    def select(self, text: str, lang: str = "de", filters: select_.Filters | None = None,
+               facets: Iterable[str] = (), page: int = 50) -> select_.Selection:
+        """The finder's result for a text (tfatlas.search.select): the offers the text and the
+        concept filters match (the text's words as :meth:`search` decides), their number, the
+        first ``page`` in the finder's order, explained, and for each of ``facets`` the concept
+        combinations of the offers matching the text and the other filters."""
+        index, words = self._prepare(text)
+        filters = dict(filters or {})
+        if not words:
+            return select_.Selection("none", combinations={f: {} for f in facets})
+        searcher = index.searcher()
+        mode, text_query, matched = self._decide(searcher, words, text)
+        if text_query is None:
+            return select_.Selection(mode, combinations={f: {} for f in facets})
+        total, chosen = select_.page(searcher, index.schema, text_query, filters, self.order(lang), self._iris, page,
+                                     total=None if filters else matched)
+        return select_.Selection(
+            mode, total=total, ranks={iri: rank for _, iri, _, rank in chosen},
+            hits=self._explained(searcher, words, text, lang, chosen),
+            combinations=select_.combinations(searcher, text_query, index.schema, filters, facets))
+
+    def count(self, text: str, filters: select_.Filters) -> int:
+        """How many offers match the text (as :meth:`select` decides) and the filters."""
+        index, words = self._prepare(text)
+        if not words:
+            return 0
+        searcher = index.searcher()
+        _, text_query, _ = self._decide(searcher, words, text)
+        return select_.count(searcher, select_.filtered(index.schema, text_query, filters)) if text_query else 0
+
+    def order(self, lang: str) -> dict[str, int]:
+        """IRI -> the offer's position when ordered by its title in ``lang`` (folded), then IRI."""
+        with self._lock:
+            searcher = self._index.searcher()
+            if lang not in self._orders:
+                self._orders[lang] = _title_order(searcher, self._index.schema, lang)
+            return self._orders[lang]
 
     def explain(self, text: str, lang: str, iris: Iterable[str]) -> dict[str, Hit]:
         """Explanations of given offers for a text (e.g. the page the finder shows), by IRI."""
@@ -409,17 +492,13 @@ class SearchIndex:
         words = query.parse(text, known)
         if not words:
             return {}
-        by_lang = matchers(words, self.strategy)
         searcher = index.searcher()
-        hits = {}
+        found = []
         for iri in iris:
-            found = searcher.search(tantivy.Query.term_query(index.schema, "iri", iri), limit=1).hits
-            if not found:
-                continue
-            doc = OfferDoc.from_json(searcher.doc(found[0][1])["doc"][0].decode())
-            why = explain(doc, by_lang, text, lang)
-            hits[iri] = Hit(iri, 0.0, why.exact, why.matches, why.title, why.snippet)
-        return hits
+            hits = searcher.search(tantivy.Query.term_query(index.schema, "iri", iri), limit=1).hits
+            if hits:
+                found.append((0.0, iri, hits[0][1], 0))
+        return {hit.iri: hit for hit in self._explained(searcher, words, text, lang, found)}
 
     def close(self) -> None:
         with self._lock:

@@ -1,10 +1,11 @@
 """What the index holds about each offer, read from any AtlasStore through SPARQL.
 
-One document per offer: its titles and descriptions by language, and the labels (preferred and
+One document per offer: its titles and descriptions by language, the labels (preferred and
 alternative, so synonyms such as KI / Künstliche Intelligenz / AI) of the resources it links to:
 topics, challenges, target groups, offer types, competencies and its provider (with the
-organisation a providing unit belongs to). Each document has a digest of its content, so the
-index can tell which offers changed without trusting anything but the store.
+organisation a providing unit belongs to), and the concepts it names for each of the finder's
+facets (what the finder filters and counts by). Each document has a digest of its content, so
+the index can tell which offers changed without trusting anything but the store.
 """
 
 from __future__ import annotations
@@ -29,6 +30,15 @@ LINKS = {
     "type": DCT + "type",
     "competency": TFA + "developsCompetency",
     "provider": TFA + "providedBy",
+}
+
+#: The finder's facets (tfatlas.finder.FACETS): the offer's property naming a concept of each.
+FACETS = {
+    "challenge": TFA + "addressesChallenge",
+    "topic": TFA + "hasTopic",
+    "audience": DCT + "audience",
+    "mode": TFA + "deliveryMode",
+    "cost": TFA + "costModel",
 }
 
 
@@ -59,6 +69,7 @@ class OfferDoc:
     titles: dict[str, list[str]] = field(default_factory=dict)
     descriptions: dict[str, list[str]] = field(default_factory=dict)
     links: list[Link] = field(default_factory=list)
+    concepts: dict[str, list[str]] = field(default_factory=dict)  # facet -> the IRIs the offer names
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -132,12 +143,18 @@ def read_offers(store, iris: Iterable[str] | None = None) -> dict[str, OfferDoc]
     for row in _run(store, _SOURCE_LANGS, only):
         if isinstance(row["t"], ox.Literal) and row["t"].language:
             source_langs.setdefault(row["o"].value, set()).add(row["t"].language.split("-")[0])
+    named: dict[str, list[tuple[str, str]]] = {}  # property -> [(offer, IRI)], each read once
+    for prop in dict.fromkeys([*LINKS.values(), *FACETS.values()]):
+        named[prop] = [(iri, value.value) for iri, value in _pairs(store, _OFFER_VALUES, only, prop)
+                       if isinstance(value, ox.NamedNode)]
     linked: dict[str, list[tuple[str, str]]] = {}  # offer -> [(kind, resource)]
     for kind, prop in LINKS.items():
-        for iri, value in _pairs(store, _OFFER_VALUES, only, prop):
-            if isinstance(value, ox.NamedNode):
-                docs.setdefault(iri, OfferDoc(iri))
-                linked.setdefault(iri, []).append((kind, value.value))
+        for iri, value in named[prop]:
+            docs.setdefault(iri, OfferDoc(iri))
+            linked.setdefault(iri, []).append((kind, value))
+    for facet, prop in FACETS.items():
+        for iri, value in named[prop]:
+            docs.setdefault(iri, OfferDoc(iri)).concepts.setdefault(facet, []).append(value)
     providers = {x for pairs in linked.values() for kind, x in pairs if kind == "provider"}
     parents: dict[str, set[str]] = {}
     if providers:
@@ -181,7 +198,7 @@ def _own_language(doc: OfferDoc, declared: str | None, source_langs: set[str]) -
 
 def _canonical(doc: OfferDoc) -> None:
     """One order for everything, so equal content gives an equal digest whatever the store's order."""
-    for mapping in (doc.titles, doc.descriptions):
+    for mapping in (doc.titles, doc.descriptions, doc.concepts):
         for key in mapping:
             mapping[key] = sorted(set(mapping[key]))
     for link in doc.links:

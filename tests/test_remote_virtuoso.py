@@ -303,3 +303,31 @@ def test_stored_queries_over_virtuoso_answer_as_over_the_embedded_store(seeded_s
     expected = embedded.json()["rows"]
     assert expected, "the stored query answers nothing over the embedded store: no comparison"
     assert comparable(virtuoso.json()["rows"]) == comparable(expected)
+
+
+def test_an_offer_page_gets_only_its_own_offers_contacts(vstore, tmp_path):
+    """The finder fetches contacts for the offers on its page. Virtuoso 7.2 did not join a VALUES
+    block written before a UNION, answered the other offers' contacts too, and the page failed
+    with 500 (KeyError). Written for the test: three offers, two on the page; the one off the page
+    has a contact point of its own, the provider of one on the page has one."""
+    from tfatlas.finder.search import Offer, _details
+
+    tfa = BASE + "ontology#"
+    path = tmp_path / "offers.ttl"
+    path.write_text(f"""
+@prefix tfa: <{tfa}> . @prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix vcard: <http://www.w3.org/2006/vcard/ns#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<{EX}a> a tfa:Offer ; rdfs:label "A"@de ; tfa:providedBy <{EX}p> .
+<{EX}c> a tfa:Offer ; rdfs:label "C"@de .
+<{EX}b> a tfa:Offer ; rdfs:label "B"@de ; dcat:contactPoint <{EX}cp> .
+<{EX}cp> vcard:hasEmail <mailto:b@example.org> .
+<{EX}p> rdfs:label "P"@de ; dcat:contactPoint <{EX}pcp> .
+<{EX}pcp> vcard:hasEmail <mailto:p@example.org> .
+""")
+    vstore.load(sources_for([path], BASE))
+    page = [Offer(iri=EX + "a", label="A", rank=0), Offer(iri=EX + "c", label="C", rank=0)]
+    _details(vstore, page, "de")
+    assert [offer.email for offer in page] == ["p@example.org", None]
+    other = [Offer(iri=EX + "b", label="B", rank=0)]
+    _details(vstore, other, "de")
+    assert other[0].email == "b@example.org"

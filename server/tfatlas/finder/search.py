@@ -564,13 +564,13 @@ SELECT ?offer ?p ?v WHERE {{
 
     contacts = f"""
 SELECT ?offer ?own ?email ?url WHERE {{
-  {values}
-  {{ ?offer dcat:contactPoint ?cp BIND(true AS ?own) }}
-  UNION {{ ?offer tfa:providedBy/dcat:contactPoint ?cp BIND(false AS ?own) }}
+  {{ {values} ?offer dcat:contactPoint ?cp BIND(true AS ?own) }}
+  UNION {{ {values} ?offer tfa:providedBy/dcat:contactPoint ?cp BIND(false AS ?own) }}
   OPTIONAL {{ ?cp vcard:hasEmail ?email }}
   OPTIONAL {{ ?cp vcard:hasURL ?url }}
 }}"""
-    # The offer's own contact point wins over its provider's.
+    # The offer's own contact point wins over its provider's. VALUES inside each branch: Virtuoso
+    # 7.2 did not join a VALUES block before a UNION, and answered offers outside the page.
     for row in sorted(_run(store, contacts), key=lambda r: r["own"].value != "true"):
         offer = by_iri[row["offer"].value]
         if offer.email is None and row["email"] is not None:

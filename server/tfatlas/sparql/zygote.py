@@ -145,8 +145,11 @@ def dump_entry(path: str) -> None:
     try:
         ox.Store.read_only(path).dump(sys.stdout.buffer, ox.RdfFormat.N_QUADS)
         sys.stdout.buffer.flush()
-    except OSError as exc:  # BrokenPipeError: the zygote stopped; else the zygote reports it
-        if not isinstance(exc, BrokenPipeError) and os.path.isdir(path):
+    except (OSError, RuntimeError) as exc:
+        # BrokenPipeError: the zygote stopped. RuntimeError ("Corruption ... No such file"): the
+        # snapshot was deleted under the dump, as when the server stops during a first copy. Both
+        # end quietly; anything else is one line (the zygote reports the failed copy itself).
+        if not isinstance(exc, BrokenPipeError) and os.path.isdir(path) and "No such file" not in str(exc):
             print(f"tfatlas: dumping the snapshot for the query workers failed: {exc}", file=sys.stderr)
         os._exit(1)
 

@@ -100,6 +100,7 @@ class ForkedWorker:
             self._pidfd: int | None = os.pidfd_open(pid)
         except ProcessLookupError:  # it died at once; the first message finds out
             self._pidfd = None
+        self._kill_lock = threading.Lock()
         self.generation = generation
         self.holding: set[int] = set()
         self.in_memory = True
@@ -109,14 +110,17 @@ class ForkedWorker:
         self.conn.send(message)
 
     def kill(self) -> None:
-        if self._pidfd is not None:
+        # The pool's closing and a request thread replacing this worker may both kill it: the
+        # pidfd is taken under a lock, so it is closed once (else EBADF, or another file closed).
+        with self._kill_lock:
+            pidfd, self._pidfd = self._pidfd, None
+        if pidfd is not None:
             try:
-                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
-                select.select([self._pidfd], [], [], 5)  # readable once it has ended
+                signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+                select.select([pidfd], [], [], 5)  # readable once it has ended
             except ProcessLookupError:
                 pass
-            os.close(self._pidfd)
-            self._pidfd = None
+            os.close(pidfd)
         self.conn.close()
 
 

@@ -90,10 +90,16 @@ def sparql():
             by_account = account_update(op, request.headers.get("Authorization"), request.base_url)
             if by_account is not None:
                 return by_account
-            service.update(op, authorization=request.headers.get("Authorization"),
-                           base_iri=request.base_url)
+            text = service.checked_update(op, authorization=request.headers.get("Authorization"),
+                                          base_iri=request.base_url)
+            try:
+                activity = get_contributions(current_app).operator_update(text, base_iri=request.base_url)
+            except WriteRefused as exc:  # a LOAD's document: refusals in the reader's language
+                return refusal(exc)
             done = Response(status=204)
             del done.headers["Content-Type"]
+            if activity is not None:
+                done.headers["Link"] = f'<{activity}>; rel="http://www.w3.org/ns/prov#has_provenance"'
             return done
         outcome(request.environ)  # a query the lean path ran and that failed: answered here
         answer = service.query(op, accept=request.headers.get("Accept"), base_iri=request.base_url)

@@ -118,13 +118,16 @@ def _ask(server: Server, query: str) -> bool:
 
 
 def test_an_update_past_the_deadline_is_504_and_the_server_serves_on(server):
+    history = "ASK { GRAPH <https://w3id.org/tfatlas/graph/history> { ?s ?p ?o } }"
     response = requests.post(server.url + "/sparql", data={"update": CROSS}, headers=AUTH, timeout=60)
     assert response.status_code == 504, response.text
     assert "TFATLAS_UPDATE_TIMEOUT" in response.text and "stopped" in response.text
     assert _children_running_updates(server) == []  # the evaluation was ended, not left running
     assert not _ask(server, "ASK { GRAPH <http://example.org/cross> { ?s ?p ?o } }")
+    assert not _ask(server, history)  # nor was it recorded
     # The write lock is free again: the next update is applied, and queries see it at once.
     response = requests.post(server.url + "/sparql", data={"update": RENAME}, headers=AUTH, timeout=60)
     assert response.status_code == 204, response.text
     assert _ask(server, f"ASK {{ GRAPH <{G}> {{ <http://example.org/s5> ?p \"five\" }} }}")
     assert not _ask(server, f"ASK {{ GRAPH <{G}> {{ <http://example.org/s5> ?p 5 }} }}")
+    assert _ask(server, history)

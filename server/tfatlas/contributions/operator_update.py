@@ -33,10 +33,10 @@ MAX_TEXT = 64 * 1024
 _OPERATIONS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
 
 
-def written_graphs(text: str, base_iri: str | None = None) -> tuple[list[str], bool]:
+def written_graphs(text: str, base_iri: str | None = None, toks=None) -> tuple[list[str], bool]:
     """The graphs an update writes as its text names them ("" the default graph), and whether it
     may write others too (a ``GRAPH ?var`` template, ``ALL`` or ``NAMED``)."""
-    toks = sparql_tokens(text)
+    toks = sparql_tokens(text) if toks is None else toks
     prefixes, base = sparql_prologue(toks, base_iri)
     found: list[str] = []
     anywhere = False
@@ -109,32 +109,39 @@ def _graph_operation(toks, i: int, name, add) -> None:
             add(target(rest[0]))
 
 
-def has_operations(text: str) -> bool:
-    return any(t.depth == 0 and t.is_word(*_OPERATIONS) for t in sparql_tokens(text))
+def has_operations(toks) -> bool:
+    return any(t.depth == 0 and t.is_word(*_OPERATIONS) for t in toks)
 
 
 def _then(text: str, more: str) -> str:
-    """``more`` as one more operation of the update ``text``."""
-    toks = sparql_tokens(text)
-    joiner = "\n" if toks and toks[-1].text == ";" else "\n;\n"
-    return text + joiner + more
+    """``more`` as one more operation of the update ``text`` (appended: the positions a syntax
+    error names stay those of the text sent)."""
+    stripped = text.rstrip()
+    if "#" in stripped[stripped.rfind("\n") + 1:]:  # a comment may end it: read the tokens
+        toks = sparql_tokens(text)
+        ends_in_semicolon = bool(toks) and toks[-1].text == ";"
+    else:
+        ends_in_semicolon = stripped.endswith(";")
+    return text + ("\n" if ends_in_semicolon else "\n;\n") + more
 
 
 def apply(contributions, text: str, *, base_iri: str | None, timeout: float, fetcher: Fetcher) -> str | None:
     """Run the operator's update with its history; the activity's IRI (None for an empty update).
     The caller has checked the token, the guard's limits, the literals and the allow-list."""
     store, atlas_base = contributions.store, contributions.base_iri
-    with contributions.lock:
-        started = now()
-        deadline = time.monotonic() + timeout
-        if not has_operations(text):
+    started = now()
+    deadline = time.monotonic() + timeout
+    toks = sparql_tokens(text)
+    if not has_operations(toks):
+        with contributions.lock:
             store.update(text, base_iri=base_iri)
-            return None
-        rewritten, loads = without_loads(text, fetcher, base_iri=base_iri, atlas_base=atlas_base,
-                                         deadline=deadline)
-        graphs, anywhere = written_graphs(text, base_iri)
-        kept = text if len(text) <= MAX_TEXT else (
-            text[:MAX_TEXT] + f"\n# … ({len(text):,} characters in all; the history keeps the first {MAX_TEXT:,})")
+        return None
+    # Fetched before the write lock is taken: a slow document holds up no other write.
+    rewritten, loads = without_loads(text, fetcher, base_iri=base_iri, atlas_base=atlas_base, deadline=deadline)
+    graphs, anywhere = written_graphs(text, base_iri, toks)
+    kept = text if len(text) <= MAX_TEXT else (
+        text[:MAX_TEXT] + f"\n# … ({len(text):,} characters in all; the history keeps the first {MAX_TEXT:,})")
+    with contributions.lock:
         iri, quads = operator_activity(operator(atlas_base), atlas_base, started, now(), text=kept,
                                        graphs=graphs, anywhere=anywhere, used=[op.source for op in loads])
         history = insert_data([ox.Triple(q.subject, q.predicate, q.object) for q in quads],

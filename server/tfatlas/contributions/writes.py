@@ -186,7 +186,7 @@ class Contributions:
                interface: str = "sparql-update") -> WriteResult:
         """A SPARQL Update of an account, limited to its graph (see :mod:`.sparql_update`)."""
         if account.admin:
-            raise Forbidden("The operator's updates go to the store directly (they may touch any graph).")
+            raise Forbidden("The operator's updates go through operator_update (they may touch any graph).")
         graph = account.graph
         return self._write(account, graph, interface,
                            lambda before: run_on_graph(text, before, graph, base_iri))

@@ -116,7 +116,8 @@ def sparql():
 
 def account_update(op: Operation, authorization: str | None, base_iri: str) -> Response | None:
     """An update sent with an account's token, through the contribution gate; None for the
-    operator's token (or no token), whose updates keep the direct path."""
+    operator's token (or no token), whose updates take the operator's path (checked by the query
+    service, then ``Contributions.operator_update``)."""
     contributions = get_contributions(current_app)
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -125,7 +126,7 @@ def account_update(op: Operation, authorization: str | None, base_iri: str) -> R
         account = contributions.authenticate(authorization)
     except WriteRefused as exc:
         if not contributions.admin_sha256 and not contributions.accounts.list():
-            return None  # updates are disabled altogether: the direct path says so
+            return None  # updates are disabled altogether: the operator's path says so
         return refusal(exc)
     if account.admin:
         return None

@@ -3,6 +3,7 @@
 from ..errors import AtlasError, DeadlineExceeded, InputError  # noqa: F401
 from ..model.files import model_dir  # noqa: F401
 from ..store.base import Delta  # noqa: F401
+from ..store.bounded_update import too_late  # noqa: F401
 from ..sparql.text import _resolve as sparql_resolve  # noqa: F401
 from ..model.formats import FORMATS  # noqa: F401
 from ..model.rdf_safety import MAX_JSON_DEPTH, jsonld_problem, quad_problem, update_problem  # noqa: F401

@@ -22,7 +22,7 @@ import time
 
 import pyoxigraph as ox
 
-from ._deps import sparql_prologue, sparql_tokens
+from ._deps import DeadlineExceeded, sparql_prologue, sparql_tokens, too_late
 from .accounts import operator
 from .history import now, operator_activity
 from .load_source import Fetcher, insert_data, token_iri, without_loads
@@ -147,5 +147,8 @@ def apply(contributions, text: str, *, base_iri: str | None, timeout: float, fet
         history = insert_data([ox.Triple(q.subject, q.predicate, q.object) for q in quads],
                               history_graph(atlas_base))
         left = deadline - time.monotonic()
-        store.update(_then(rewritten, history), base_iri=base_iri, timeout=max(left, 0.001))
+        try:
+            store.update(_then(rewritten, history), base_iri=base_iri, timeout=max(left, 0.001))
+        except DeadlineExceeded:  # named with the configured deadline, not what was left of it
+            raise too_late(timeout) from None
     return iri

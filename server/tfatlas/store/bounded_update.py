@@ -39,6 +39,15 @@ def needs_bound(update: str) -> bool:
     return _UNBOUNDED.search(update) is not None
 
 
+def too_late(seconds: float) -> DeadlineExceeded:
+    """The 504 of an update stopped at a deadline of ``seconds``."""
+    return DeadlineExceeded(
+        504, f"the update ran longer than this server's deadline for updates of {seconds:g} s "
+             "(TFATLAS_UPDATE_TIMEOUT); it was stopped and nothing was changed.\n"
+             f"Die Änderung lief länger als die Frist dieses Servers für Änderungen von {seconds:g} s "
+             "(TFATLAS_UPDATE_TIMEOUT); sie wurde abgebrochen, es wurde nichts geändert.")
+
+
 def run(staged: Path, update: str, base_iri: str | None, timeout: float) -> None:
     """Apply ``update`` to the Oxigraph database at ``staged`` in a child process, within
     ``timeout`` seconds; DeadlineExceeded (504) when it takes longer (the child is killed and
@@ -56,11 +65,7 @@ def run(staged: Path, update: str, base_iri: str | None, timeout: float) -> None
         child.kill()
         child.communicate()
         shutil.rmtree(staged, ignore_errors=True)
-        raise DeadlineExceeded(
-            504, f"the update ran longer than this server's deadline for updates of {timeout:g} s "
-                 "(TFATLAS_UPDATE_TIMEOUT); it was stopped and nothing was changed.\n"
-                 f"Die Änderung lief länger als die Frist dieses Servers für Änderungen von {timeout:g} s "
-                 "(TFATLAS_UPDATE_TIMEOUT); sie wurde abgebrochen, es wurde nichts geändert.") from None
+        raise too_late(timeout) from None
     except BaseException:
         child.kill()
         child.communicate()

@@ -117,6 +117,9 @@ SETTINGS: tuple[Setting, ...] = (
             "reading and writing connections is one event loop's).", _positive(int)),
     Setting("query_timeout", 30.0, "Deadline of one SPARQL query in seconds; evaluation is stopped "
             "when it passes.", _positive(float)),
+    Setting("update_timeout", 60.0, "Deadline of one operator's SPARQL Update (and of fetching its LOAD "
+            "documents) in seconds; an update with WHERE, ADD, MOVE or COPY runs in a child process that is "
+            "stopped when it passes, and nothing is changed (504).", _positive(float)),
     Setting("result_limit", 100000, "Most result rows (or triples) one query may return; more is an "
             "error, never a truncated answer.", _positive(int)),
     Setting("result_cache_mb", 64.0, "Megabytes of serialised SPARQL answers kept in an exact cache keyed "

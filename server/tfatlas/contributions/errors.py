@@ -49,6 +49,12 @@ class RateLimited(WriteRefused):
     status = 429
 
 
+class BadGateway(WriteRefused):
+    """Another server the write needs (a LOAD's document) cannot be reached or answers an error."""
+
+    status = 502
+
+
 class ShapesViolated(WriteRefused):
     """The change violates the atlas shapes; ``report`` is the validation report."""
 

@@ -31,7 +31,7 @@ import pyoxigraph as ox
 
 from .accounts import Account
 from .change import Change, resources
-from .terms import MODIFIED, PROV, RDF, RDF_TYPE, XSD, for_base, history_graph
+from .terms import DCT, MODIFIED, PROV, RDF, RDF_TYPE, RDFS, XSD, for_base, history_graph
 
 N = ox.NamedNode
 
@@ -102,3 +102,41 @@ def activity(change: Change, account: Account, base_iri: str, started: _dt.datet
             add(statement, RDF + "predicate", t.predicate)
             add(statement, RDF + "object", t.object)
     return act.value, quads
+
+
+def operator_activity(account: Account, base_iri: str, started: _dt.datetime, ended: _dt.datetime, *,
+                      text: str, graphs: list[str], anywhere: bool, used: list[str]) -> tuple[str, list[ox.Quad]]:
+    """The activity of an operator's SPARQL Update (see :mod:`.operator_update`): who, when, the
+    graphs it writes ("" the default graph), the documents it loaded (``prov:used``), and the
+    request it carried out, an entity whose ``prov:value`` is the update's text."""
+    own = for_base(base_iri)
+    graph = N(history_graph(base_iri))
+    act = N(activity_iri(base_iri, started))
+    request = N(act.value + "/update")
+    stamp = N(XSD + "dateTime")
+    agent = N(account.iri(base_iri))
+    quads = [ox.Quad(s, N(p), o, graph) for s, p, o in (
+        (act, RDF_TYPE, N(PROV + "Activity")),
+        (act, PROV + "startedAtTime", ox.Literal(started.isoformat(timespec="milliseconds"), datatype=stamp)),
+        (act, PROV + "endedAtTime", ox.Literal(ended.isoformat(timespec="milliseconds"), datatype=stamp)),
+        (act, PROV + "wasAssociatedWith", agent),
+        (agent, RDF_TYPE, N(PROV + "Agent")),
+        (act, own.VIA_INTERFACE, ox.Literal("sparql-update")),
+        (act, PROV + "used", request),
+        (request, RDF_TYPE, N(PROV + "Entity")),
+        (request, DCT + "format", ox.Literal("application/sparql-update")),
+        (request, PROV + "value", ox.Literal(text)),
+    )]
+    for written in graphs:
+        quads.append(ox.Quad(act, N(own.CHANGED_GRAPH), N(written or base_iri + "graph/default"), graph))
+    if anywhere:
+        for lang, comment in ANY_GRAPH.items():
+            quads.append(ox.Quad(act, N(RDFS + "comment"), ox.Literal(comment, language=lang), graph))
+    for source in used:
+        quads.append(ox.Quad(act, N(PROV + "used"), N(source), graph))
+    return act.value, quads
+
+
+ANY_GRAPH = {"de": "Die Änderung kann auch Graphen geschrieben haben, die ihr Text nicht nennt (GRAPH ?g, "
+                   "ALL, NAMED).",
+             "en": "The update may also have written graphs its text does not name (GRAPH ?g, ALL, NAMED)."}

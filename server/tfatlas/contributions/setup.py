@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .accounts import Accounts
+from .load_source import Fetcher
 from .ratelimit import RateLimiter
 from .writes import Contributions
 
@@ -21,4 +22,6 @@ def accounts_for(config) -> Accounts:
 
 def contributions_for(store, config, *, lock=None, hooks=None) -> Contributions:
     return Contributions(store, accounts_for(config), admin_sha256=config.admin_token_sha256, lock=lock,
-                         hooks=hooks, limiter=RateLimiter(int(config.write_rate_limit)))
+                         hooks=hooks, limiter=RateLimiter(int(config.write_rate_limit)),
+                         fetcher=Fetcher(tuple(config.service_allow), int(config.max_body_bytes)),
+                         update_timeout=float(config.update_timeout))

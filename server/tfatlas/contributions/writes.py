@@ -34,7 +34,9 @@ from .accounts import Account, Accounts, hash_token, operator
 from .change import Change, blank_nodes, keep_blank_nodes, resources
 from .errors import Forbidden, NotFound, Unauthorized
 from .gate import Gate
+from . import operator_update
 from .history import activity, now, stamp_modified
+from .load_source import Fetcher
 from .ownership import Ownership, graph_refusal
 from .rdf_input import parse_body
 from .sparql_update import run_on_graph
@@ -92,7 +94,7 @@ class Contributions:
 
     def __init__(self, store, accounts: Accounts, *, admin_sha256: str = "", context=None,
                  lock: threading.Lock | None = None, hooks: list[Callable[[WriteNotice], None]] | None = None,
-                 limiter=None):
+                 limiter=None, fetcher: Fetcher | None = None, update_timeout: float = 60.0):
         self.store = store
         self.accounts = accounts
         self.base_iri = store.base_iri
@@ -101,6 +103,8 @@ class Contributions:
         self.lock = lock or threading.Lock()
         self.hooks = list(hooks or [])
         self.limiter = limiter
+        self.fetcher = fetcher or Fetcher((), 0)  # LOAD: nothing allowed unless configured
+        self.update_timeout = float(update_timeout)
 
     # -- who -------------------------------------------------------------------------------------
 
@@ -182,10 +186,16 @@ class Contributions:
                interface: str = "sparql-update") -> WriteResult:
         """A SPARQL Update of an account, limited to its graph (see :mod:`.sparql_update`)."""
         if account.admin:
-            raise Forbidden("The operator's updates go to the store directly (they may touch any graph).")
+            raise Forbidden("The operator's updates go through operator_update (they may touch any graph).")
         graph = account.graph
         return self._write(account, graph, interface,
                            lambda before: run_on_graph(text, before, graph, base_iri))
+
+    def operator_update(self, text: str, *, base_iri: str | None = None) -> str | None:
+        """The operator's SPARQL Update, any graph, with its LOADs checked, a deadline and its
+        history (see :mod:`.operator_update`); the activity's IRI (None for an empty update)."""
+        return operator_update.apply(self, text, base_iri=base_iri, timeout=self.update_timeout,
+                                     fetcher=self.fetcher)
 
     def submit(self, account: Account, graph: str, after: Callable[[set], set], *,
                interface: str) -> WriteResult:

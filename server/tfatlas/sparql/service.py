@@ -1,4 +1,4 @@
-"""Running SPARQL for the endpoint: the facade the /sparql route calls (``query``, ``update``, ``stats``).
+"""Running SPARQL for the endpoint: the facade the /sparql route calls (``query``, ``checked_update``, ``stats``).
 
 It applies the shape guard (:mod:`.guard`), the literal check of updates (``model.rdf_safety``),
 the allow-list (:mod:`.access`) and the admin token, negotiates before evaluating, keeps the exact result cache (:mod:`.cache`), and hands the query to a backend:
@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import threading
 
-from ..errors import QueryError, QueryFailed
+from ..errors import QueryFailed
 from ..model.rdf_safety import update_problem
 from . import conneg
 from .access import authorize_update, check_outgoing
@@ -31,7 +31,7 @@ def _frozen(graphs):
 
 
 class QueryService:
-    """What the /sparql endpoint calls: ``query``, ``update``, ``stats``."""
+    """What the /sparql endpoint calls: ``query``, ``checked_update``, ``stats``."""
 
     def __init__(self, store, config):
         self.store = store
@@ -39,7 +39,7 @@ class QueryService:
         self.cap = int(config.result_limit)
         self.allow = tuple(config.service_allow)
         self.admin_hash = config.admin_token_sha256
-        self._update_lock = threading.Lock()
+        self._update_lock = threading.Lock()  # shared with the contributions' writes (web/deps.py)
         self._stats: tuple[int, object] | None = None
         if getattr(config, "remote", False):
             self.backend = RemoteQueries(store)
@@ -80,19 +80,17 @@ class QueryService:
         return self.cache.get_or_compute(key, lambda answer: len(answer.body),
                                          lambda: self.backend.run(task, self.timeout))
 
-    def update(self, op: Operation, *, authorization: str | None, base_iri: str | None) -> None:
+    def checked_update(self, op: Operation, *, authorization: str | None, base_iri: str | None) -> str:
+        """The operator's update as it is to run (with the protocol's USING clauses), after the
+        admin token, the guard's limits, the literal check and the allow-list; the update itself
+        runs in ``contributions`` (its LOADs, deadline and history: ``operator_update.py``)."""
         authorize_update(authorization, self.admin_hash)
         if (too_large := guard_problem(op.text, update=True)) is not None:
             raise QueryFailed(400, too_large)
         if (unsafe := update_problem(op.text)) is not None:
             raise QueryFailed(400, unsafe)
         check_outgoing(op.text, self.allow, base_iri)
-        text = add_using(op.text, op.default_graphs, op.named_graphs)
-        with self._update_lock:
-            try:
-                self.store.update(text, base_iri=base_iri)
-            except QueryError as exc:
-                raise QueryFailed(400, str(exc)) from None
+        return add_using(op.text, op.default_graphs, op.named_graphs)
 
     def stats(self):
         """Store statistics, computed once per state of the store."""

@@ -231,10 +231,13 @@ class AtlasStore(abc.ABC):
 
     @abc.abstractmethod
     def update(self, sparql: str, *, base_iri: str | None = None,
-               graphs: Iterable[str] | None = None, delta: Delta | None = None) -> None:
+               graphs: Iterable[str] | None = None, delta: Delta | None = None,
+               timeout: float | None = None) -> None:
         """Run a SPARQL Update in one transaction. ``graphs``: the graphs it changes, when the
         caller knows them (the subscribers hear them; None: any graph may have changed);
-        ``delta``: its exact change, when the caller knows it (the subscribers hear it too)."""
+        ``delta``: its exact change, when the caller knows it (the subscribers hear it too);
+        ``timeout``: seconds after which the update is stopped, unapplied (DeadlineExceeded),
+        where the store can stop it (None: no deadline)."""
 
     @abc.abstractmethod
     def dump(self, out: BinaryIO, fmt: Format) -> None:

@@ -41,6 +41,7 @@ from ..sparql.guard import problem as guard_problem
 from ..sparql.stack import on_large_stack
 from ..model.formats import Format
 from ..vocab import meta_graph
+from . import bounded_update
 from .checkpoint_requests import RequestAnswerer
 from .base import (AtlasStore, Delta, LoadReport, Progress, Source, is_storage_failure, provenance_update,
                    storage_error)
@@ -272,11 +273,7 @@ class EmbeddedStore(AtlasStore):
 
     def _load(self, sources: list[Source], replace: bool, progress: Progress | None) -> LoadReport:
         started = time.perf_counter()
-        current = self._active_generation()
-        number = int(current.rsplit("-", 1)[1]) + 1
-        staged_name = f"gen-{number:06d}"
-        staged_path = self.root / staged_name
-        shutil.rmtree(staged_path, ignore_errors=True)
+        current, staged_name, staged_path = self._next_generation()
         try:
             self._store.flush()
             self._store.backup(str(staged_path))
@@ -313,10 +310,7 @@ class EmbeddedStore(AtlasStore):
 
         # Switch: from here on the new generation is the store.
         with self._write_lock:
-            self._set_active(staged_name)
-            self._store = None
-            self._store = self._open_generation(staged_name)
-            shutil.rmtree(self.root / current, ignore_errors=True)
+            self._switch(current, staged_name)
             report.seconds = time.perf_counter() - started
             self._committed("load", [*report.graphs, meta_graph(self.base_iri)])
         return report
@@ -324,10 +318,7 @@ class EmbeddedStore(AtlasStore):
     def replace_data(self, database: Path) -> None:
         """Make a copy of ``database`` (an Oxigraph directory, e.g. a backup's checkpoint) the
         store's data, all or nothing, as a load switches generations."""
-        current = self._active_generation()
-        staged_name = f"gen-{int(current.rsplit('-', 1)[1]) + 1:06d}"
-        staged_path = self.root / staged_name
-        shutil.rmtree(staged_path, ignore_errors=True)
+        current, staged_name, staged_path = self._next_generation()
         try:
             shutil.copytree(database, staged_path)  # copied, not linked: RocksDB appends to some files
             ox.Store(str(staged_path)).flush()  # it opens for writing here
@@ -335,10 +326,7 @@ class EmbeddedStore(AtlasStore):
             shutil.rmtree(staged_path, ignore_errors=True)
             raise StoreError(f"cannot copy {database} into the store at {self.root}: {exc}") from None
         with self._write_lock:
-            self._set_active(staged_name)
-            self._store = None
-            self._store = self._open_generation(staged_name)
-            shutil.rmtree(self.root / current, ignore_errors=True)
+            self._switch(current, staged_name)
             self._committed("load", None)
 
     @staticmethod
@@ -429,12 +417,15 @@ class EmbeddedStore(AtlasStore):
             raise QueryError(f"query failed: {exc}") from None
 
     def update(self, sparql: str, *, base_iri: str | None = None,
-               graphs: Iterable[str] | None = None, delta: Delta | None = None) -> None:
+               graphs: Iterable[str] | None = None, delta: Delta | None = None,
+               timeout: float | None = None) -> None:
         if (too_large := guard_problem(sparql, update=True)) is not None:
             raise QueryError(f"malformed update: {too_large}")
         if (unsafe := update_problem(sparql)) is not None:
             raise InputError(unsafe)
         self._recover()
+        if timeout is not None and bounded_update.needs_bound(sparql):
+            return self._bounded_update(sparql, base_iri, graphs, delta, timeout)
         with self._write_lock:
             try:
                 # Parse and evaluation recurse; a large stack keeps what the guard admits from crashing.
@@ -446,6 +437,35 @@ class EmbeddedStore(AtlasStore):
                     raise self._failed(exc, ("the update", "die Änderung")) from None
                 raise QueryError(f"update failed: {exc}") from None
             self._committed("update", graphs, delta=delta, update=sparql, base_iri=base_iri)
+
+    def _bounded_update(self, sparql: str, base_iri: str | None, graphs, delta, timeout: float) -> None:
+        """The update by a child process on a new generation, switched to when it finishes in time
+        (see :mod:`.bounded_update`); the write lock is held throughout, as for a direct update."""
+        with self._write_lock:
+            current, staged_name, staged_path = self._next_generation()
+            try:
+                self._store.flush()
+                self._store.backup(str(staged_path))
+            except OSError as exc:
+                shutil.rmtree(staged_path, ignore_errors=True)
+                raise self._failed(exc, ("the update", "die Änderung")) from None
+            bounded_update.run(staged_path, sparql, base_iri, timeout)
+            self._switch(current, staged_name)
+            self._committed("update", graphs, delta=delta, update=sparql, base_iri=base_iri)
+
+    def _next_generation(self) -> tuple[str, str, Path]:
+        """The active generation's name, and the name and (emptied) directory of the next one."""
+        current = self._active_generation()
+        staged_name = f"gen-{int(current.rsplit('-', 1)[1]) + 1:06d}"
+        shutil.rmtree(self.root / staged_name, ignore_errors=True)
+        return current, staged_name, self.root / staged_name
+
+    def _switch(self, current: str, staged_name: str) -> None:
+        """Make the staged generation the store's (the caller holds the write lock)."""
+        self._set_active(staged_name)
+        self._store = None
+        self._store = self._open_generation(staged_name)
+        shutil.rmtree(self.root / current, ignore_errors=True)
 
     def checkpoint(self, path: str | os.PathLike) -> int:
         """A RocksDB checkpoint (hard links) of the data at ``path``; returns its write generation."""

@@ -148,7 +148,9 @@ class RemoteStore(AtlasStore):
         return _parse_results(response, self.query_url, dialect)
 
     def update(self, sparql: str, *, base_iri: str | None = None,
-               graphs: Iterable[str] | None = None, delta=None) -> None:
+               graphs: Iterable[str] | None = None, delta=None, timeout: float | None = None) -> None:
+        # ``timeout`` is not passed on: a remote server's own limits stop its updates, and a
+        # request given up here could still commit there.
         self._send_update(sparql, base_iri)
         self._committed("update", graphs)
 

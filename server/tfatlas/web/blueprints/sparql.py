@@ -90,10 +90,16 @@ def sparql():
             by_account = account_update(op, request.headers.get("Authorization"), request.base_url)
             if by_account is not None:
                 return by_account
-            service.update(op, authorization=request.headers.get("Authorization"),
-                           base_iri=request.base_url)
+            text = service.checked_update(op, authorization=request.headers.get("Authorization"),
+                                          base_iri=request.base_url)
+            try:
+                activity = get_contributions(current_app).operator_update(text, base_iri=request.base_url)
+            except WriteRefused as exc:  # a LOAD's document: refusals in the reader's language
+                return refusal(exc)
             done = Response(status=204)
             del done.headers["Content-Type"]
+            if activity is not None:
+                done.headers["Link"] = f'<{activity}>; rel="http://www.w3.org/ns/prov#has_provenance"'
             return done
         outcome(request.environ)  # a query the lean path ran and that failed: answered here
         answer = service.query(op, accept=request.headers.get("Accept"), base_iri=request.base_url)
@@ -110,7 +116,8 @@ def sparql():
 
 def account_update(op: Operation, authorization: str | None, base_iri: str) -> Response | None:
     """An update sent with an account's token, through the contribution gate; None for the
-    operator's token (or no token), whose updates keep the direct path."""
+    operator's token (or no token), whose updates take the operator's path (checked by the query
+    service, then ``Contributions.operator_update``)."""
     contributions = get_contributions(current_app)
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -119,7 +126,7 @@ def account_update(op: Operation, authorization: str | None, base_iri: str) -> R
         account = contributions.authenticate(authorization)
     except WriteRefused as exc:
         if not contributions.admin_sha256 and not contributions.accounts.list():
-            return None  # updates are disabled altogether: the direct path says so
+            return None  # updates are disabled altogether: the operator's path says so
         return refusal(exc)
     if account.admin:
         return None

@@ -241,8 +241,9 @@ class SearchIndex:
             index = tantivy.Index(fields.schema(self.strategy), path=str(path))
             analysis.register(index)
             writer = index.writer(heap_size=_HEAP, num_threads=1)
+            memo: dict = {}
             for iri in sorted(docs):
-                writer.add_document(fields.document(docs[iri], self.strategy))
+                writer.add_document(fields.document(docs[iri], self.strategy, memo))
             writer.commit()
             writer.wait_merging_threads()
             self._index, self._name = index, name
@@ -398,11 +399,12 @@ class SearchIndex:
     def _replace(self, iris: set[str], docs: dict[str, OfferDoc]) -> None:
         """Delete these offers' documents and add the current ones, in one commit."""
         writer = self._index.writer(heap_size=_HEAP, num_threads=1)
+        memo: dict = {}
         try:
             for iri in sorted(iris):
                 writer.delete_documents_by_term("iri", iri)
                 if iri in docs:
-                    writer.add_document(fields.document(docs[iri], self.strategy))
+                    writer.add_document(fields.document(docs[iri], self.strategy, memo))
             writer.commit()
             writer.wait_merging_threads()
         except BaseException:

@@ -34,7 +34,7 @@ import tantivy
 from . import analysis, fields, query
 from . import select as select_
 from .explain import Match, explain, matchers
-from .source import OfferDoc, affected_offers, read_offers
+from .source import OfferDoc, affected_offers, gc_paused, read_offers
 
 log = logging.getLogger(__name__)
 CURRENT = "CURRENT"
@@ -242,8 +242,9 @@ class SearchIndex:
             analysis.register(index)
             writer = index.writer(heap_size=_HEAP, num_threads=1)
             memo: dict = {}
-            for iri in sorted(docs):
-                writer.add_document(fields.document(docs[iri], self.strategy, memo))
+            with gc_paused():
+                for iri in sorted(docs):
+                    writer.add_document(fields.document(docs[iri], self.strategy, memo))
             writer.commit()
             writer.wait_merging_threads()
             self._index, self._name = index, name

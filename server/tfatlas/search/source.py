@@ -10,8 +10,11 @@ the index can tell which offers changed without trusting anything but the store.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
+import threading
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -156,12 +159,42 @@ def _sorted_values(mapping: dict[str, list[str]]) -> dict[str, list[str]]:
     return {key: sorted(set(values)) for key, values in mapping.items()}
 
 
+_PAUSED = {"count": 0, "enabled": False}
+_PAUSED_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """No cyclic garbage collection meanwhile: reading and indexing every offer makes millions of
+    objects, none in a cycle, and the collector's passes over them took a quarter of the time
+    (11.5 against 15-18.7 CPU s for the documents of 25k offers). Process-wide; nests, also
+    across threads."""
+    with _PAUSED_LOCK:
+        if _PAUSED["count"] == 0:
+            _PAUSED["enabled"] = gc.isenabled()
+            gc.disable()
+        _PAUSED["count"] += 1
+    try:
+        yield
+    finally:
+        with _PAUSED_LOCK:
+            _PAUSED["count"] -= 1
+            if _PAUSED["count"] == 0 and _PAUSED["enabled"]:
+                gc.enable()
+
+
 def read_offers(store, iris: Iterable[str] | None = None) -> dict[str, OfferDoc]:
     """The documents of all offers, or of those among ``iris`` that are offers (by IRI)."""
     if iris is not None:
         iris = sorted(set(iris))
         if not iris:
             return {}
+        return _read_offers(store, iris)
+    with gc_paused():
+        return _read_offers(store, None)
+
+
+def _read_offers(store, iris: list[str] | None) -> dict[str, OfferDoc]:
     few = iris is not None  # a write's offers: each property is asked for them, not scanned
     only = _values("o", iris) if few else ""
     docs = {row[0].value: OfferDoc(row[0].value) for row in _run(store, _OFFERS, only)

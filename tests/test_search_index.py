@@ -394,3 +394,21 @@ def test_a_write_the_index_did_not_follow_is_never_trusted_after_a_clean_close(s
     search.open(store)  # not attached: the write below is not followed
     iri = insert_offer(store, "test-unfollowed", "Zebrafütterung für Ministerien")
     assert _next_start(store) == (True, 1, [iri])
+
+
+def test_reading_every_offer_leaves_the_garbage_collector_as_it_was(store):
+    import gc
+
+    from tfatlas.errors import StoreError
+
+    class Down:  # a store that fails midway, as a remote one may
+        base_iri = BASE
+
+        def query(self, text):
+            raise StoreError("the store does not answer (written for the test)")
+
+    assert gc.isenabled()
+    assert search.source.read_offers(store) and gc.isenabled()
+    with pytest.raises(StoreError):
+        search.source.read_offers(Down())
+    assert gc.isenabled()

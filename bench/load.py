@@ -11,7 +11,7 @@ child, from wait4's rusage) and peak memory (its maximum RSS, also from wait4).
 
 `tfatlas load` runs as a user runs it, with its progress bar drawn (into a file) and `--force`,
 the bulk path that skips SHACL validation; "after" also with `--no-index` (the reference builds no
-text index; at 1M generated triples, 25k offers, rebuilding it takes several times the load), and
+text index; at 1M generated triples, 25k offers, rebuilding it costs about as much CPU as the load), and
 "after, with the index" without it. Its time includes what the reference does not do: the CLI's
 start, the staged generation (a RocksDB checkpoint), the triple count per graph and the
 provenance record (the graph's file and the pages it cites, in the meta graph).

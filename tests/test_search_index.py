@@ -337,3 +337,78 @@ def test_the_title_order_follows_a_renamed_offer(store):
     order = index.order("de")
     assert sorted(docs, key=order.__getitem__) == expected
     assert expected[-1] == iri
+
+
+
+UPDATE_AND_CLOSE = """
+import sys
+from tfatlas.store.embedded import EmbeddedStore
+store = EmbeddedStore(sys.argv[1], {base!r})
+store.update('''INSERT DATA {{ GRAPH <{graph}> {{ <{offer}test-other> a <{tfa}Offer> ;
+    <{rdfs}label> "Zebrafütterung für Ministerien"@de . }} }}''')
+store.close()
+"""
+
+
+def _next_start(store, between=None, text: str = "Zebrafütterung") -> tuple[bool, int, list[str]]:
+    """Close the store, run ``between`` (another process's turn), open store and index again as
+    the next start does: (rebuilt, digest comparisons, offers found for ``text``)."""
+    root = store.root
+    store.close()
+    if between is not None:
+        between(root)
+    reopened = EmbeddedStore(root, BASE)
+    try:
+        index = SearchIndex(Path(root) / "search-index")
+        rebuilt = index.open(reopened)
+        return rebuilt, index.checks, ranked(index, text)
+    finally:
+        reopened.close()
+
+
+def test_an_index_in_step_opens_without_reading_an_offer(store):
+    search.open(store)
+    rebuilt, checks, found = _next_start(store, text="Legistik")
+    assert (rebuilt, checks) == (False, 0) and found[0] == OFFER + "digitalcheck-unterstuetzung"
+
+
+def test_an_update_by_another_process_between_two_opens_is_found(store):
+    def other_process(root) -> None:
+        assert subprocess.run([sys.executable, "-c", _script(UPDATE_AND_CLOSE), str(root)]).returncode == 0
+
+    search.open(store)
+    assert _next_start(store, other_process) == (True, 1, [OFFER + "test-other"])
+
+
+def test_writes_followed_in_one_session_leave_an_index_that_the_next_open_trusts(store):
+    search.attach(store)
+    try:
+        iri = insert_offer(store, "test-followed", "Zebrafütterung für Ministerien")
+        search.update(store, {iri})
+    finally:
+        search.detach(store)
+    assert _next_start(store) == (False, 0, [iri])
+
+
+def test_a_write_the_index_did_not_follow_is_never_trusted_after_a_clean_close(store):
+    search.open(store)  # not attached: the write below is not followed
+    iri = insert_offer(store, "test-unfollowed", "Zebrafütterung für Ministerien")
+    assert _next_start(store) == (True, 1, [iri])
+
+
+def test_reading_every_offer_leaves_the_garbage_collector_as_it_was(store):
+    import gc
+
+    from tfatlas.errors import StoreError
+
+    class Down:  # a store that fails midway, as a remote one may
+        base_iri = BASE
+
+        def query(self, text):
+            raise StoreError("the store does not answer (written for the test)")
+
+    assert gc.isenabled()
+    assert search.source.read_offers(store) and gc.isenabled()
+    with pytest.raises(StoreError):
+        search.source.read_offers(Down())
+    assert gc.isenabled()

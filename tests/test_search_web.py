@@ -219,3 +219,29 @@ def test_the_api_page_documents_the_finders_parameters(client):
     section = section[:section.index("</section>")]
     for name in ("q", "lang", "challenge", "topic", "audience", "mode", "cost"):
         assert f"<code>{name}</code>" in section, name
+
+
+IN_STEP = "opened without reading the offers"
+
+
+def test_a_restart_reads_no_offer_unless_another_process_wrote(start_server, run_cli, tmp_path):
+    server = start_server(env=ADMIN)
+    _update(server, _insert("test-restart-zebra", "Zebrafütterung für Ministerien"))
+    assert _ranked(server, "Zebrafütterung") == [OFFER + "test-restart-zebra"]  # reconciled, recorded
+    server.stop()  # a clean stop: the store names its content, which the index recorded
+
+    again = start_server(env=ADMIN, store=server.store)
+    assert IN_STEP in again.output()
+    assert _ranked(again, "Zebrafütterung") == [OFFER + "test-restart-zebra"]
+    again.stop()
+
+    # Another process writes while the server is stopped: the next start compares and rebuilds.
+    loaded = tmp_path / "giraffe.ttl"
+    # Written for the test: a made-up offer (loaded with --force: it is not complete for the shapes).
+    loaded.write_text(f'<{OFFER}test-restart-giraffe> a <{TFA}Offer> ; <{RDFS}label> "Giraffenpflege"@de .\n')
+    code, _, err = run_cli("--store", str(server.store), "load", "--force", "--no-index", "--no-progress",
+                           str(loaded))
+    assert code == 0, err
+    third = start_server(env=ADMIN, store=server.store)
+    assert IN_STEP not in third.output() and "rebuilding" in third.output()
+    assert _ranked(third, "Giraffenpflege") == [OFFER + "test-restart-giraffe"]

@@ -87,7 +87,7 @@ def _graph_iri(value: str | None) -> str | None:
 @click.option("--force", is_flag=True, help="Skip SHACL validation and store the data even with violations.")
 @click.option("--index/--no-index", default=True, help="Rebuild the text index of the offers after the "
               "load (default); --no-index leaves it to `tfatlas serve`, which rebuilds a stale index "
-              "at its start (for big bulk loads: at 1M triples the rebuild takes longer than the load).")
+              "at its start (for big bulk loads: at 1M triples the rebuild costs about as much CPU as the load).")
 @pass_context
 def load(ctx: Session, paths, graph, replace, fmt, progress, force, index):
     """Load RDF files (Turtle, TriG, N-Triples, N-Quads, JSON-LD, RDF/XML; also .gz) into named graphs.

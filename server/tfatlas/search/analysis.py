@@ -42,7 +42,9 @@ def spans(text: str) -> tuple[tuple[int, int, str], ...]:
     return tuple((m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text))
 
 
-_HYPHENATED = re.compile(r"[^\W_]+(?:-[^\W_]+)+")
+# Starts only where no letter or digit precedes: the same matches as without the lookbehind,
+# but without trying every position inside each word (which took 30 µs a description).
+_HYPHENATED = re.compile(r"(?<![^\W_])[^\W_]+(?:-[^\W_]+)+")
 
 
 def split_modifiers(text: str) -> tuple[str, str]:
@@ -51,6 +53,8 @@ def split_modifiers(text: str) -> tuple[str, str]:
     In "KI-Prototypen entwickeln" the prototypes are the subject and KI qualifies them (the head
     of a German compound is its last part): the modifiers are indexed apart, at a lower weight.
     """
+    if "-" not in text:
+        return text, ""
     modifiers: list[str] = []
 
     def head(match: re.Match) -> str:

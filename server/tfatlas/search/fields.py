@@ -130,31 +130,56 @@ def field_texts(doc: OfferDoc):
                         yield link.kind, lang, False, value, link
 
 
-def names(doc: OfferDoc) -> set[str]:
-    """Whole names an exact query can equal: the titles and every label of linked resources."""
-    found = {analysis.name_key(t) for ts in doc.titles.values() for t in ts}
-    for link in doc.links:
-        for mapping in (link.labels, link.alt):
-            found |= {analysis.name_key(v) for vs in mapping.values() for v in vs}
-    return {n for n in found if n}
+class _Analysed:
+    """What some texts add to a document: (field, heads, modifiers) per text, their folded words
+    and the whole names an exact query can equal."""
+
+    __slots__ = ("texts", "words", "names")
+
+    def __init__(self, texts, names_from=()):
+        self.texts: list[tuple[str, str, str]] = []
+        self.words: list[str] = []
+        for name, text in texts:
+            heads, modifiers = analysis.split_modifiers(text)
+            self.texts.append((name, heads, modifiers))
+            self.words.extend(analysis.words(text))
+        self.names = {analysis.name_key(t) for t in names_from}
 
 
-def document(doc: OfferDoc, strategy: str) -> tantivy.Document:
+def _link(link, memo: dict) -> _Analysed:
+    """A linked resource's labels, analysed once per build: many offers name the same resource."""
+    found = memo.get((link.kind, link.iri))
+    if found is None:
+        labels = [(lang, value) for mapping in (link.labels, link.alt) for lang, values in mapping.items()
+                  if lang in LANGUAGES for value in values]
+        found = memo[(link.kind, link.iri)] = _Analysed(
+            ((text_field(link.kind, lang), value) for lang, value in labels),
+            (value for mapping in (link.labels, link.alt) for values in mapping.values() for value in values))
+    return found
+
+
+def document(doc: OfferDoc, strategy: str, memo: dict | None = None) -> tantivy.Document:
+    """The tantivy document of an offer. ``memo``: shared by the documents of one read of the
+    store (a resource's labels are the same in each), so each linked resource is analysed once."""
+    memo = {} if memo is None else memo
     out = tantivy.Document()
     out.add_text("iri", doc.iri)
     out.add_unsigned("key", key(doc.iri))
     out.add_unsigned("digest", doc.digest)
     out.add_bytes("doc", doc.to_json().encode())
-    all_words: list[str] = []
-    for kind, lang, translated, text, _ in field_texts(doc):
-        heads, modifiers = analysis.split_modifiers(text)
-        name = text_field(kind, lang, translated)
-        out.add_text(name, heads)
-        if modifiers:
-            out.add_text(modifier_field(name), modifiers)
-        all_words.extend(analysis.words(text))
-    for name in sorted(names(doc)):
+    own = _Analysed(((text_field(kind, lang, lang != doc.own_lang), value)
+                     for kind, texts in (("title", doc.titles), ("description", doc.descriptions))
+                     for lang, values in texts.items() if lang in LANGUAGES for value in values),
+                    (t for ts in doc.titles.values() for t in ts))
+    parts = [own, *(_link(link, memo) for link in doc.links)]
+    for part in parts:
+        for name, heads, modifiers in part.texts:
+            out.add_text(name, heads)
+            if modifiers:
+                out.add_text(modifier_field(name), modifiers)
+    for name in sorted(set().union(*(part.names for part in parts)) - {""}):
         out.add_text("names", name)
+    all_words = [w for part in parts for w in part.words]
     out.add_text("words", " ".join(all_words))
     for facet, iris in doc.concepts.items():
         for iri in iris:

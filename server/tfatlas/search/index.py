@@ -7,10 +7,14 @@ Layout of an index directory::
 
 A rebuild writes a fresh ``idx-*`` and only then switches ``CURRENT``; a crash midway leaves the
 previous index answering and the leftover is removed at the next open. A single write updates
-the current index in one tantivy commit (atomic on its own). Opening never trusts the recorded
-state alone: each indexed offer carries a digest of what the store said about it, and the
-digests are compared with the store's content; any difference (a write the index missed, a
-crash between a store commit and the index commit) means a rebuild before the first search.
+the current index in one tantivy commit (atomic on its own).
+
+Each indexed offer carries a digest of what the store said about it. The state records the
+store's content marker (``AtlasStore.content_marker``) of the content the index reflects: when
+the store's marker at open is the recorded one, nothing was written since (by this process or
+another) and the index opens without reading an offer. Otherwise (a write the index missed, a
+crash between a store commit and the index commit, a remote store) the digests are compared with
+the store's content, and any difference means a rebuild before the first search.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import tantivy
 from . import analysis, fields, query
 from . import select as select_
 from .explain import Match, explain, matchers
-from .source import OfferDoc, affected_offers, read_offers
+from .source import OfferDoc, affected_offers, gc_paused, read_offers
 
 log = logging.getLogger(__name__)
 CURRENT = "CURRENT"
@@ -50,8 +54,14 @@ def default_directory(store) -> Path:
 
 def store_generation(store) -> int:
     """The store object's write generation (it counts this process's writes, so it is compared
-    within a process; across restarts the index compares content digests)."""
+    within a process; across restarts the index compares content markers or digests)."""
     return getattr(store, "write_generation", 0)
+
+
+def content_marker(store, generation: int) -> str | None:
+    """The store's name for its content after write ``generation``; None: unknown."""
+    marker = getattr(store, "content_marker", None)
+    return marker(generation) if marker is not None else None
 
 
 #: The generation of the last write this thread made, as the store's write hook announced it.
@@ -132,6 +142,7 @@ class SearchIndex:
         self._known: analysis.Vocabulary | None = None
         self._orders: dict[str, dict[str, int]] = {}  # lang -> title order (order()), per reader
         self.rebuilds = 0  # how often this object rebuilt the index (a stale index is rebuilt)
+        self.checks = 0  # how often it read every offer to compare digests (not at a known marker)
         # The store's write generation the index is known to reflect, and later generations whose
         # writes were indexed one by one (update); a gap is a write nobody announced.
         self.synced = -1
@@ -180,11 +191,17 @@ class SearchIndex:
             if child.name != self._name:
                 shutil.rmtree(child, ignore_errors=True)
 
-    def _record(self, store, offers: int) -> None:
-        state = {"format": fields.FORMAT, "strategy": self.strategy, "offers": offers,
-                 "generation": store_generation(store),
-                 "written": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()}
-        _write_atomic(self.directory / self._name / STATE, json.dumps(state, indent=1) + "\n")
+    def _settle(self, store, generation: int) -> None:
+        """The index reflects the store's content after write ``generation``: count it as synced
+        and record the store's marker of that content (the state is rewritten only when it changes)."""
+        self._synced_to(generation)
+        state = {"format": fields.FORMAT, "strategy": self.strategy,
+                 "offers": self._index.searcher().num_docs, "generation": self.synced,
+                 "marker": content_marker(store, self.synced)}
+        recorded = self.state() or {}
+        if {k: recorded.get(k) for k in state} != state:
+            state["written"] = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+            _write_atomic(self.directory / self._name / STATE, json.dumps(state, indent=1) + "\n")
 
     def _refresh(self) -> None:
         """Reload the reader after a commit; the IRI table and word list follow the index."""
@@ -207,10 +224,15 @@ class SearchIndex:
 
     # -- building and following the store --------------------------------------------------
 
-    def rebuild(self, store, docs: dict[str, OfferDoc] | None = None) -> int:
-        """Index every offer of the store into a new directory and switch to it; the offer count."""
+    def rebuild(self, store, docs: dict[str, OfferDoc] | None = None, generation: int | None = None) -> int:
+        """Index every offer of the store into a new directory and switch to it; the offer count.
+        ``docs``: the offers as read after write ``generation`` of the store (default: read now)."""
         with self._lock:
-            docs = read_offers(store) if docs is None else docs
+            if docs is None:
+                generation = store_generation(store)  # before reading: the content is at least this
+                docs = read_offers(store)
+            elif generation is None:
+                raise ValueError("rebuild from given docs needs the generation they were read at")
             self.directory.mkdir(parents=True, exist_ok=True)
             taken = [int(p.name.rsplit("-", 1)[1]) for p in self.directory.glob("idx-*") if p.name[4:].isdigit()]
             name = f"idx-{max(taken, default=0) + 1:06d}"
@@ -219,14 +241,16 @@ class SearchIndex:
             index = tantivy.Index(fields.schema(self.strategy), path=str(path))
             analysis.register(index)
             writer = index.writer(heap_size=_HEAP, num_threads=1)
-            for iri in sorted(docs):
-                writer.add_document(fields.document(docs[iri], self.strategy))
+            memo: dict = {}
+            with gc_paused():
+                for iri in sorted(docs):
+                    writer.add_document(fields.document(docs[iri], self.strategy, memo))
             writer.commit()
             writer.wait_merging_threads()
             self._index, self._name = index, name
-            self._record(store, len(docs))
-            _write_atomic(self.directory / CURRENT, name + "\n")
             self._refresh()
+            self._settle(store, generation)
+            _write_atomic(self.directory / CURRENT, name + "\n")
             self._remove_leftovers()
             self.rebuilds += 1
             return len(docs)
@@ -245,19 +269,24 @@ class SearchIndex:
         """Open the index and make sure it reflects the store; True when it had to be rebuilt."""
         with self._lock:
             generation = store_generation(store)
-            docs = read_offers(store)
+            marker = content_marker(store, generation)  # before anything is read
             if self._index is None and not self._open_current():
-                self.rebuild(store, docs)
-                self._synced_to(generation)
+                log.info("text index: none of this format in %s; building it", self.directory)
+                self.rebuild(store)
                 return True
-            if self.digests() != {iri: doc.digest for iri, doc in docs.items()}:
-                self.rebuild(store, docs)
-                self._synced_to(generation)
-                return True
-            if self.state().get("generation") != generation:
-                self._record(store, len(docs))
+            if marker is None or (self.state() or {}).get("marker") != marker:
+                self.checks += 1
+                docs = read_offers(store)
+                if self.digests() != {iri: doc.digest for iri, doc in docs.items()}:
+                    log.info("text index: the store changed since it was built; rebuilding it")
+                    self.rebuild(store, docs, generation)
+                    return True
+                log.info("text index: compared the digests of %d offers with the store: in step", len(docs))
+            else:
+                log.info("text index: in step with the store (content %s), opened without reading the offers",
+                         marker)
             self._remove_leftovers()
-            self._synced_to(generation)
+            self._settle(store, generation)
             return False
 
     def reconcile(self, store) -> int:
@@ -276,10 +305,11 @@ class SearchIndex:
             changed = {iri for iri, doc in docs.items() if indexed.get(iri) != doc.digest}
             changed |= set(indexed) - set(docs)
             if len(changed) > max(16, len(docs) // 2):
-                self.rebuild(store, docs)  # a load: indexing afresh is faster than one by one
-            elif changed:
-                self._replace(store, changed, docs)
-            self._synced_to(generation)
+                self.rebuild(store, docs, generation)  # a load: indexing afresh is faster than one by one
+                return len(changed)
+            if changed:
+                self._replace(changed, docs)
+            self._settle(store, generation)
             return len(changed)
 
     def _synced_to(self, generation: int) -> None:
@@ -341,10 +371,10 @@ class SearchIndex:
             indexed = set(self._iris.values())
             affected = affected_offers(store, changed) | (changed & indexed)
             if affected:
-                self._replace(store, affected, read_offers(store, affected))
+                self._replace(affected, read_offers(store, affected))
             if written is not None:
                 self._covered.add(written)
-                self._synced_to(self.synced)
+            self._settle(store, self.synced)
             return len(affected)
 
     def _drain(self) -> None:
@@ -367,21 +397,21 @@ class SearchIndex:
         with self._queued:
             return self._queued.wait_for(lambda: not self._queue, timeout=timeout)
 
-    def _replace(self, store, iris: set[str], docs: dict[str, OfferDoc]) -> None:
+    def _replace(self, iris: set[str], docs: dict[str, OfferDoc]) -> None:
         """Delete these offers' documents and add the current ones, in one commit."""
         writer = self._index.writer(heap_size=_HEAP, num_threads=1)
+        memo: dict = {}
         try:
             for iri in sorted(iris):
                 writer.delete_documents_by_term("iri", iri)
                 if iri in docs:
-                    writer.add_document(fields.document(docs[iri], self.strategy))
+                    writer.add_document(fields.document(docs[iri], self.strategy, memo))
             writer.commit()
             writer.wait_merging_threads()
         except BaseException:
             writer.rollback()
             raise
         self._refresh()
-        self._record(store, self._index.searcher().num_docs)
 
     # -- searching -------------------------------------------------------------------------
 

@@ -10,9 +10,12 @@ the index can tell which offers changed without trusting anything but the store.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+import threading
+from dataclasses import dataclass, field
 from typing import Iterable
 
 import pyoxigraph as ox
@@ -42,6 +45,10 @@ FACETS = {
 }
 
 
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def _run(store, template: str, *args):
     return store.query((template % args).replace(TFA, tfa(store.base_iri)))
 _PREF = (SKOS + "prefLabel", RDFS + "label", FOAF + "name")
@@ -54,6 +61,14 @@ class Link:
     iri: str
     labels: dict[str, list[str]] = field(default_factory=dict)  # lang -> preferred labels
     alt: dict[str, list[str]] = field(default_factory=dict)  # lang -> alternative labels (synonyms)
+
+    def to_json(self) -> str:
+        """Its part of an offer's JSON (computed once: a link is shared and never changed)."""
+        text = self.__dict__.get("_json")
+        if text is None:
+            text = self.__dict__["_json"] = _dumps(
+                {"alt": self.alt, "iri": self.iri, "kind": self.kind, "labels": self.labels})
+        return text
 
     def label(self, lang: str) -> str:
         for chosen in (self.labels.get(lang), self.labels.get("de"), *self.labels.values()):
@@ -72,7 +87,16 @@ class OfferDoc:
     concepts: dict[str, list[str]] = field(default_factory=dict)  # facet -> the IRIs the offer names
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        """The document as the index stores it (equal content, equal text: the digest's input):
+        ``json.dumps`` of its fields with sorted keys, assembled from parts so that each shared
+        link is serialised once. Computed once: a document is not changed after it is read."""
+        text = self.__dict__.get("_json")
+        if text is None:
+            text = self.__dict__["_json"] = (
+                f'{{"concepts":{_dumps(self.concepts)},"descriptions":{_dumps(self.descriptions)},'
+                f'"iri":{_dumps(self.iri)},"links":[{",".join(link.to_json() for link in self.links)}],'
+                f'"own_lang":{_dumps(self.own_lang)},"titles":{_dumps(self.titles)}}}')
+        return text
 
     @classmethod
     def from_json(cls, text: str) -> "OfferDoc":
@@ -104,21 +128,59 @@ def _values(var: str, iris: Iterable[str]) -> str:
 
 
 # Simple patterns, each read once and joined here: one query joining labels to offers was
-# measured 200 times slower (566 s against 2.6 s for 2,471 offers at 100k triples).
+# measured 200 times slower (566 s against 2.6 s for 2,471 offers at 100k triples). Each property
+# is scanned on its own and joined with the offers in Python: at 1M triples even the join of one
+# property with the offers took twice the time of the scan (0.7 s against 0.4 s for 50k rows).
 _OFFERS = f"SELECT ?o WHERE {{ %s ?o a <{TFA}Offer> }}"
-_OFFER_VALUES = f"SELECT ?o ?v WHERE {{ %s ?o a <{TFA}Offer> . ?o <%s> ?v }}"
-_SOURCE_LANGS = f"SELECT ?o ?t WHERE {{ %s ?o a <{TFA}Offer> . ?o <{DCT}source> ?s . ?s <{DCT}title> ?t }}"
 _PARENTS = f"SELECT ?o ?v WHERE {{ %s ?o <{ORG}unitOf>|<{ORG}subOrganizationOf> ?v }}"
-_LABELS = "SELECT ?o ?v WHERE { %s ?o <%s> ?v }"
+_VALUES = "SELECT ?o ?v WHERE { %s ?o <%s> ?v }"
 
 
 def _pairs(store, query: str, *args) -> list[tuple[str, object]]:
-    return [(row["o"].value, row["v"]) for row in _run(store, query, *args)
-            if isinstance(row["o"], ox.NamedNode)]
+    results = _run(store, query, *args)
+    if [v.value for v in results.variables] != ["o", "v"]:  # a remote server may order them otherwise
+        results = ((row["o"], row["v"]) for row in results)
+    return [(o.value, v) for o, v in results if isinstance(o, ox.NamedNode)]
+
+
+def _scan(store, prop: str, subjects: set[str] | None, restrict: bool) -> list[tuple[str, object]]:
+    """(subject, value) of every statement with ``prop`` whose subject is in ``subjects`` (all
+    subjects when None); ``restrict``: ask the store for just those (few of them), else scan."""
+    query = _values("o", subjects) if restrict and subjects is not None else ""
+    pairs = _pairs(store, _VALUES, query, prop)
+    return pairs if subjects is None else [(s, v) for s, v in pairs if s in subjects]
 
 
 def _lang(literal) -> str:
     return (literal.language or "de").split("-")[0] if isinstance(literal, ox.Literal) else "de"
+
+
+def _sorted_values(mapping: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {key: sorted(set(values)) for key, values in mapping.items()}
+
+
+_PAUSED = {"count": 0, "enabled": False}
+_PAUSED_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """No cyclic garbage collection meanwhile: reading and indexing every offer makes millions of
+    objects, none in a cycle, and the collector's passes over them took a quarter of the time
+    (11.5 against 15-18.7 CPU s for the documents of 25k offers). Process-wide; nests, also
+    across threads."""
+    with _PAUSED_LOCK:
+        if _PAUSED["count"] == 0:
+            _PAUSED["enabled"] = gc.isenabled()
+            gc.disable()
+        _PAUSED["count"] += 1
+    try:
+        yield
+    finally:
+        with _PAUSED_LOCK:
+            _PAUSED["count"] -= 1
+            if _PAUSED["count"] == 0 and _PAUSED["enabled"]:
+                gc.enable()
 
 
 def read_offers(store, iris: Iterable[str] | None = None) -> dict[str, OfferDoc]:
@@ -127,38 +189,52 @@ def read_offers(store, iris: Iterable[str] | None = None) -> dict[str, OfferDoc]
         iris = sorted(set(iris))
         if not iris:
             return {}
-    only = _values("o", iris) if iris is not None else ""
-    docs = {row["o"].value: OfferDoc(row["o"].value) for row in _run(store, _OFFERS, only)
-            if isinstance(row["o"], ox.NamedNode)}
-    for prop, target in ((RDFS + "label", "titles"), (DCT + "description", "descriptions")):
-        for iri, value in _pairs(store, _OFFER_VALUES, only, prop):
+        return _read_offers(store, iris)
+    with gc_paused():
+        return _read_offers(store, None)
+
+
+def _read_offers(store, iris: list[str] | None) -> dict[str, OfferDoc]:
+    few = iris is not None  # a write's offers: each property is asked for them, not scanned
+    only = _values("o", iris) if few else ""
+    docs = {row[0].value: OfferDoc(row[0].value) for row in _run(store, _OFFERS, only)
+            if isinstance(row[0], ox.NamedNode)}
+    offers = set(docs)
+    # rdfs:label names the offers and many linked resources: scanned once for both
+    all_labels = None if few else _scan(store, RDFS + "label", None, False)
+    titles = _scan(store, RDFS + "label", offers, True) if few else [p for p in all_labels if p[0] in offers]
+    for target, pairs in (("titles", titles), ("descriptions", _scan(store, DCT + "description", offers, few))):
+        for iri, value in pairs:
             if isinstance(value, ox.Literal):
-                doc = docs.setdefault(iri, OfferDoc(iri))
-                getattr(doc, target).setdefault(_lang(value), []).append(value.value)
+                getattr(docs[iri], target).setdefault(_lang(value), []).append(value.value)
     declared = {}
-    for iri, value in _pairs(store, _OFFER_VALUES, only, DCT + "language"):
+    for iri, value in _scan(store, DCT + "language", offers, few):
         code = value.value.rstrip("/").rsplit("/", 1)[-1].lower()[:3]  # an EU authority IRI or a code
         declared[iri] = {"deu": "de", "ger": "de", "de": "de", "eng": "en", "en": "en"}.get(code, code)
+    cited: dict[str, list[str]] = {}  # page -> the offers citing it
+    for iri, page in _scan(store, DCT + "source", offers, few):
+        if isinstance(page, ox.NamedNode):
+            cited.setdefault(page.value, []).append(iri)
     source_langs: dict[str, set[str]] = {}
-    for row in _run(store, _SOURCE_LANGS, only):
-        if isinstance(row["t"], ox.Literal) and row["t"].language:
-            source_langs.setdefault(row["o"].value, set()).add(row["t"].language.split("-")[0])
+    for page, title in _scan(store, DCT + "title", set(cited), few):
+        if isinstance(title, ox.Literal) and title.language:
+            for iri in cited[page]:
+                source_langs.setdefault(iri, set()).add(title.language.split("-")[0])
     named: dict[str, list[tuple[str, str]]] = {}  # property -> [(offer, IRI)], each read once
     for prop in dict.fromkeys([*LINKS.values(), *FACETS.values()]):
-        named[prop] = [(iri, value.value) for iri, value in _pairs(store, _OFFER_VALUES, only, prop)
+        named[prop] = [(iri, value.value) for iri, value in _scan(store, prop, offers, few)
                        if isinstance(value, ox.NamedNode)]
     linked: dict[str, list[tuple[str, str]]] = {}  # offer -> [(kind, resource)]
     for kind, prop in LINKS.items():
         for iri, value in named[prop]:
-            docs.setdefault(iri, OfferDoc(iri))
             linked.setdefault(iri, []).append((kind, value))
     for facet, prop in FACETS.items():
         for iri, value in named[prop]:
-            docs.setdefault(iri, OfferDoc(iri)).concepts.setdefault(facet, []).append(value)
+            docs[iri].concepts.setdefault(facet, []).append(value)
     providers = {x for pairs in linked.values() for kind, x in pairs if kind == "provider"}
     parents: dict[str, set[str]] = {}
     if providers:
-        for unit, parent in _pairs(store, _PARENTS, _values("o", providers) if iris is not None else ""):
+        for unit, parent in _pairs(store, _PARENTS, _values("o", providers) if few else ""):
             if unit in providers and isinstance(parent, ox.NamedNode):
                 parents.setdefault(unit, set()).add(parent.value)
     for iri, pairs in linked.items():
@@ -168,17 +244,25 @@ def read_offers(store, iris: Iterable[str] | None = None) -> dict[str, OfferDoc]
     resources = {x for pairs in linked.values() for _, x in pairs}
     labels: dict[str, tuple[dict, dict]] = {}
     if resources:
-        restrict = _values("o", resources) if iris is not None else ""
         for prop in _PREF + _ALT:
-            for x, value in _pairs(store, _LABELS, restrict, prop):
-                if x in resources and isinstance(value, ox.Literal):
+            if prop == RDFS + "label" and not few:
+                pairs = [p for p in all_labels if p[0] in resources]
+            else:
+                pairs = _scan(store, prop, resources, few)
+            for x, value in pairs:
+                if isinstance(value, ox.Literal):
                     pref, alt = labels.setdefault(x, ({}, {}))
                     (alt if prop in _ALT else pref).setdefault(_lang(value), []).append(value.value)
+    # One Link object per (kind, resource), shared by the offers that name it (read-only).
+    shared: dict[tuple[str, str], Link] = {}
     for iri, pairs in linked.items():
-        for kind, x in dict.fromkeys(pairs):
-            pref, alt = labels.get(x, ({}, {}))
-            docs[iri].links.append(Link(kind, x, {k: list(v) for k, v in pref.items()},
-                                        {k: list(v) for k, v in alt.items()}))
+        links = docs[iri].links
+        for pair in dict.fromkeys(pairs):
+            link = shared.get(pair)
+            if link is None:
+                pref, alt = labels.get(pair[1], ({}, {}))
+                link = shared[pair] = Link(pair[0], pair[1], _sorted_values(pref), _sorted_values(alt))
+            links.append(link)
     for iri, doc in docs.items():
         doc.own_lang = _own_language(doc, declared.get(iri), source_langs.get(iri, set()))
         _canonical(doc)
@@ -197,14 +281,11 @@ def _own_language(doc: OfferDoc, declared: str | None, source_langs: set[str]) -
 
 
 def _canonical(doc: OfferDoc) -> None:
-    """One order for everything, so equal content gives an equal digest whatever the store's order."""
+    """One order for everything, so equal content gives an equal digest whatever the store's
+    order (the links' labels are sorted when their shared object is made)."""
     for mapping in (doc.titles, doc.descriptions, doc.concepts):
         for key in mapping:
             mapping[key] = sorted(set(mapping[key]))
-    for link in doc.links:
-        for mapping in (link.labels, link.alt):
-            for key in mapping:
-                mapping[key] = sorted(set(mapping[key]))
     doc.links.sort(key=lambda link: (link.kind, link.iri))
 
 

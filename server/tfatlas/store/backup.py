@@ -26,8 +26,9 @@ from ..errors import InputError, StoreError
 
 MANIFEST = "tfatlas-backup.json"
 FORMAT = 1
-# The store's own entries: its data is in data/, the rest is the running process's.
-_OWN = ("ACTIVE", "ACTIVE.tmp", "lock", "readers")
+# The store's own entries: its data is in data/, the rest is the running process's (a restore
+# is a write, which names the content afresh in CONTENT).
+_OWN = ("ACTIVE", "ACTIVE.tmp", "CONTENT", "CONTENT.tmp", "lock", "readers")
 _OWN_PREFIXES = ("gen-", "tfatlas-query-snapshots-", ".restore-")
 
 

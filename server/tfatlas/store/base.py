@@ -211,6 +211,12 @@ class AtlasStore(abc.ABC):
                 log.exception("a subscriber to the store's writes failed on %s", event)
         return event
 
+    def content_marker(self, generation: int) -> str | None:
+        """A name for the store's content after this object's write ``generation`` (0: as
+        opened), equal across processes only for equal content; None when the store cannot tell
+        (a remote store, which others may write)."""
+        return None
+
     @abc.abstractmethod
     def load(self, sources: list[Source], *, replace: bool = False,
              progress: Progress | None = None) -> LoadReport:

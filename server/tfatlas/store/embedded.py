@@ -5,6 +5,7 @@ Layout of a store directory::
     <store>/ACTIVE        name of the generation that holds the data (replaced atomically)
     <store>/gen-000001/   an Oxigraph database
     <store>/lock          held (flock) by the one process that has the store open
+    <store>/CONTENT       a name for the content, changed by every session that writes (content_marker)
     <store>/readers/      checkpoints for commands that read while it is held (checkpoint_requests)
 
 A load writes into a fresh generation made with ``Store.backup`` (a RocksDB checkpoint of
@@ -43,6 +44,7 @@ from ..model.formats import Format
 from ..vocab import meta_graph
 from . import bounded_update
 from .checkpoint_requests import RequestAnswerer
+from .content_marker import ContentMarker
 from .base import (AtlasStore, Delta, LoadReport, Progress, Source, is_storage_failure, provenance_update,
                    storage_error)
 
@@ -193,6 +195,8 @@ def graph_terms(graphs: Iterable[str] | None):
 
 
 class EmbeddedStore(AtlasStore):
+    _content: ContentMarker | None = None  # None in a subclass that never writes (read_only)
+
     def __init__(self, root: str | os.PathLike, base_iri: str):
         self.root = Path(root)
         self.base_iri = base_iri
@@ -218,6 +222,10 @@ class EmbeddedStore(AtlasStore):
         # made from it can follow the later writes' deltas.
         self._write_lock = threading.RLock()
         self._store = self._open_generation(self._active_generation())
+        try:
+            self._content = ContentMarker(self.root)
+        except OSError as exc:
+            raise StoreError(f"cannot write {self.root / 'CONTENT'}: {exc.strerror}") from None
         self._fault: tuple[type[StoreError], str] | None = None  # why writes fail now
         self._fault_lock = threading.RLock()
         self._remove_leftovers()
@@ -392,6 +400,7 @@ class EmbeddedStore(AtlasStore):
         with self._write_lock:
             if self._store.contains_named_graph(_term(graph)):
                 try:
+                    self._content.before_write()
                     self._store.remove_graph(_term(graph))
                 except OSError as exc:
                     raise self._failed(exc, ("dropping the graph", "das Löschen des Graphen")) from None
@@ -428,6 +437,7 @@ class EmbeddedStore(AtlasStore):
             return self._bounded_update(sparql, base_iri, graphs, delta, timeout)
         with self._write_lock:
             try:
+                self._content.before_write()
                 # Parse and evaluation recurse; a large stack keeps what the guard admits from crashing.
                 on_large_stack(self._store.update, sparql, base_iri=base_iri)
             except SyntaxError as exc:
@@ -462,10 +472,14 @@ class EmbeddedStore(AtlasStore):
 
     def _switch(self, current: str, staged_name: str) -> None:
         """Make the staged generation the store's (the caller holds the write lock)."""
+        self._content.before_write()  # a restart must not trust a text index made before this write
         self._set_active(staged_name)
         self._store = None
         self._store = self._open_generation(staged_name)
         shutil.rmtree(self.root / current, ignore_errors=True)
+
+    def content_marker(self, generation: int) -> str | None:
+        return self._content.at(generation) if self._content is not None else None
 
     def checkpoint(self, path: str | os.PathLike) -> int:
         """A RocksDB checkpoint (hard links) of the data at ``path``; returns its write generation."""
@@ -530,6 +544,8 @@ class EmbeddedStore(AtlasStore):
         if self._store is not None:
             self._store.flush()
             self._store = None
+            if self._content is not None:
+                self._content.close(self.write_generation)
         if not self._lock_file.closed:
             fcntl.flock(self._lock_file, fcntl.LOCK_UN)
             self._lock_file.close()

@@ -76,6 +76,10 @@ CASES = [
     ("POST", {}, {"Content-Type": "application/sparql-query"}, b"SELEC nothing", False),
     ("POST", {}, {"Content-Type": "application/sparql-update"}, b"INSERT DATA { <urn:a> <urn:b> <urn:c> }", False),
     ("POST", {}, {"Content-Type": "application/sparql-query", "Origin": "https://example.org"}, ASK.encode(), True),
+    # escapes the protocol's decoder must read as urllib does: "+", "%2B", "%" (the test client encodes
+    # them); raw in a form body, a malformed "%zz" that stays as it is
+    ("GET", {"query": 'SELECT ?x WHERE { BIND("a+b %2B 100% é" AS ?x) }'}, {}, b"", True),
+    ("POST", {}, {"Content-Type": FORM}, b"query=SELECT+%3Fx+WHERE+%7B+BIND%28%22100%zz%22+AS+%3Fx%29+%7D", True),
 ]
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 import pytest
 from werkzeug.test import Client
+from werkzeug.wsgi import FileWrapper
 
 from tfatlas.config import load_config
 from tfatlas.model.loading import model_sources
@@ -106,6 +107,7 @@ def _answer(client: Client, method: str, params: dict, headers: dict, body: byte
     headers = dict(headers)
     # werkzeug's test client drops a Content-Length of an empty body; waitress passes it on
     overrides = {"CONTENT_LENGTH": headers.pop("Content-Length")} if "Content-Length" in headers else {}
+    overrides["wsgi.file_wrapper"] = FileWrapper  # as waitress offers one: the lean path sends through it
     response = client.open("/sparql" + ("?" + urlencode(params) if params else ""), method=method,
                            headers=headers, data=body if method == "POST" else None,
                            environ_overrides=overrides)

@@ -192,8 +192,12 @@ def count_results(name: str, body: bytes) -> int:
 
 def _proc_stat(pid: int) -> tuple[int, float] | None:
     """(parent pid, CPU seconds used) of a process, from /proc (Linux)."""
+    return _proc_stat_path(f"/proc/{pid}/stat")
+
+
+def _proc_stat_path(path: str) -> tuple[int, float] | None:
     try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
+        raw = Path(path).read_text()
     except OSError:
         return None
     fields = raw[raw.rfind(")") + 2:].split()
@@ -202,7 +206,9 @@ def _proc_stat(pid: int) -> tuple[int, float] | None:
 
 def cpu_by_role(root: int) -> dict[str, float]:
     """CPU seconds of a server's process tree: the atlas's query workers count as "engine",
-    every other process of the tree (gunicorn, Flask) as "web"; oxigraph serve is one process."""
+    every other process of the tree (waitress, Flask) as "web"; oxigraph serve is one process.
+    "loop" is the part of "web" spent by the atlas's main thread, waitress's HTTP loop (reading
+    and parsing requests, writing what the request threads left unsent)."""
     parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -215,7 +221,7 @@ def cpu_by_role(root: int) -> dict[str, float]:
         children = [pid for pid, ppid in parents.items() if ppid == parent]
         tree.update(children)
         frontier.extend(children)
-    roles = {"web": 0.0, "engine": 0.0}
+    roles = {"web": 0.0, "engine": 0.0, "loop": 0.0}
     for pid in tree:
         stat = _proc_stat(pid)
         if stat is None:
@@ -225,6 +231,9 @@ def cpu_by_role(root: int) -> dict[str, float]:
         except OSError:
             continue
         roles["engine" if b"worker_entry" in cmdline else "web"] += stat[1]
+        if pid == root and b"tfatlas" in cmdline:
+            main_thread = _proc_stat_path(f"/proc/{pid}/task/{pid}/stat")
+            roles["loop"] = main_thread[1] if main_thread is not None else 0.0
     return roles
 
 
@@ -318,16 +327,21 @@ def first_answers(target: Target, parallel: int = 8) -> float:
     return time.perf_counter() - started
 
 
+def _busy(target: Target) -> float:
+    roles = cpu_by_role(target.process.pid)
+    return roles["web"] + roles["engine"]
+
+
 def wait_until_idle(target: Target, limit: float = 900) -> float:
     """Seconds until the server's process tree stops working on its own. The atlas's query
     workers answer from a checkpoint on disk at first and copy it into memory in the background;
     the measurement is of the steady state, after that copy."""
     started = time.perf_counter()
     quiet = 0
-    before = sum(cpu_by_role(target.process.pid).values())
+    before = _busy(target)
     while time.perf_counter() - started < limit:
         time.sleep(1)
-        now = sum(cpu_by_role(target.process.pid).values())
+        now = _busy(target)
         quiet = quiet + 1 if now - before < 0.05 else 0
         before = now
         if quiet >= 2:
@@ -390,7 +404,7 @@ class Row:
     def cpu_ms(self, name: str) -> dict[str, float]:
         answered = sum(p.requests for p in self.phases[name]) or 1
         return {role: sum(p.cpu.get(role, 0.0) for p in self.phases[name]) / answered * 1000
-                for role in ("web", "engine")}
+                for role in ("web", "engine", "loop")}
 
 
 def _spread(values: list[float], digits: int = 1) -> str:
@@ -412,7 +426,8 @@ def measure(targets: list[Target], size: str, mix: str, cache: str, concurrency:
                   f"{phase.throughput:7.1f} req/s ({phase.requests} ok, {phase.errors} errors)", flush=True)
     for target in targets:
         cpu = row.cpu_ms(target.name)
-        label = (f"web process {cpu['web']:.2f} ms + query workers {cpu['engine']:.2f} ms"
+        label = (f"web process {cpu['web']:.2f} ms (HTTP loop thread {cpu['loop']:.2f}) + query workers "
+                 f"{cpu['engine']:.2f} ms"
                  if target.name != "oxigraph" else f"server process {cpu['web']:.2f} ms")
         print(f"  {size} {mix} cache {cache} c={concurrency} CPU per request, {target.name}: {label}", flush=True)
     if concurrency == 1 and mix == "domain":
@@ -481,17 +496,17 @@ def bench_size(size: str, args) -> list[Row]:
 def print_table(rows: list[Row], names: list[str]) -> None:
     """The issue's table rows: throughput of every server, ratios to oxigraph, CPU per request."""
     print("\nthroughput, req/s: median (min-max) of rounds; ratio: median (min-max) of the rounds' "
-          "ratios to oxigraph serve; CPU ms per request: web process + query workers")
+          "ratios to oxigraph serve; CPU ms per request: web process (of it the HTTP loop thread) + query workers")
     for row in rows:
         print(f"\n{row.size} {row.mix} mix, result cache {row.cache}, concurrency {row.concurrency}")
         for name in names:
             if name not in row.phases:
                 continue
             cpu = row.cpu_ms(name)
-            reference = sum(row.cpu_ms("oxigraph").values())
+            reference = row.cpu_ms("oxigraph")["web"]
             total = cpu['web'] + cpu['engine']
             # When the cores are the limit, the throughput ratio tends to this one (steadier on a busy machine).
-            cpu_text = (f"CPU {cpu['web']:.2f} + {cpu['engine']:.2f} = {total:.2f} ms, "
+            cpu_text = (f"CPU {cpu['web']:.2f} (loop {cpu['loop']:.2f}) + {cpu['engine']:.2f} = {total:.2f} ms, "
                         f"oxigraph's/{name}'s {reference / total if total else float('nan'):.2f}"
                         if name != "oxigraph" else f"CPU {cpu['web']:.2f} ms")
             ratio = "" if name == "oxigraph" else f"  {name}/oxigraph {_spread(row.ratios(name), 2)}"

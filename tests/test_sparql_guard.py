@@ -92,6 +92,30 @@ def test_updates_have_smaller_limits():
     assert "MAX_UPDATE_ELEMENTS" in guard.problem(f"DELETE {{ ?s ?p ?o }} WHERE {{ ?s {steps} ?o }}", update=True)
 
 
+
+PROLOGUE = "PREFIX ex: <http://example.org/> # a prologue is not lexed\n"
+
+
+@pytest.mark.parametrize("rest,update,limit", [
+    # The shortest texts past each limit, just past the length below which the guard does not lex.
+    ("SELECT*{" + "." * 1001 + "}", False, "MAX_ELEMENTS"),
+    ("SELECT*{" + "{}UNION" * 1001 + "{}}", False, "MAX_UNIONS"),
+    ("SELECT*{" + "{" * 257 + "}" * 257 + "}", False, "MAX_DEPTH"),
+    ("ASK{FILTER(" + "(" * 257 + ")" * 257 + ")}", False, "MAX_DEPTH"),
+    ("DELETE WHERE{" + "." * 101 + "}", True, "MAX_UPDATE_ELEMENTS"),
+])
+def test_short_texts_past_a_limit_are_lexed_and_refused(rest, update, limit):
+    assert f"(limit {limit})" in guard.problem(PROLOGUE * 50 + rest, update=update)
+
+
+def test_the_prologue_ends_where_its_text_ends_not_its_upper_case():
+    """'ß' upper-cases to 'SS': lexing from the length of the upper-cased prologue skipped as many
+    characters of the query as the prologue had of them, and with it the nesting."""
+    nested = "SELECT * WHERE " + "{" * 300 + "}" * 300
+    assert "MAX_DEPTH" in guard.problem("# " + "ß" * 600 + "\n" + nested)
+    assert "MAX_DEPTH" in guard.problem("PREFIX straße: <http://example.org/>\n" * 100 + nested)
+
+
 RUN = textwrap.dedent("""
     import sys, pyoxigraph as ox
     from tfatlas.sparql.stack import on_large_stack

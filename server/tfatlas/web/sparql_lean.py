@@ -27,6 +27,7 @@ from ..sparql.protocol import parse_request
 from .security_headers import EVERY_ANSWER
 
 PATHS = ("/sparql", "/sparql/")
+WRAPPED_AT_MOST = 1 << 20  # waitress's outbuf_overflow: larger buffered answers go to a temporary file
 ENDPOINT = "sparql.sparql"  # the Flask route's name, as the metrics label it
 OUTCOME = "tfatlas.lean_outcome"  # environ key: the exception of a query run here, for the route
 # What request.base_url is made of.
@@ -44,6 +45,10 @@ class LeanSparql:
         self.max_body = app.config["TFATLAS"].max_body_bytes
         self.answered = 0  # queries answered here (read by tests)
         self._base_urls: dict[tuple, str] = {}
+        metrics = app.extensions["tfatlas.metrics"]
+        # The series every answer here moves, looked up once (the metrics' labels take a lock).
+        self._answered_series = metrics.requests.labels(ENDPOINT, "query", "200")
+        self._latency_series = metrics.latency.labels(ENDPOINT, "query")
 
     def __call__(self, environ, start_response):
         method = environ.get("REQUEST_METHOD")
@@ -72,10 +77,15 @@ class LeanSparql:
             return self.downstream(environ, start_response)
         start_response("200 OK", [("Content-Type", answer.content_type),
                                   ("Content-Length", str(len(answer.body))), *_ALWAYS])
-        metrics = self.app.extensions["tfatlas.metrics"]
-        metrics.requests.labels(ENDPOINT, "query", "200").inc()
-        metrics.latency.labels(ENDPOINT, "query").observe(time.perf_counter() - started)
+        self._answered_series.inc()
+        self._latency_series.observe(time.perf_counter() - started)
         self.answered += 1
+        wrapper = environ.get("wsgi.file_wrapper")
+        if wrapper is not None and len(answer.body) <= WRAPPED_AT_MOST:
+            # Waitress sends a file wrapper as it is; a list's body it first copies into its own
+            # buffer (and one over 1 MiB into a temporary file, which keeps slow readers' answers
+            # out of memory: so those stay lists).
+            return wrapper(io.BytesIO(answer.body))
         return [answer.body]
 
 

@@ -21,6 +21,13 @@ first). The ways:
   RocksDB; the time of loading it first is not counted);
 - ``warm-bulk``, ``warm-load``: the warm-start file (N-Quads) bulk-loaded / loaded by path;
 - ``warm-2threads``: the warm-start file's two halves bulk-loaded from two threads into one store.
+
+``--serve`` instead measures `tfatlas serve` of this checkout as bench/scale.py does (from start
+until /-/metrics shows every query worker in memory; peak RSS and PSS of the process tree), in
+alternating rounds without the warm-start file (removed first: the start dumps the store and
+writes the file) and with it (left from the round before).
+
+    .venv/bin/python bench/copy.py --store var/store-1M --serve --rounds 3
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO / "server"))
+sys.path.insert(0, str(HERE))
 
 WAYS = ["pipe", "pipe-1m", "pipe-load", "pipe-tee", "dump-null", "dump-nt-null", "memory-dump-null", "warm-bulk",
         "warm-load", "warm-2threads"]
@@ -163,12 +171,36 @@ def spread(values: list[float]) -> str:
     return f"{statistics.median(values):.1f} ({min(values):.1f}-{max(values):.1f})"
 
 
+def serve(args) -> None:
+    """`tfatlas serve` from start until every worker answers from memory, without and with the file."""
+    from scale import describe, serve_once
+    from tfatlas.sparql.warm_start import DIRECTORY
+
+    args.warm_timeout, args.concurrency, args.seconds = 900, 2, 5
+    print(f"load average at start: {open('/proc/loadavg').read().strip()}", flush=True)
+    runs: dict[str, list[dict]] = {"without the file": [], "with the file": []}
+    with tempfile.TemporaryDirectory(prefix="bench-copy-logs-") as logs:
+        for round_ in range(args.rounds):
+            for name in runs:
+                if name == "without the file":
+                    shutil.rmtree(args.store / DIRECTORY, ignore_errors=True)
+                result = serve_once(REPO / "server", args.store, Path(logs) / f"{round_}.log", args)
+                files = sorted(p.name for p in (args.store / DIRECTORY).glob("*"))
+                print(f"  round {round_ + 1} {name}: {result}; files after: {files}", flush=True)
+                runs[name].append(result)
+    print(f"load average at end: {open('/proc/loadavg').read().strip()}")
+    for name, results in runs.items():
+        print(f"| {args.store.name}: `tfatlas serve` until every worker is in memory, {name} | {describe(results)} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--store", type=Path, help="a store made by `tfatlas load`")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--ways", default=",".join(WAYS))
     parser.add_argument("--graph", default="https://w3id.org/tfatlas/graph/user/bench")
+    parser.add_argument("--serve", action="store_true", help="time `tfatlas serve` cold and warm")
+    parser.add_argument("--query-workers", type=int, default=0)
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--checkpoint", help=argparse.SUPPRESS)
     parser.add_argument("--warm", help=argparse.SUPPRESS)
@@ -178,6 +210,8 @@ def main() -> None:
         return
     if args.store is None:
         parser.error("--store is required")
+    if args.serve:
+        return serve(args)
     from tfatlas.store.embedded import EmbeddedStore
 
     ways = args.ways.split(",")

@@ -14,7 +14,10 @@ a compaction replaces tables by new ones. So the set of tables (name, size, and 
 table's ends, where RocksDB writes its properties: the database and session that wrote it) names
 the data; a write-ahead log that still holds writes is hashed whole. Any write since the file was
 made gives another fingerprint, and the file is not used (a compaction too: the cost is one slow
-start, never stale data). The fingerprint does not change when the store is only reopened.
+start, never stale data). The fingerprint does not change when the store is only reopened. Left
+out: the tables of RocksDB's default column family, where Oxigraph keeps only its storage version
+(every write of data also writes tables of its named column families), and a log that holds
+nothing but that version: both are rewritten without any change of data.
 
 Writing the file costs the copy no memory: it is the dump's bytes on their way to the zygote
 (writing it from the zygote's copy in a forked child made about 85 % of the copy private to that
@@ -49,18 +52,50 @@ def fingerprint(checkpoint: str | os.PathLike) -> str:
         name = entry.name
         if name.endswith(".sst"):
             size = entry.stat().st_size
-            digest.update(f"{name} {size}\n".encode())
             with open(entry.path, "rb") as table:
-                digest.update(table.read(ENDS))
-                if size > ENDS:
-                    table.seek(max(ENDS, size - ENDS))
-                    digest.update(table.read())
+                head = table.read(ENDS)
+                table.seek(max(0, size - ENDS))
+                tail = table.read()
+                if _column_family(table, tail) == b"default":
+                    continue  # only Oxigraph's storage version, and rewritten by compactions
+            digest.update(f"{name} {size}\n".encode())
+            digest.update(head)
+            digest.update(tail)
         elif name.endswith(".log") and entry.stat().st_size and not _only_version(entry.path):
             digest.update(f"{name} {entry.stat().st_size}\n".encode())  # writes not yet in a table
             with open(entry.path, "rb") as wal:
                 while chunk := wal.read(1 << 20):
                     digest.update(chunk)
     return digest.hexdigest()[:32]
+
+
+def _column_family(table, tail: bytes) -> bytes | None:
+    """The column family a RocksDB table file names in its properties (None if not found).
+
+    The meta index near the end maps "rocksdb.properties" (a whole key: no shared prefix) to
+    the properties block's offset and size; that block's entries are prefix-compressed keys."""
+    at = tail.rfind(b"rocksdb.properties")
+    if at < 3 or tail[at - 3] != 0 or tail[at - 2] != 18:
+        return None
+    try:
+        offset, pos = _varint(tail, at + 18)
+        length, _ = _varint(tail, pos)
+        table.seek(offset)
+        block = table.read(length)
+        end = len(block) - 4 - 4 * int.from_bytes(block[-4:], "little")  # before the restart points
+        pos, key = 0, b""
+        while 0 <= pos < end:
+            shared, pos = _varint(block, pos)
+            delta, pos = _varint(block, pos)
+            size, pos = _varint(block, pos)
+            key = key[:shared] + block[pos:pos + delta]
+            pos += delta
+            if key == b"rocksdb.column.family.name":
+                return block[pos:pos + size]
+            pos += size
+    except (IndexError, OSError, ValueError):
+        return None
+    return None
 
 
 def _varint(data: bytes, pos: int) -> tuple[int, int]:

@@ -15,10 +15,16 @@ first). The ways:
 - ``pipe-load``: the same with ``Store.load`` instead of ``bulk_load``;
 - ``pipe-tee``: the same through ``tee`` (coreutils), which also writes the dump into a file (a
   warm-start file written while the copy is made);
+- ``zygote-cold``: what the zygote does now without a matching warm-start file
+  (zygote._dump_into: ``Store.load`` from the pipe, the dump helper writing the file as well,
+  then fsyncing it; the file is removed after);
 - ``dump-null``: only the dump of the checkpoint (read from RocksDB, decoded, written as N-Quads)
   into /dev/null; ``dump-nt-null``: the largest graph alone as N-Triples;
 - ``memory-dump-null``: the in-memory copy dumped as N-Quads into /dev/null (writing without
   RocksDB; the time of loading it first is not counted);
+- ``fork-dump``: the other way to write a warm-start file: a child forked from the process that
+  holds the copy dumps it into a file; reported: how much of the copy became the child's own
+  (private) memory (dumping walks it all, as reads that scan do);
 - ``warm-bulk``, ``warm-load``: the warm-start file (N-Quads) bulk-loaded / loaded by path;
 - ``warm-2threads``: the warm-start file's two halves bulk-loaded from two threads into one store.
 
@@ -49,7 +55,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO / "server"))
 sys.path.insert(0, str(HERE))
 
-WAYS = ["pipe", "pipe-1m", "pipe-load", "pipe-tee", "dump-null", "dump-nt-null", "memory-dump-null", "warm-bulk",
+WAYS = ["pipe", "pipe-1m", "pipe-load", "pipe-tee", "zygote-cold", "dump-null", "dump-nt-null", "memory-dump-null", "fork-dump", "warm-bulk",
         "warm-load", "warm-2threads"]
 F_SETPIPE_SZ = 1031
 
@@ -117,12 +123,21 @@ def one(way: str, checkpoint: str, warm: str, graph: str) -> dict:
     import pyoxigraph as ox
 
     report: dict = {}
+    started = time.perf_counter()
     if way == "pipe":
         memory = _from_pipe(checkpoint, None, True)
     elif way == "pipe-1m":
         memory = _from_pipe(checkpoint, 1 << 20, True)
     elif way == "pipe-load":
         memory = _from_pipe(checkpoint, None, False)
+    elif way == "zygote-cold":
+        from tfatlas.sparql import zygote
+
+        memory = zygote._dump_into(ox.Store(), checkpoint, warm + ".new")
+        report["copy_wall"] = time.perf_counter() - started
+        for helper in zygote._finishing:
+            helper.wait()
+        os.unlink(warm + ".new")
     elif way == "pipe-tee":
         memory = _from_pipe(checkpoint, None, True, tee=warm + ".tee")
     elif way == "dump-null":
@@ -140,6 +155,22 @@ def one(way: str, checkpoint: str, warm: str, graph: str) -> dict:
         with open(os.devnull, "wb") as out:
             memory.dump(out, ox.RdfFormat.N_QUADS)
         report["dump_wall"], report["dump_cpu"] = time.perf_counter() - started, time.process_time() - cpu
+    elif way == "fork-dump":
+        from tfatlas.sparql.zygote import private_bytes
+
+        memory = ox.Store()
+        memory.load(path=warm, format=ox.RdfFormat.N_QUADS)
+        report["parent_private_mb"] = private_bytes(os.getpid()) / 1e6
+        read, write = os.pipe()
+        child = os.fork()
+        if child == 0:
+            memory.dump(warm + ".fork", ox.RdfFormat.N_QUADS)
+            os.write(write, str(private_bytes(os.getpid())).encode())
+            os._exit(0)
+        os.close(write)
+        report["child_private_mb"] = int(os.read(read, 64)) / 1e6
+        os.waitpid(child, 0)
+        os.unlink(warm + ".fork")
     elif way == "warm-bulk":
         memory = ox.Store()
         memory.bulk_load(path=warm, format=ox.RdfFormat.N_QUADS)

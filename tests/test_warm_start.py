@@ -13,7 +13,7 @@ import requests
 from support.contributions import copy_store, seeded_template
 from support.servers import Server
 from test_readers_follow_writes import _ask, _copy_of, _store_quads, _wait_for_memory, _wait_in_memory
-from tfatlas.sparql.warm_start import DIRECTORY, _only_version, fingerprint
+from tfatlas.sparql.warm_start import DIRECTORY, _column_family, _only_version, fingerprint
 from tfatlas.sparql.workers import WorkerPool
 
 EX = "http://example.org/"
@@ -202,3 +202,19 @@ def test_tfatlas_serve_starts_from_the_file_and_never_serves_it_after_a_write(tm
         assert not _ask(server.url, f"GRAPH ?g {{ {marker} }}")  # the file of the data before it: unused
     finally:
         server.stop()
+
+
+def test_only_the_default_column_family_is_left_out(make_store, tmp_path):
+    store = _filled(make_store)
+    store.checkpoint(tmp_path / "a")
+    first = fingerprint(tmp_path / "a")
+    families = {}
+    for table in (tmp_path / "a").glob("*.sst"):
+        with open(table, "rb") as file:
+            families[table] = _column_family(file, file.read())
+    assert {b"default", b"spog", b"id2str"} <= set(families.values())
+    for table, family in families.items():
+        copy = tmp_path / f"without-{table.name}"
+        shutil.copytree(tmp_path / "a", copy)
+        (copy / table.name).unlink()
+        assert (fingerprint(copy) == first) is (family == b"default"), family

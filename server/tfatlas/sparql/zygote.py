@@ -25,7 +25,7 @@ from .messages import Applied, Apply, Failed, Fork, Forked, Load, Loaded, Replay
 log = logging.getLogger(__name__)
 
 _DUMP = ("import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); import sys; "
-         "from tfatlas.sparql.zygote import dump_entry; dump_entry(sys.argv[1])")
+         "from tfatlas.sparql.zygote import dump_entry; dump_entry(*sys.argv[1:])")
 
 
 class Spawned:
@@ -135,8 +135,10 @@ def private_bytes(pid: int) -> int:
 
 # -- the zygote process ----------------------------------------------------------------------------
 
-def dump_entry(path: str) -> None:
-    """Entry point of the helper that dumps a snapshot into the zygote's pipe."""
+def dump_entry(path: str, copy_to: str = "", status_fd: str = "") -> None:
+    """Entry point of the helper that dumps a snapshot into the zygote's pipe (and, with
+    ``copy_to``, into the warm-start file, :mod:`.warm_start`). ``status_fd`` gets b"ok" once the
+    whole dump is in the pipe; the warm-start file is made durable after that."""
     import ctypes
 
     import pyoxigraph as ox
@@ -146,34 +148,90 @@ def dump_entry(path: str) -> None:
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     if os.getppid() != zygote:
         os._exit(1)
+    out = tee = sys.stdout.buffer
+    if copy_to:
+        from .warm_start import Tee
+
+        out = tee = Tee(sys.stdout.buffer, copy_to)
     try:
-        ox.Store.read_only(path).dump(sys.stdout.buffer, ox.RdfFormat.N_QUADS)
+        ox.Store.read_only(path).dump(out, ox.RdfFormat.N_QUADS)
         sys.stdout.buffer.flush()
     except (OSError, RuntimeError) as exc:
+        if copy_to:
+            tee.give_up()
         # BrokenPipeError: the zygote stopped. RuntimeError ("Corruption ... No such file"): the
         # snapshot was deleted under the dump, as when the server stops during a first copy. Both
         # end quietly; anything else is one line (the zygote reports the failed copy itself).
         if not isinstance(exc, BrokenPipeError) and os.path.isdir(path) and "No such file" not in str(exc):
             print(f"tfatlas: dumping the snapshot for the query workers failed: {exc}", file=sys.stderr)
         os._exit(1)
+    if status_fd:
+        os.write(int(status_fd), b"ok")
+        os.close(int(status_fd))
+    if copy_to:
+        # The zygote has it all: its end of the pipe ends here, and the file's fsync is not its wait.
+        # The file is complete, so it is finished even if the server stops meanwhile.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+        ctypes.CDLL(None, use_errno=True).prctl(1, 0)
+        tee.finish()
+
+
+#: Dump helpers making their warm-start file durable after the zygote got the copy (reaped later).
+_finishing: list[subprocess.Popen] = []
 
 
 def _copy(path: str):
+    """The in-memory copy of a snapshot: the warm-start file's if it matches, else a dump's.
+
+    ``Store.load``, not ``bulk_load``: into memory it took less CPU and about 60 % of the peak
+    memory at 1M (bench/copy.py)."""
     import pyoxigraph as ox
+
+    from .warm_start import WarmStart
 
     memory = ox.Store()
     if not os.path.isdir(path):  # an N-Quads dump (a store without checkpoints)
         memory.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
         return memory
-    dumper = subprocess.Popen([sys.executable, "-c", _DUMP, path], stdout=subprocess.PIPE,
-                              stdin=subprocess.DEVNULL, bufsize=1 << 20)
+    _finishing[:] = [helper for helper in _finishing if helper.poll() is None]
+    warm = WarmStart.of(path)
+    if warm is not None:
+        warm.remove_others()
+        if (ready := warm.matching()) is not None:
+            try:
+                memory.load(path=str(ready), format=ox.RdfFormat.N_QUADS)
+                log.info("the query workers' copy was loaded from the warm-start file %s", ready)
+                return memory
+            except (OSError, SyntaxError, ValueError) as exc:
+                log.warning("the warm-start file %s did not load (removed; dumping the store): %s", ready, exc)
+                warm.discard()
+                memory = ox.Store()
+    copy_to = str(warm.path) if warm is not None and warm.room_to_write() else ""
+    return _dump_into(memory, path, copy_to)
+
+
+def _dump_into(memory, path: str, copy_to: str):
+    import pyoxigraph as ox
+
+    done, status = os.pipe()
     try:
-        memory.bulk_load(dumper.stdout, ox.RdfFormat.N_QUADS)
+        dumper = subprocess.Popen([sys.executable, "-c", _DUMP, path, copy_to, str(status)],
+                                  stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, bufsize=1 << 20,
+                                  pass_fds=(status,))
+    finally:
+        os.close(status)
+    try:
+        memory.load(dumper.stdout, ox.RdfFormat.N_QUADS)
     finally:
         dumper.stdout.close()
-        code = dumper.wait()
-    if code:
-        raise RuntimeError(f"dumping the snapshot failed (exit status {code})")
+        with open(done, "rb") as reply:
+            complete = reply.read() == b"ok"
+    if not complete:
+        raise RuntimeError(f"dumping the snapshot failed (exit status {dumper.wait()})")
+    if copy_to:
+        _finishing.append(dumper)  # it goes on to make the warm-start file durable
+    else:
+        dumper.wait()
     return memory
 
 

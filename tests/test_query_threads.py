@@ -180,3 +180,27 @@ def test_over_http_a_deadline_on_one_process_leaves_the_other_queries_answered(s
             thread.join(120)
     assert outcome["response"].status_code == 504
     assert statuses and all(s == (200, str(triples ** 3)) for s in statuses), statuses
+
+
+def test_a_write_does_not_wait_for_a_long_query_on_a_sibling_slot(make_store):
+    pool, store = _pool(make_store, 3, 1)
+    try:
+        (before,) = _processes(pool)
+        outcome: list = []
+
+        def long_query():
+            try:
+                pool.run(_task(CROSS), 600)
+            except QueryFailed as exc:  # stopped when the pool closes
+                outcome.append(exc.status)
+
+        runner = threading.Thread(target=long_query, daemon=True)
+        runner.start()
+        time.sleep(0.5)  # evaluating inside Store.query, which holds the process's start gate
+        store.update(f"INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}new> a <{EX}Thing> }} }}")
+        assert _count(pool) == "201"
+        assert runner.is_alive()  # answered while the long query still runs: the write did not wait for it
+        assert before in {p.pid for p in pool._all}  # the old process still runs it, retiring
+        assert _processes(pool) - {before}  # a current fork took the new queries
+    finally:
+        pool.close()

@@ -72,11 +72,22 @@ def _evaluation_failed(exc: Exception, text: str) -> QueryFailed:
     return QueryFailed(400, f"the query cannot be evaluated: {message}")
 
 
+#: Longest a write waits for the queries inside ``Store.query`` on this process's other slots
+#: (an aggregate evaluates there whole); past it the process does not apply it and the pool
+#: forks a current worker instead (this one ends when its queries are answered).
+APPLY_WAIT = 2.0
+
+
+class _Busy(Exception):
+    """Queries inside ``Store.query`` held back a write longer than ``APPLY_WAIT``."""
+
+
 class _StartGate:
     """Queries start only while no write is being applied, and a write waits for the queries that
     are starting. Oxigraph's in-memory store gives each query a snapshot when it starts (MVCC), so
     a query never sees half a write once it has started, and a write does not wait for the queries
-    that run, only for those taking their snapshot."""
+    whose solutions are being read, only for those inside ``Store.query`` (which takes the
+    snapshot; an aggregate is evaluated whole there)."""
 
     def __init__(self):
         self._cond = threading.Condition()
@@ -97,11 +108,13 @@ class _StartGate:
                 self._cond.notify_all()
 
     @contextmanager
-    def writing(self):
+    def writing(self, timeout: float):
         with self._cond:
             self._writing = True  # queries that come now wait: the write is not starved
-            while self._starting:
-                self._cond.wait()
+            if not self._cond.wait_for(lambda: not self._starting, timeout):
+                self._writing = False
+                self._cond.notify_all()
+                raise _Busy
         try:
             yield
         finally:
@@ -171,8 +184,8 @@ class _WorkerState:
 
     def follow(self, message: Apply | Replay) -> bool:
         """Apply the next write to the in-memory copy; False when this copy cannot follow it (it
-        is on disk, misses a generation, or a write failed on it): the server then sends a new
-        snapshot or a fork. True also when a sibling slot applied it already."""
+        is on disk, misses a generation, a write failed on it, or a long query holds it back): the
+        server then sends a fork or a snapshot. True also when a sibling slot applied it already."""
         with self._applying:
             with self.lock:
                 if self.on_disk is not None or self.broken:
@@ -182,12 +195,15 @@ class _WorkerState:
                 if self.generation != message.generation - 1:
                     return False
                 store = self.store
-            with self.gate.writing():
-                try:
-                    apply_change(store, message)
-                except BaseException:
-                    self.broken = True  # applied partly: never answer from it again
-                    raise
+            try:
+                with self.gate.writing(APPLY_WAIT):
+                    try:
+                        apply_change(store, message)
+                    except BaseException:
+                        self.broken = True  # applied partly: never answer from it again
+                        raise
+            except _Busy:
+                return False
             with self.lock:
                 self.generation = message.generation
         return True

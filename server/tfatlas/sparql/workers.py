@@ -34,15 +34,40 @@ Why the workers hold the data in memory, and one copy of it
     about the copy times (1 + 0.85 x workers), not much below one copy per worker (1M, PSS after
     the mix: 1.46 GB against 1.96 GB before); what the zygote wins is start-up (one copy, not
     one per worker one after another), the peak while starting, and a replacement in
-    milliseconds. ``TFATLAS_QUERY_WORKERS`` trades throughput for memory on a large store.
+    milliseconds. Fewer processes trade isolation (see below) for memory on a large store.
     Replacing a worker by a new fork once its private memory passed a quarter of the copy cost
     2.4x the throughput at 1M (22 replacements in 30 s: each new fork dirties its pages again);
     the bound is now more than the whole copy (``PRIVATE_SHARE``), a guard against a worker that
     grows beyond what reads explain, read from /proc/PID/smaps_rollup at most once a second.
-    Not done yet: several query threads per forked worker (pyoxigraph releases the GIL) would
-    dirty one copy per process, not per query; a deadline then kills the process, and its
-    innocent in-flight queries must be sent to another worker. A shared read-only store on
-    disk is the 2-8x slower path.
+    (That bound is per process: the slots of one process dirty one copy.)
+
+Why several query threads per worker process
+    Since memory grows with the processes, not with the queries, one process runs several query
+    slots: a thread each, with its own connection to the server, over the process's one copy.
+    pyoxigraph releases the GIL while it evaluates and serialises (the domain mix at 100k in one
+    process: 0.31 s on one thread, 0.19 s on two, the coordinator's figure), so the slots of one
+    process use both cores. ``TFATLAS_QUERY_WORKERS`` is the number of slots,
+    ``TFATLAS_QUERY_PROCESSES`` the processes they are spread over: by default one when the copy
+    is larger than ``ONE_PROCESS_BYTES`` (10M: a copy of about 3.3 GB, so about 6 GB after a
+    scanning mix instead of 14), else two (a deadline then stops half the slots, not all).
+    MEASURED
+
+    The deadline guarantee stays: a query past it kills its whole process (evaluation cannot be
+    stopped otherwise). The queries on the other threads of that process are innocent: they see
+    their connection end, the pool knows it killed the process itself (``stopped``), and sends
+    them again to a live slot with the rest of their own deadline; a new fork takes the killed
+    one's place at once, and the killed process's idle slots are dropped, never handed out. A
+    process that died by itself (out of memory?) answers 503 to all its queries: any of them may
+    have been the cause. A process to be replaced for another reason (its memory grew, it cannot
+    follow a write) takes no new query and ends when its last one is answered.
+
+    The slots share the copy, so a write is applied once per process: ``_WorkerState.follow`` is
+    serialised, and a slot whose sibling already applied that generation answers Applied. Oxigraph's
+    in-memory store gives each query a snapshot when ``Store.query`` is called, so queries take it
+    through a start gate: a write waits for the queries inside ``Store.query``, and queries that
+    come during a write wait for it, so none sees half a write. An aggregate is evaluated whole
+    inside ``Store.query``: a write waits for it at most ``APPLY_WAIT``; past it the process does
+    not apply the write, and the pool forks a current worker and retires the old one.
 
     Every write through the store (``update``, ``load``, ``drop_graph``) bumps the store's write
     generation (the store's write hook, ``AtlasStore.subscribe``); before answering, a worker
@@ -60,10 +85,11 @@ Why a write costs readers only its size
     does not replay exactly, a checkpoint to answer from on disk). ``tfatlas_query_worker_copies`` and
     ``tfatlas_query_worker_applied_writes`` on /-/metrics count both ways.
 
-    Two workers per core (capped by ``TFATLAS_THREADS``): while one hands its answer back, another
-    evaluates (bench/endpoint.py, 100k, concurrency 8: 2 workers 0.75 to 0.90x the throughput of
-    ``oxigraph serve`` in memory, 4 workers 1.03x). ``tfatlas_query_workers{data=...}`` on
-    /-/metrics shows where the pool stands. ``tfatlas serve`` starts the workers at start; an app
+    Two slots per core (capped by ``TFATLAS_THREADS``): while one hands its answer back, another
+    evaluates (bench/endpoint.py, 100k, concurrency 8, one slot per process: 2 slots 0.75 to 0.90x
+    the throughput of ``oxigraph serve`` in memory, 4 slots 1.03x). ``tfatlas_query_workers{data=...}``
+    on /-/metrics counts the slots by where their process's data is. An answer's body travels
+    unpickled after a small header (:class:`.messages.Channel`). ``tfatlas serve`` starts the workers at start; an app
     made in a test starts them on its first query. bench/scale.py measures start-up and memory.
 """
 

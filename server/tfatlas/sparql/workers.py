@@ -50,7 +50,12 @@ Why several query threads per worker process
     ``TFATLAS_QUERY_PROCESSES`` the processes they are spread over: by default one when the copy
     is larger than ``ONE_PROCESS_BYTES`` (10M: a copy of about 3.3 GB, so about 6 GB after a
     scanning mix instead of 14), else two (a deadline then stops half the slots, not all).
-    MEASURED
+    Measured at 1M with four slots (bench/scale.py, one round; memory is not disturbed by the
+    load average of 17-27 that ran meanwhile): the whole tree's peak RSS / PSS 3.11 / 1.73 GB with
+    four single-threaded processes (1de0cc0), 1.54 / 1.19 GB with one process of four threads,
+    2.02 / 1.35 GB with two of two; after the mix 1.43 / 1.09 GB with one. 10M was not measured
+    (loading it takes longer than half an hour on the loaded machine); from 1M, one process
+    should hold about 6 GB PSS, RSS near 8 GB (RSS counts the copy in the zygote and the worker).
 
     The deadline guarantee stays: a query past it kills its whole process (evaluation cannot be
     stopped otherwise). The queries on the other threads of that process are innocent: they see

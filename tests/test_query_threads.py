@@ -42,11 +42,27 @@ def _pool(make_store, slots: int, processes: int, **kwargs):
     pool = WorkerPool(store, slots, processes=processes, **kwargs)
     pool.start()
     deadline = time.monotonic() + 120
-    while not (pool.status()["memory"] == slots and len(_processes(pool)) == processes):
+    # every slot a fork's (no worker left that answers from disk) and the processes as asked
+    while not (pool.status() == {"memory": slots, "disk": 0, "starting": 0} and len(_processes(pool)) == processes):
         assert time.monotonic() < deadline, f"the slots did not become forks: {pool.status()}"
         pool.run(_task("ASK {}"), 60)
         time.sleep(0.1)
     return pool, store
+
+
+def _in_background(call, *args) -> tuple[threading.Thread, list]:
+    """``call(*args)`` on a thread of its own; its result (or its status) lands in the list."""
+    outcome: list = []
+
+    def run():
+        try:
+            outcome.append(call(*args))
+        except QueryFailed as exc:
+            outcome.append(exc.status)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, outcome
 
 
 def _processes(pool: WorkerPool) -> set[int]:
@@ -57,24 +73,14 @@ def test_innocent_queries_on_a_killed_process_are_sent_again_and_answered(make_s
     pool, _ = _pool(make_store, 4, 1)
     try:
         (before,) = _processes(pool)
-        answers: list = []
-
-        def medium():
-            try:
-                answers.append(_count(pool, MEDIUM))
-            except QueryFailed as exc:
-                answers.append(exc.status)
-
-        innocents = [threading.Thread(target=medium) for _ in range(3)]
-        for thread in innocents:
-            thread.start()
+        innocents = [_in_background(_count, pool, MEDIUM) for _ in range(3)]
         time.sleep(0.3)  # the three are evaluating on the process's other slots
         with pytest.raises(QueryFailed) as stopped:
             pool.run(_task(CROSS), 1)
         assert stopped.value.status == 504
-        for thread in innocents:
+        for thread, _ in innocents:
             thread.join(180)
-        assert answers == ["8000000"] * 3  # neither 503 nor 504 for another client's query
+        assert [outcome for _, outcome in innocents] == [["8000000"]] * 3  # neither 503 nor 504 for another client's query
         assert pool.resent >= 1  # they were on the killed process (all four slots are on it)
         assert before not in _processes(pool) and len(_processes(pool)) == 1
         assert _count(pool) == "200"
@@ -186,16 +192,7 @@ def test_a_write_does_not_wait_for_a_long_query_on_a_sibling_slot(make_store):
     pool, store = _pool(make_store, 3, 1)
     try:
         (before,) = _processes(pool)
-        outcome: list = []
-
-        def long_query():
-            try:
-                pool.run(_task(CROSS), 600)
-            except QueryFailed as exc:  # stopped when the pool closes
-                outcome.append(exc.status)
-
-        runner = threading.Thread(target=long_query, daemon=True)
-        runner.start()
+        runner, _ = _in_background(pool.run, _task(CROSS), 600)  # stopped when the pool closes
         time.sleep(0.5)  # evaluating inside Store.query, which holds the process's start gate
         store.update(f"INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}new> a <{EX}Thing> }} }}")
         assert _count(pool) == "201"

@@ -329,17 +329,18 @@ class WorkerPool:
                 continue
             # a fork behind catches up itself; one sent a snapshot (it could not follow) is replaced
             (fresh if slot.owner.forked and slot.owner.in_memory else stale).append(slot)
-        for slot in stale:
-            owner = slot.owner
-            if owner.retiring:
-                continue
-            if self._live_slots() - len(owner.slots) < self._size:
-                replacement = self._fork_current()
-                if replacement is None:
-                    fresh.append(slot)
+        with self._grow_lock:  # counted with a top-up's forks: the pool never ends up with more
+            for slot in stale:
+                owner = slot.owner
+                if owner.retiring:
                     continue
-                fresh.extend(replacement.slots)
-            self._retire_gracefully(owner)  # it ends when its slots answered what they are running
+                if self._live_slots() - len(owner.slots) < self._size:
+                    replacement = self._fork_current()
+                    if replacement is None:
+                        fresh.append(slot)
+                        continue
+                    fresh.extend(replacement.slots)
+                self._retire_gracefully(owner)  # it ends when its slots answered what they are running
         for slot in fresh:
             self._idle.put(slot)
 

@@ -17,6 +17,10 @@ For every run it measures, from the moment `tfatlas serve` is started:
     .venv/bin/python bench/scale.py                                   # 1M and 10M, 2 rounds
     .venv/bin/python bench/scale.py --sizes 1M --rounds 3
     .venv/bin/python bench/scale.py --skip-before-10M                 # cite the old 10M figure
+    .venv/bin/python bench/scale.py --sizes 1M --before 1de0cc0 --query-workers 4 --query-processes 1,2
+
+``--query-processes`` (TFATLAS_QUERY_PROCESSES, a comma-separated list) runs this checkout once
+per value in each round: the query slots (``--query-workers``) spread over that many processes.
 
 The old code at 10M needs about 15 GB: check `free -g` first, or pass --skip-before-10M.
 """
@@ -96,9 +100,9 @@ def workers(base: str) -> dict[str, float]:
     return {l.split('data="')[1].split('"')[0]: float(l.rsplit(" ", 1)[1]) for l in lines}
 
 
-def serve_once(code: Path, store: Path, log: Path, args) -> dict:
+def serve_once(code: Path, store: Path, log: Path, args, settings: dict[str, str]) -> dict:
     env = {**os.environ, "PYTHONPATH": str(code), "TFATLAS_STORE": str(store), "TFATLAS_RESULT_CACHE_MB": "0",
-           "TFATLAS_QUERY_WORKERS": str(args.query_workers)}  # the old code has no such setting
+           "TFATLAS_QUERY_WORKERS": str(args.query_workers), **settings}  # old code ignores new settings
     env.pop("TFATLAS_STORE_URL", None)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -157,7 +161,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20, help="length of the warm query mix")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--query-workers", type=int, default=0,
-                        help="TFATLAS_QUERY_WORKERS of this checkout (0: two per core, as the old code)")
+                        help="TFATLAS_QUERY_WORKERS, query slots (0: two per core, as the old code)")
+    parser.add_argument("--query-processes", default="0",
+                        help="TFATLAS_QUERY_PROCESSES of this checkout, comma-separated: one run each")
     parser.add_argument("--warm-timeout", type=float, default=900)
     parser.add_argument("--data-dir", type=Path, default=HERE / "data")
     args = parser.parse_args()
@@ -165,7 +171,10 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         tmp = Path(tmp)
-        codes = {"before": old_code_tree(args.before, tmp / "before"), "after": REPO / "server"}
+        processes = args.query_processes.split(",")
+        afters = {("after" if len(processes) == 1 else f"after, processes {n}"): n for n in processes}
+        codes = {"before": old_code_tree(args.before, tmp / "before"), **{name: REPO / "server" for name in afters}}
+        settings = {"before": {}, **{name: {"TFATLAS_QUERY_PROCESSES": n} for name, n in afters.items()}}
         for size in args.sizes.split(","):
             data = ensure_data(size, args.data_dir)
             store = tmp / f"store-{size}"
@@ -175,18 +184,21 @@ def main() -> None:
                                              "PYTHONPATH": str(REPO / "server")},
                            check=True, stdout=subprocess.DEVNULL)
             print(f"## {size}: loaded in {time.perf_counter() - started:.0f} s", flush=True)
-            names = ["before", "after"]
+            names = ["before", *afters]
             if size == "10M" and args.skip_before_10M:
-                names = ["after"]
+                names = list(afters)
             runs: dict[str, list[dict]] = {name: [] for name in names}
             for round_ in range(args.rounds):
                 for name in (names if round_ % 2 == 0 else names[::-1]):
-                    result = serve_once(codes[name], store, tmp / f"{size}-{name}-{round_}.log", args)
+                    log = tmp / f"{size}-{name.replace(' ', '_').replace(',', '')}-{round_}.log"
+                    result = serve_once(codes[name], store, log, args, settings[name])
                     print(f"  {name} round {round_ + 1}: {result}", flush=True)
                     runs[name].append(result)
             before = describe(runs["before"]) if "before" in runs else f"{BEFORE_10M} (issue 14, not re-run)"
-            rows.append(f"| {size}: from `tfatlas serve` start until every query worker answers from memory; "
-                        f"whole tree | before ({args.before}): {before} | after: {describe(runs['after'])} |")
+            for name in afters:
+                rows.append(f"| {size}: from `tfatlas serve` start until every query worker answers from memory; "
+                            f"whole tree, {args.query_workers or 'default'} query slots | before ({args.before}): "
+                            f"{before} | {name}: {describe(runs[name])} |")
     print(f"\nload average at end: {open('/proc/loadavg').read().strip()}")
     print("| work | before | after |\n|---|---|---|")
     print("\n".join(rows))

@@ -127,9 +127,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("engine_allocator", "auto", "Memory allocator of the query workers: auto (jemalloc or "
             "mimalloc when installed, else glibc's), system (glibc's malloc), or the path of a shared "
             "library to preload.", _allocator),
-    Setting("query_workers", 0, "Query worker processes, forked from the one in-memory copy; each "
-            "one's scanning reads make most of the copy its own (0: two per core, at most "
-            "`threads`). Fewer workers need less memory on a large store.", lambda v: max(0, int(v))),
+    Setting("query_workers", 0, "Query slots: queries evaluated at once, on threads of the query "
+            "worker processes (0: two per core, at most `threads`).", lambda v: max(0, int(v))),
+    Setting("query_processes", 0, "Query worker processes the slots are spread over, each forked from "
+            "the one in-memory copy; each process's scanning reads make most of the copy its own, so "
+            "memory is about the copy times (1 + 0.85 x processes). A query past its deadline kills "
+            "its process; the other queries on it are sent again (0: one when the copy is larger "
+            "than 1 GiB, else two).", lambda v: max(0, int(v))),
     Setting("apply_writes", True, "Apply each write to the query workers' in-memory copies; off: "
             "every worker copies the whole store again after a write (the behaviour before issue 10, "
             "kept for bench/write.py --before).", _bool),

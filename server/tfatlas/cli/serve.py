@@ -17,11 +17,15 @@ from .context import Session, pass_context
 @click.option("--port", type=int, default=None, help="Port (env TFATLAS_PORT, default 8080).")
 @click.option("--threads", type=int, default=None, help="Request threads (env TFATLAS_THREADS, default 8).")
 @click.option("--query-workers", type=click.IntRange(min=0), default=None,
-              help="Query worker processes (env TFATLAS_QUERY_WORKERS, default 0: two per core).")
+              help="Query slots, queries evaluated at once (env TFATLAS_QUERY_WORKERS, default 0: two per core).")
+@click.option("--query-processes", type=click.IntRange(min=0), default=None,
+              help="Worker processes the query slots share (env TFATLAS_QUERY_PROCESSES, default 0: "
+                   "one for a copy over 1 GiB, else two).")
 @pass_context
-def serve(ctx: Session, host, port, threads, query_workers):
+def serve(ctx: Session, host, port, threads, query_workers, query_processes):
     """Serve the atlas over HTTP; an empty store is initialised with the knowledge model first."""
-    ctx.override(host=host, port=port, threads=threads, query_workers=query_workers)
+    ctx.override(host=host, port=port, threads=threads, query_workers=query_workers,
+                 query_processes=query_processes)
     config = ctx.config
     _check_address(config.host, config.port)
     # Initialise before the server starts, so the first request never waits for a load; the

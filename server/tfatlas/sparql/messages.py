@@ -1,12 +1,20 @@
-"""The messages between the server and its query workers (pickled over a socket pair).
+"""The messages between the server and its query workers, and the channel they travel on.
 
 Every reply carries the generations whose snapshots the worker has released since its last reply,
 so the server can delete a snapshot as soon as no worker reads it.
+
+A message is pickled; an answer's body is not: it follows its small header as raw bytes and is
+received straight into one ``bytes`` object (pickling it cost a copy on each side, and
+``multiprocessing``'s ``Connection`` copied it twice more and built a selector per ``poll``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import pickle
+import select
+import socket
+import struct
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -64,7 +72,10 @@ class StatusRequest:
 
 @dataclass(frozen=True)
 class Fork:
-    """To the zygote: fork a worker holding its copy (its connection follows as a file descriptor)."""
+    """To the zygote: fork a worker holding its copy, answering on ``slots`` threads (one connection
+    each; they follow as file descriptors)."""
+
+    slots: int = 1
 
 
 # -- worker to server ----------------------------------------------------------------------------
@@ -112,3 +123,57 @@ class Forked:
 
 Request = Load | Apply | Replay | Evaluate | StatusRequest | Fork
 Reply = Loaded | Applied | Answered | Failed | Status | Forked
+
+
+# -- the channel -------------------------------------------------------------------------------
+
+_FRAME = struct.Struct("!IQ")  # length of the pickled header, length of the raw body after it
+
+
+class Channel:
+    """One end of a socket pair carrying :mod:`.messages`; an ``Answered`` body travels unpickled.
+
+    Reads are exact (no read-ahead), so file descriptors sent with ``socket.send_fds`` on the same
+    socket arrive where expected. One poll object per channel, registered once."""
+
+    def __init__(self, sock: socket.socket):
+        self.socket = sock
+        self._poller = select.poll()
+        self._poller.register(sock.fileno(), select.POLLIN)
+
+    def fileno(self) -> int:
+        return self.socket.fileno()
+
+    def send(self, message) -> None:
+        body = b""
+        if isinstance(message, Answered) and message.body:
+            body, message = message.body, replace(message, body=b"")
+        head = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+        self.socket.sendall(_FRAME.pack(len(head), len(body)) + head)
+        if body:
+            self.socket.sendall(body)
+
+    def poll(self, timeout: float | None = None) -> bool:
+        """True when a message (or the end of the connection) is there to read."""
+        return bool(self._poller.poll(None if timeout is None else max(0, int(timeout * 1000))))
+
+    def recv(self):
+        head_size, body_size = _FRAME.unpack(self._read(_FRAME.size))
+        message = pickle.loads(self._read(head_size))
+        if body_size:
+            message = replace(message, body=self._read(body_size))
+        return message
+
+    def _read(self, size: int) -> bytes:
+        data = self.socket.recv(size, socket.MSG_WAITALL)  # one allocation; the kernel fills it
+        if len(data) == size:
+            return data
+        parts = [data]
+        while size - sum(map(len, parts)) > 0:  # interrupted, or the other end closed
+            if not parts[-1]:
+                raise EOFError("the other end of the channel closed")
+            parts.append(self.socket.recv(size - sum(map(len, parts)), socket.MSG_WAITALL))
+        return b"".join(parts)
+
+    def close(self) -> None:
+        self.socket.close()

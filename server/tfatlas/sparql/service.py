@@ -48,7 +48,8 @@ class QueryService:
             # Two per core: while one worker hands its answer back, another evaluates (measured:
             # 2 workers 0.75-0.90x `oxigraph serve` at concurrency 8 on 2 cores, 4 workers 1.03x).
             size = int(config.query_workers) or max(2, min(int(config.threads), 2 * (os.cpu_count() or 1)))
-            self.pool = WorkerPool(store, size, follow_writes=bool(config.apply_writes))
+            self.pool = WorkerPool(store, size, follow_writes=bool(config.apply_writes),
+                                   processes=int(config.query_processes))
             self.backend = self.pool
         # Exact answers need a write generation that covers every writer: only the embedded store has one.
         cache_bytes = int(config.result_cache_mb * 1024 * 1024)

@@ -5,18 +5,18 @@ See :mod:`tfatlas.sparql.workers` for why queries run in processes and copies ar
 from __future__ import annotations
 
 import logging
-import multiprocessing.connection
 import os
 import select
 import socket
 import threading
+from contextlib import contextmanager
 
 import pyoxigraph as ox
 
 from ..errors import AtlasError, QueryFailed
 from . import conneg
-from .messages import (Answered, Applied, Apply, Failed, Load, Loaded, QueryTask, Replay, Reply, Request, Status,
-                       StatusRequest)
+from .messages import (Answered, Applied, Apply, Channel, Failed, Load, Loaded, QueryTask, Replay, Reply, Request,
+                       Status, StatusRequest)
 from .replay import apply_change
 from .stack import on_large_stack
 from .text import outgoing_targets
@@ -72,19 +72,90 @@ def _evaluation_failed(exc: Exception, text: str) -> QueryFailed:
     return QueryFailed(400, f"the query cannot be evaluated: {message}")
 
 
+#: Longest a write waits for the queries inside ``Store.query`` on this process's other slots
+#: (an aggregate evaluates there whole); past it the process does not apply it and the pool
+#: forks a current worker instead (this one ends when its queries are answered).
+APPLY_WAIT = 2.0
+
+
+class _Busy(Exception):
+    """Queries inside ``Store.query`` held back a write longer than ``APPLY_WAIT``."""
+
+
+class _StartGate:
+    """Queries start only while no write is being applied, and a write waits for the queries that
+    are starting. Oxigraph's in-memory store gives each query a snapshot when it starts (MVCC), so
+    a query never sees half a write once it has started, and a write does not wait for the queries
+    whose solutions are being read, only for those inside ``Store.query`` (which takes the
+    snapshot; an aggregate is evaluated whole there)."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._starting = 0
+        self._writing = False
+
+    @contextmanager
+    def starting(self):
+        with self._cond:
+            while self._writing:
+                self._cond.wait()
+            self._starting += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._starting -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def writing(self, timeout: float):
+        with self._cond:
+            self._writing = True  # queries that come now wait: the write is not starved
+            if not self._cond.wait_for(lambda: not self._starting, timeout):
+                self._writing = False
+                self._cond.notify_all()
+                raise _Busy
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writing = False
+                self._cond.notify_all()
+
+
+class _Reading:
+    """The store as ``evaluate`` sees it: a query takes its snapshot through the start gate."""
+
+    def __init__(self, state: _WorkerState):
+        self._state = state
+
+    def query(self, *args, **kwargs):
+        with self._state.gate.starting():
+            with self._state.lock:
+                store = self._state.store
+            return store.query(*args, **kwargs)
+
+
 class _WorkerState:
-    """The store a worker answers from, and the snapshots it no longer needs.
+    """The store a worker process answers from (on all its query threads), and the snapshots it no
+    longer needs.
 
     A worker forked by the zygote answers from the zygote's in-memory copy. A worker that cannot
     follow a write (or one started while the zygote makes its copy) is sent a snapshot and answers
     from it read-only on disk until the pool replaces it by a fork of the new copy. A snapshot is
     released (the server may delete it) once a newer one took its place.
+
+    The threads share the copy, so a write is applied once per process: ``follow`` is serialised,
+    and a slot whose sibling already applied the generation answers Applied.
     """
 
     def __init__(self, store=None, generation: int = -1):
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # the fields below
+        self.gate = _StartGate()
+        self._applying = threading.Lock()  # one write at a time, whichever slot sent it
         self.store = store if store is not None else ox.Store()
         self.generation = generation
+        self.broken = False  # a write failed midway: this copy is wrong and follows nothing more
         self.on_disk: int | None = None  # generation answered from its snapshot on disk
         self.released: list[int] = []
 
@@ -94,31 +165,47 @@ class _WorkerState:
         return tuple(released)
 
     def load(self, path: str, generation: int) -> None:
+        with self.lock:
+            if self.on_disk == generation:  # a sibling slot opened it already: release this hold
+                self.released.append(generation)
+                return
         if not os.path.isdir(path):  # an N-Quads dump (a store without checkpoints): load it whole
             memory = ox.Store()
             memory.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
             with self.lock:
                 self._leave_disk()
-                self.store, self.generation = memory, generation
+                self.store, self.generation, self.broken = memory, generation, False
                 self.released.append(generation)
             return
         snapshot = ox.Store.read_only(path)
         with self.lock:
             self._leave_disk()
-            self.store, self.generation, self.on_disk = snapshot, generation, generation
+            self.store, self.generation, self.on_disk, self.broken = snapshot, generation, generation, False
 
     def follow(self, message: Apply | Replay) -> bool:
         """Apply the next write to the in-memory copy; False when this copy cannot follow it (it
-        is on disk, or misses a generation): the server then sends a new snapshot or a fork."""
-        with self.lock:
-            if self.on_disk is not None or self.generation != message.generation - 1:
+        is on disk, misses a generation, a write failed on it, or a long query holds it back): the
+        server then sends a fork or a snapshot. True also when a sibling slot applied it already."""
+        with self._applying:
+            with self.lock:
+                if self.on_disk is not None or self.broken:
+                    return False
+                if self.generation >= message.generation:
+                    return True
+                if self.generation != message.generation - 1:
+                    return False
+                store = self.store
+            try:
+                with self.gate.writing(APPLY_WAIT):
+                    try:
+                        apply_change(store, message)
+                    except BaseException:
+                        self.broken = True  # applied partly: never answer from it again
+                        raise
+            except _Busy:
                 return False
-            store = self.store
-        # Queries are handled in this same loop, so none reads the copy while it changes. If
-        # applying fails midway the copy is wrong: its generation stays old, so it is replaced.
-        apply_change(store, message)
-        with self.lock:
-            self.generation = message.generation
+            with self.lock:
+                self.generation = message.generation
         return True
 
     def _leave_disk(self) -> None:
@@ -128,17 +215,18 @@ class _WorkerState:
 
 
 def worker_main(conn, state: _WorkerState | None = None) -> None:
-    """Loop of one query worker: a :mod:`.messages` request in, a reply out."""
+    """Loop of one query slot: a :mod:`.messages` request in, a reply out."""
     state = state or _WorkerState()
+    reading = _Reading(state)
     while True:
         try:
             message = conn.recv()
         except (EOFError, OSError):
             return  # the server went away
-        conn.send(_handle(state, message))
+        conn.send(_handle(state, reading, message))
 
 
-def _handle(state: _WorkerState, message: Request) -> Reply:
+def _handle(state: _WorkerState, reading: _Reading, message: Request) -> Reply:
     try:
         if isinstance(message, Load):
             state.load(message.path, message.generation)
@@ -152,9 +240,9 @@ def _handle(state: _WorkerState, message: Request) -> Reply:
             with state.lock:
                 generation, in_memory = state.generation, state.on_disk is None
             return Status(generation, in_memory, state.take_released())
-        with state.lock:
-            store = state.store
-        answer = evaluate(store, message.task)
+        if state.broken:
+            raise QueryFailed(500, "this worker's copy is broken (a write failed on it)")
+        answer = evaluate(reading, message.task)
         return Answered(answer.body, answer.content_type, answer.rows, state.take_released())
     except AtlasError as exc:  # QueryFailed, NotAcceptable: each carries its status
         return Failed(exc.status, exc.message, state.take_released())
@@ -162,15 +250,16 @@ def _handle(state: _WorkerState, message: Request) -> Reply:
         return Failed(500, f"{type(exc).__name__}: {exc}", state.take_released())
 
 
-def _die_with_server(fd: int) -> None:
-    """End this process as soon as the server's end of its socket closes, even in the middle of a
-    query (which may run for minutes): evaluation releases the GIL, so this thread keeps watching.
-    (PR_SET_PDEATHSIG would fire when the *thread* that started the worker ends, and a forked
-    worker's parent is the zygote, not the server.)"""
+def _die_with_server(fds: list[int]) -> None:
+    """End this process as soon as the server's end of one of its sockets closes, even in the middle
+    of a query (which may run for minutes): evaluation releases the GIL, so this thread keeps
+    watching. (PR_SET_PDEATHSIG would fire when the *thread* that started the worker ends, and a
+    forked worker's parent is the zygote, not the server.)"""
 
     def watch() -> None:
         poller = select.poll()
-        poller.register(fd, select.POLLRDHUP)
+        for fd in fds:
+            poller.register(fd, select.POLLRDHUP)
         while True:
             for _, events in poller.poll():
                 if events & (select.POLLRDHUP | select.POLLHUP | select.POLLERR | select.POLLNVAL):
@@ -179,18 +268,27 @@ def _die_with_server(fd: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _serve(conn, state: _WorkerState | None = None) -> None:
-    _die_with_server(conn.fileno())
-    # Parse, evaluation and serialisation recurse: the loop runs on a thread with a large stack, so
-    # that what the guard admits cannot overflow it (one thread for the worker's life: no cost per query).
-    on_large_stack(worker_main, conn, state)
+def _serve(channels: list[Channel], state: _WorkerState | None = None) -> None:
+    _die_with_server([channel.fileno() for channel in channels])
+    state = state or _WorkerState()
+    # Parse, evaluation and serialisation recurse: each slot's loop runs on a thread with a large
+    # stack, so that what the guard admits cannot overflow it (one thread per slot for the
+    # worker's life: no cost per query). pyoxigraph releases the GIL while it evaluates and
+    # serialises, so the slots' queries run on all cores over the one copy.
+    threads = [threading.Thread(target=on_large_stack, args=(worker_main, channel, state), daemon=True)
+               for channel in channels]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def worker_entry(fd: int) -> None:
     """Entry point of a worker process started by the server: its socket to the server is ``fd``."""
-    _serve(multiprocessing.connection.Connection(fd))
+    _serve([Channel(socket.socket(fileno=fd))])
 
 
-def run_forked_worker(sock: socket.socket, store: ox.Store, generation: int) -> None:
-    """Run a worker forked by the zygote, answering from the zygote's copy (shared copy-on-write)."""
-    _serve(multiprocessing.connection.Connection(sock.detach()), _WorkerState(store, generation))
+def run_forked_worker(socks: list[socket.socket], store: ox.Store, generation: int) -> None:
+    """Run a worker forked by the zygote, answering from the zygote's copy (shared copy-on-write)
+    on one thread per socket."""
+    _serve([Channel(sock) for sock in socks], _WorkerState(store, generation))

@@ -10,7 +10,6 @@ stack) has ended before it forks.
 from __future__ import annotations
 
 import logging
-import multiprocessing.connection
 import os
 import select
 import signal
@@ -19,8 +18,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 
-from .messages import Applied, Apply, Failed, Fork, Forked, Load, Loaded, Replay
+from .messages import Applied, Apply, Channel, Failed, Fork, Forked, Load, Loaded, Replay
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +28,30 @@ _DUMP = ("import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); import sy
          "from tfatlas.sparql.zygote import dump_entry; dump_entry(*sys.argv[1:])")
 
 
-class Spawned:
+class WorkerProcess:
+    """What the pool keeps of one worker process: its slots (one connection and one query thread
+    each, over the process's one copy), the generation the process's copy is at, the snapshots it
+    may still read (a count per generation: one per ``Load`` sent), and the pool's own marks."""
+
+    forked: bool
+    slots: list
+
+    def _init_process(self, generation: int) -> None:
+        self.generation = generation
+        self.holding: Counter[int] = Counter()
+        self.in_memory = self.forked  # as last reported
+        self.measured = time.monotonic()  # when its private memory was last read
+        self.busy = 0  # slots handed out to requests
+        self.stopped: str | None = None  # why the pool killed it ("deadline", "broken", ...)
+        self.retiring = False  # takes no new query; killed when its last one is answered
+
+
+class Spawned(WorkerProcess):
     """A child process started with subprocess, not multiprocessing: ``spawn`` re-runs the main
     module (``tfatlas serve`` itself) in the child, and ``fork`` would copy an open RocksDB. It
     runs ``entry(fd)`` of ``module``, talking to the server over the socket ``fd``."""
+
+    forked = False
 
     def __init__(self, module: str, entry: str):
         parent, child = socket.socketpair()
@@ -43,9 +63,11 @@ class Spawned:
                                         pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL)
         child.close()
         self.socket = parent
-        self.conn = multiprocessing.connection.Connection(os.dup(parent.fileno()))
-        self.generation = -1
-        self.holding: set[int] = set()  # snapshots it may still read
+        self.conn = Channel(parent)
+        self.pid = self.process.pid
+        self.owner = self  # a spawned process is its own one slot
+        self.slots = [self]
+        self._init_process(-1)
 
     def send(self, message) -> None:
         self.conn.send(message)
@@ -58,56 +80,76 @@ class Spawned:
         except subprocess.TimeoutExpired:
             pass
         self.conn.close()
-        self.socket.close()
 
 
 class Zygote(Spawned):
     """The server's handle on the zygote process (used under ``lock``: one request at a time)."""
 
-    forked = False
-
     def __init__(self):
         super().__init__("tfatlas.sparql.zygote", "zygote_worker_entry")
         self.lock = threading.RLock()
 
-    def fork(self) -> ForkedWorker:
-        """A new query worker holding the zygote's copy (shared copy-on-write), at its generation."""
-        self.conn.send(Fork())
+    def fork(self, slots: int = 1) -> ForkedWorker:
+        """A new query worker holding the zygote's copy (shared copy-on-write), at its generation,
+        answering on ``slots`` threads."""
+        self.conn.send(Fork(slots))
         if not self.conn.poll(30):
             raise OSError("the zygote did not fork a worker in time")
         reply = self.conn.recv()
         if not isinstance(reply, Forked):
             raise OSError(f"the zygote could not fork a worker: {getattr(reply, 'message', reply)}")
-        _, fds, _, _ = socket.recv_fds(self.socket, 1, 1)
-        if not fds:
-            raise OSError("the zygote sent no connection for its new worker")
-        return ForkedWorker(reply.pid, fds[0], reply.generation)
+        _, fds, _, _ = socket.recv_fds(self.socket, 1, slots)
+        if len(fds) != slots:
+            for fd in fds:
+                os.close(fd)
+            raise OSError("the zygote sent no connections for its new worker")
+        return ForkedWorker(reply.pid, fds, reply.generation)
 
     def private_bytes(self) -> int:
         return private_bytes(self.process.pid)
 
 
-class ForkedWorker:
-    """A query worker forked by the zygote: a child of the zygote, so it is signalled by pidfd
-    (no race with a reused pid) and the zygote reaps it."""
+class Slot:
+    """One query thread of a forked worker process: its own connection; the copy is the process's."""
 
     forked = True
 
-    def __init__(self, pid: int, fd: int, generation: int):
-        self.conn = multiprocessing.connection.Connection(fd)
+    def __init__(self, owner: ForkedWorker, fd: int):
+        self.owner = owner
+        self.conn = Channel(socket.socket(fileno=fd))
+
+    @property
+    def generation(self) -> int:
+        return self.owner.generation
+
+    @generation.setter
+    def generation(self, value: int) -> None:
+        # slots of one process apply its writes once: a sibling may be further already
+        self.owner.generation = max(self.owner.generation, value)
+
+    @property
+    def holding(self):
+        return self.owner.holding
+
+    def send(self, message) -> None:
+        self.conn.send(message)
+
+
+class ForkedWorker(WorkerProcess):
+    """A query worker process forked by the zygote: a child of the zygote, so it is signalled by
+    pidfd (no race with a reused pid) and the zygote reaps it. Killing it ends all its slots."""
+
+    forked = True
+
+    def __init__(self, pid: int, fds: list[int], generation: int):
         self.pid = pid
         try:
             self._pidfd: int | None = os.pidfd_open(pid)
         except ProcessLookupError:  # it died at once; the first message finds out
             self._pidfd = None
         self._kill_lock = threading.Lock()
-        self.generation = generation
-        self.holding: set[int] = set()
-        self.in_memory = True
-        self.measured = time.monotonic()  # when its private memory was last read
-
-    def send(self, message) -> None:
-        self.conn.send(message)
+        self.slots = [Slot(self, fd) for fd in fds]
+        self._init_process(generation)
 
     def kill(self) -> None:
         # The pool's closing and a request thread replacing this worker may both kill it: the
@@ -121,7 +163,8 @@ class ForkedWorker:
             except ProcessLookupError:
                 pass
             os.close(pidfd)
-        self.conn.close()
+        for slot in self.slots:
+            slot.conn.close()
 
 
 def private_bytes(pid: int) -> int:
@@ -245,23 +288,24 @@ def _single_threaded(timeout: float = 2.0) -> bool:
     return True
 
 
-def _fork(memory, generation: int, conn, fds: socket.socket) -> tuple[int, socket.socket]:
+def _fork(memory, generation: int, conn: Channel, slots: int) -> tuple[int, list[socket.socket]]:
     from .worker_process import run_forked_worker
 
     if not _single_threaded():
         raise RuntimeError("the zygote runs other threads; forking now is not safe")
-    ours, theirs = socket.socketpair()
+    pairs = [socket.socketpair() for _ in range(max(1, slots))]
     pid = os.fork()
-    if pid == 0:  # the worker: only the zygote's copy and its own socket
+    if pid == 0:  # the worker: only the zygote's copy and its own sockets
         try:
             conn.close()
-            fds.close()
-            ours.close()
-            run_forked_worker(theirs, memory, generation)
+            for ours, _ in pairs:
+                ours.close()
+            run_forked_worker([theirs for _, theirs in pairs], memory, generation)
         finally:
             os._exit(0)
-    theirs.close()
-    return pid, ours
+    for _, theirs in pairs:
+        theirs.close()
+    return pid, [ours for ours, _ in pairs]
 
 
 def _reap(children: set[int]) -> None:
@@ -280,8 +324,7 @@ def zygote_worker_entry(fd: int) -> None:
     from .replay import apply_change
     from .stack import on_large_stack
 
-    fds = socket.socket(fileno=fd)
-    conn = multiprocessing.connection.Connection(os.dup(fd))
+    conn = Channel(socket.socket(fileno=fd))
     memory, generation = None, -1
     children: set[int] = set()
     while True:
@@ -309,11 +352,12 @@ def zygote_worker_entry(fd: int) -> None:
                 if memory is None or generation < 0:
                     conn.send(Failed(409, "the zygote holds no copy of the data"))
                     continue
-                pid, ours = _fork(memory, generation, conn, fds)
+                pid, ours = _fork(memory, generation, conn, message.slots)
                 children.add(pid)
                 conn.send(Forked(pid, generation))
-                socket.send_fds(fds, [b"F"], [ours.fileno()])
-                ours.close()
+                socket.send_fds(conn.socket, [b"F"], [sock.fileno() for sock in ours])
+                for sock in ours:
+                    sock.close()
             else:
                 conn.send(Failed(400, f"the zygote does not handle {type(message).__name__}"))
         except Exception as exc:  # report, never die silently

@@ -186,6 +186,10 @@ def test_over_http_a_deadline_on_one_process_leaves_the_other_queries_answered(s
             thread.join(120)
     assert outcome["response"].status_code == 504
     assert statuses and all(s == (200, str(triples ** 3)) for s in statuses), statuses
+    # the medium queries kept the other slots busy, so some were in flight at the kill: sent again
+    metrics = requests.get(server.url + "/-/metrics", timeout=30).text
+    resent = [line for line in metrics.splitlines() if line.startswith("tfatlas_query_resent ")]
+    assert resent and float(resent[0].split()[1]) >= 1, resent
 
 
 def test_a_write_does_not_wait_for_a_long_query_on_a_sibling_slot(make_store):

@@ -26,8 +26,9 @@ class Metrics:
         self.triples = Gauge("tfatlas_store_triples", "Triples in the store (all graphs).",
                              registry=self.registry)
         self.graphs = Gauge("tfatlas_store_graphs", "Named graphs in the store.", registry=self.registry)
-        self.workers = Gauge("tfatlas_query_workers", "Query worker processes by where their copy of the "
-                             "data is (memory: full speed; disk: a copy is being made).", ["data"],
+        self.workers = Gauge("tfatlas_query_workers", "Query slots (threads of the query worker processes) "
+                             "by where their copy of the data is (memory: full speed; disk: a copy is "
+                             "being made).", ["data"],
                              registry=self.registry)
         self.copies = Gauge("tfatlas_query_worker_copies", "Copies of the whole store made in memory "
                             "for the query workers (by the zygote they are forked from: at start, after "
@@ -36,6 +37,9 @@ class Metrics:
         self.applied = Gauge("tfatlas_query_worker_applied_writes", "Writes applied to a query "
                              "worker's copy instead of copying the store again (per worker).",
                              registry=self.registry)
+        self.resent = Gauge("tfatlas_query_resent", "Queries sent again to another slot because the "
+                            "process they ran on was stopped for another query past its deadline.",
+                            registry=self.registry)
         app.before_request(self._start)
         app.after_request(self._finish)
 
@@ -74,4 +78,5 @@ def metrics():
                 collected.workers.labels(where).set(count)
             collected.copies.set(service.pool.copies)
             collected.applied.set(service.pool.applied)
+            collected.resent.set(service.pool.resent)
     return Response(generate_latest(collected.registry), content_type=CONTENT_TYPE_LATEST)

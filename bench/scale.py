@@ -18,6 +18,7 @@ For every run it measures, from the moment `tfatlas serve` is started:
     .venv/bin/python bench/scale.py --sizes 1M --rounds 3
     .venv/bin/python bench/scale.py --skip-before-10M                 # cite the old 10M figure
     .venv/bin/python bench/scale.py --sizes 1M --before 1de0cc0 --query-workers 4 --query-processes 1,2
+    .venv/bin/python bench/scale.py --sizes 10M --skip-before-10M --store 10M=/tmp/s10M   # a store loaded before
 
 ``--query-processes`` (TFATLAS_QUERY_PROCESSES, a comma-separated list) runs this checkout once
 per value in each round: the query slots (``--query-workers``) spread over that many processes.
@@ -166,7 +167,11 @@ def main() -> None:
                         help="TFATLAS_QUERY_PROCESSES of this checkout, comma-separated: one run each")
     parser.add_argument("--warm-timeout", type=float, default=900)
     parser.add_argument("--data-dir", type=Path, default=HERE / "data")
+    parser.add_argument("--store", action="append", default=[], metavar="SIZE=DIRECTORY",
+                        help="serve this store for SIZE instead of loading one (made by `tfatlas load --force` "
+                             "of bench/data/SIZE.nt into the graph of bench/endpoint.py; kept afterwards)")
     args = parser.parse_args()
+    given = dict(item.split("=", 1) for item in args.store)
     print(f"load average at start: {open('/proc/loadavg').read().strip()}", flush=True)
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
@@ -176,14 +181,18 @@ def main() -> None:
         codes = {"before": old_code_tree(args.before, tmp / "before"), **{name: REPO / "server" for name in afters}}
         settings = {"before": {}, **{name: {"TFATLAS_QUERY_PROCESSES": n} for name, n in afters.items()}}
         for size in args.sizes.split(","):
-            data = ensure_data(size, args.data_dir)
-            store = tmp / f"store-{size}"
-            started = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "tfatlas", "load", "--no-progress", "--force", "--graph", GRAPH,
-                            str(data)], env={**os.environ, "TFATLAS_STORE": str(store),
-                                             "PYTHONPATH": str(REPO / "server")},
-                           check=True, stdout=subprocess.DEVNULL)
-            print(f"## {size}: loaded in {time.perf_counter() - started:.0f} s", flush=True)
+            if size in given:
+                store = Path(given[size])
+                print(f"## {size}: the store at {store}, loaded before", flush=True)
+            else:
+                data = ensure_data(size, args.data_dir)
+                store = tmp / f"store-{size}"
+                started = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "tfatlas", "load", "--no-progress", "--force", "--graph",
+                                GRAPH, str(data)], env={**os.environ, "TFATLAS_STORE": str(store),
+                                                        "PYTHONPATH": str(REPO / "server")},
+                               check=True, stdout=subprocess.DEVNULL)
+                print(f"## {size}: loaded in {time.perf_counter() - started:.0f} s", flush=True)
             names = ["before", *afters]
             if size == "10M" and args.skip_before_10M:
                 names = list(afters)

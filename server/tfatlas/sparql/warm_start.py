@@ -1,7 +1,7 @@
 """The warm-start file: the query workers' last in-memory copy, kept next to the store as N-Quads.
 
 Making the copy from a RocksDB checkpoint costs a dump (about 7 CPU s per million triples: reading
-and decoding RocksDB, bench/copy.py) and a bulk load (about 3). While the zygote makes a copy, the
+and decoding RocksDB, bench/query_copy.py) and a bulk load (about 3). While the zygote makes a copy, the
 dump helper also writes what it dumps into ``<store>/query-copy/`` (a temporary file, fsynced and
 renamed once complete, at idle I/O priority after the zygote has its copy). At the next start the
 zygote bulk-loads that file instead of dumping RocksDB again, if it is a copy of exactly the data
@@ -21,7 +21,7 @@ nothing but that version: both are rewritten without any change of data.
 
 Writing the file costs the copy no memory: it is the dump's bytes on their way to the zygote
 (writing it from the zygote's copy in a forked child made about 85 % of the copy private to that
-child, as reads that scan do; bench/copy.py). A file that does not match is removed when the next
+child, as reads that scan do; bench/query_copy.py). A file that does not match is removed when the next
 copy is made; a failed or interrupted write leaves no file (temporary names, removed).
 """
 

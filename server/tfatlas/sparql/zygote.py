@@ -227,7 +227,7 @@ def _copy(path: str):
     """The in-memory copy of a snapshot: the warm-start file's if it matches, else a dump's.
 
     ``Store.load``, not ``bulk_load``: into memory it took less CPU and about 60 % of the peak
-    memory at 1M (bench/copy.py)."""
+    memory at 1M (bench/query_copy.py)."""
     import pyoxigraph as ox
 
     from .warm_start import WarmStart

@@ -3,8 +3,8 @@
 Each way runs in a fresh process (and its helpers), one after another, in interleaved rounds; the
 figures are medians with min-max. CPU is user+system of that process and its helpers (wait4).
 
-    .venv/bin/python bench/copy.py --store var/store-1M --rounds 3
-    .venv/bin/python bench/copy.py --store var/store-10M --rounds 2 --ways pipe,warm-bulk
+    .venv/bin/python bench/query_copy.py --store var/store-1M --rounds 3
+    .venv/bin/python bench/query_copy.py --store var/store-10M --rounds 2 --ways pipe,warm-bulk
 
 ``--store`` is a store made by ``tfatlas load`` (not served meanwhile: a checkpoint of it is taken
 first). The ways:
@@ -33,7 +33,7 @@ until /-/metrics shows every query worker in memory; peak RSS and PSS of the pro
 alternating rounds without the warm-start file (removed first: the start dumps the store and
 writes the file) and with it (left from the round before).
 
-    .venv/bin/python bench/copy.py --store var/store-1M --serve --rounds 3
+    .venv/bin/python bench/query_copy.py --store var/store-1M --serve --rounds 3
 """
 
 from __future__ import annotations

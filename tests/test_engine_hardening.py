@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from support.engine_shapes import ISSUE_SHAPES, nested_not_chains
-from support.servers import Server
+from support.servers import Server, send_body
 from support.stores import load_store
 from tfatlas.sparql import guard
 
@@ -36,12 +36,7 @@ class TurtleService(http.server.BaseHTTPRequestHandler):
         self._answer()
 
     def _answer(self):
-        body = b"<http://e/s> <http://e/p> <http://e/o> .\n"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/turtle")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        send_body(self, "text/turtle", b"<http://e/s> <http://e/p> <http://e/o> .\n")
 
     def log_message(self, *args):
         pass

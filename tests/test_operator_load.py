@@ -11,7 +11,7 @@ import threading
 import pytest
 import requests
 
-from support.servers import Server
+from support.servers import Server, send_body
 from support.stores import load_store
 from tfatlas.contributions.load_source import load_operations
 from tfatlas.contributions.operator_update import written_graphs
@@ -77,11 +77,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_error(404)
             return
         media_type, body = self.server.files[self.path]
-        self.send_response(200)
-        self.send_header("Content-Type", media_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        send_body(self, media_type, body)
 
     def log_message(self, *args):
         pass

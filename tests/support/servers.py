@@ -112,3 +112,12 @@ class OxigraphServer:
                 self.process.kill()
                 self.process.wait()
         self.log.close()
+
+
+def send_body(handler, media_type: str, body: bytes, status: int = 200) -> None:
+    """Answer a request of an ``http.server`` handler with ``body`` (the test peers' one reply)."""
+    handler.send_response(status)
+    handler.send_header("Content-Type", media_type)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)

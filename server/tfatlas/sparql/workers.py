@@ -525,14 +525,22 @@ class WorkerPool:
                 self.snapshots.release(generation)
         return reply
 
-    def _grew(self, slot: Worker) -> bool:
-        """True when a forked worker's own memory (the shared pages its reads dirtied) passed the
-        limit; read at most once a second per worker process."""
+    def _measure_later(self, slot: Worker) -> None:
+        """At most once a second per forked worker process, read its own memory (the shared pages
+        its reads dirtied) on another thread (the read walks the process's page tables: at 1M it
+        cost the request milliseconds), and replace the process when it passed the limit."""
         owner = slot.owner
         if not owner.forked or time.monotonic() - owner.measured < 1.0:
-            return False
+            return
         owner.measured = time.monotonic()
-        return private_bytes(owner.pid) > self._private_limit
+
+        def measure() -> None:
+            if private_bytes(owner.pid) > self._private_limit:
+                self.recycled += 1
+                self._tend_now.set()
+                self._recycle(owner)
+
+        threading.Thread(target=measure, daemon=True).start()
 
     def run(self, task: QueryTask, deadline: float) -> Answer:
         self.start()
@@ -584,11 +592,8 @@ class WorkerPool:
             raise
         finally:
             self._give_back(slot)
-        if self._grew(slot):
-            self.recycled += 1
-            self._tend_now.set()
-            threading.Thread(target=self._recycle, args=(slot.owner,), daemon=True).start()
-        elif not slot.owner.forked and self._zygote is not None:
+        self._measure_later(slot)
+        if not slot.owner.forked and self._zygote is not None:
             self._tend_now.set()  # a fork of the copy can take its place
         return reply
 
